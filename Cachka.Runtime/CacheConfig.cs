@@ -1,0 +1,64 @@
+namespace Cachka;
+
+/// <summary>
+/// Configuration of one cache: its ordered layers (L1 first) and cache-wide behaviour.
+/// Validated once, when the cache is built (<see cref="CacheRegistry.Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/>).
+/// </summary>
+public sealed record CacheConfig
+{
+    /// <summary>Ordered layers, L1 first. Layers compose in any order and any subset.</summary>
+    public IReadOnlyList<CacheLayerConfig> Layers { get; init; } = [new MemoryCacheConfig()];
+
+    /// <summary>The value of the <c>cache</c> label on metrics and the cache's name in health reports.</summary>
+    public string Name { get; init; } = "default";
+
+    /// <summary>TTL used when a call gives none (the seed's <c>@cached</c> default of five minutes).</summary>
+    public TimeSpan DefaultTtl { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often expired entries are removed from every layer and storage is compacted; null turns maintenance off.</summary>
+    public TimeSpan? VacuumInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Run one maintenance pass (expired entries out) in the background when the cache starts.</summary>
+    public bool CleanupOnStart { get; init; } = true;
+
+    /// <summary>Publish instruments on the <c>Cachka</c> <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
+    public bool EnableMetrics { get; init; }
+
+    /// <summary>Consecutive failures of one remote layer after which its circuit opens.</summary>
+    public int CircuitBreakerThreshold { get; init; } = 50;
+
+    /// <summary>How long an open circuit stays open before one probe call is let through.</summary>
+    public TimeSpan CircuitBreakerWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The configuration used when <see cref="CacheRegistry.Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/> gets null.</summary>
+    public static CacheConfig Default => new() { Layers = DefaultLayers() };
+
+    internal static Func<IReadOnlyList<CacheLayerConfig>> DefaultLayers { get; set; } = () => [new MemoryCacheConfig()];
+
+    /// <summary>Throws <see cref="ArgumentException"/> (or <see cref="ArgumentOutOfRangeException"/>) naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name))
+            throw new ArgumentException("CacheConfig.Name must not be empty: it labels the cache's metrics and health report.", nameof(Name));
+        if (Layers is null || Layers.Count == 0)
+            throw new ArgumentException("CacheConfig.Layers is empty: give at least one layer, for example new MemoryCacheConfig().", nameof(Layers));
+        Guard.Positive(DefaultTtl, "CacheConfig.DefaultTtl");
+        if (VacuumInterval is { } vacuum)
+            Guard.Positive(vacuum, "CacheConfig.VacuumInterval", " Use null to turn maintenance off.");
+        if (CircuitBreakerThreshold <= 0)
+            throw new ArgumentOutOfRangeException(nameof(CircuitBreakerThreshold), CircuitBreakerThreshold,
+                "CacheConfig.CircuitBreakerThreshold must be > 0 (consecutive failures before a layer's circuit opens).");
+        Guard.Positive(CircuitBreakerWindow, "CacheConfig.CircuitBreakerWindow");
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Layers.Count; i++)
+        {
+            var layer = Layers[i] ?? throw new ArgumentException($"CacheConfig.Layers[{i}] is null.", nameof(Layers));
+            layer.Validate();
+            if (!names.Add(layer.Name))
+                throw new ArgumentException(
+                    $"CacheConfig.Layers has two layers named '{layer.Name}': give each layer a distinct Name so metrics and health can tell them apart.",
+                    nameof(Layers));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace Cachka;
+
+/// <summary>
+/// Configuration of one layer and the factory for it. Derive from it (with an <see cref="ICacheLayer"/>)
+/// to plug a layer of your own into the pipeline.
+/// </summary>
+public abstract record CacheLayerConfig
+{
+    /// <summary>The layer's name in metrics and health reports; unique within one cache.</summary>
+    public abstract string Name { get; init; }
+
+    /// <summary>Throws with a message naming the bad setting; called once when the cache is built.</summary>
+    public virtual void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name))
+            throw new ArgumentException($"{GetType().Name}.Name must not be empty.", nameof(Name));
+    }
+
+    /// <summary>Builds the layer. Called once, after <see cref="Validate"/>.</summary>
+    public abstract ICacheLayer CreateLayer(CacheLayerContext context);
+}
+
+/// <summary>What a layer may use from the cache that owns it.</summary>
+public sealed class CacheLayerContext
+{
+    internal CacheLayerContext(CacheConfig cache, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
+    {
+        Cache = cache;
+        Time = time;
+        LoggerFactory = loggerFactory;
+    }
+
+    /// <summary>The owning cache's configuration.</summary>
+    public CacheConfig Cache { get; }
+
+    /// <summary>The clock every layer must use for expiry.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Logger factory (a no-op one when none was given).</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cachka;
+
+/// <summary>
+/// The process-wide cache that generated <c>[Cached]</c> methods use (the seed's <c>cache_registry</c>).
+/// Thread-safe. <see cref="ShutdownAsync"/> closes the cache and leaves the registry uninitialized, so
+/// it can be initialized again; <see cref="Reset"/> does the same synchronously (tests).
+/// </summary>
+public static class CacheRegistry
+{
+    private static readonly Lock s_gate = new();
+    private static ICache? s_cache;
+
+    /// <summary>Whether <see cref="Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/> has run (and no shutdown or reset since).</summary>
+    public static bool IsInitialized => Volatile.Read(ref s_cache) is not null;
+
+    /// <summary>
+    /// Builds the process-wide cache. Null means the embedded default (<see cref="CacheConfig.Default"/>).
+    /// If building fails, the registry stays uninitialized.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Already initialized.</exception>
+    /// <exception cref="ArgumentException">The configuration is invalid; the message names the setting.</exception>
+    public static ICache Initialize(CacheConfig? config = null, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    {
+        lock (s_gate)
+        {
+            ThrowIfInitialized();
+            var cache = new LayeredCache(config ?? CacheConfig.Default, time, loggerFactory);
+            Volatile.Write(ref s_cache, cache);
+            return cache;
+        }
+    }
+
+    /// <summary>Makes <paramref name="cache"/> the process-wide cache (one built by DI, or a test double).</summary>
+    /// <exception cref="InvalidOperationException">Already initialized.</exception>
+    public static void Initialize(ICache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        lock (s_gate)
+        {
+            ThrowIfInitialized();
+            Volatile.Write(ref s_cache, cache);
+        }
+    }
+
+    /// <summary>The process-wide cache.</summary>
+    /// <exception cref="InvalidOperationException">Not initialized.</exception>
+    public static ICache Get() => Volatile.Read(ref s_cache) ?? ThrowNotInitialized();
+
+    /// <summary>The process-wide cache, or null when not initialized.</summary>
+    public static ICache? TryGet() => Volatile.Read(ref s_cache);
+
+    /// <summary>Gracefully closes the cache (maintenance stops, layers close) and returns the registry to uninitialized. Idempotent.</summary>
+    public static async Task ShutdownAsync()
+    {
+        ICache? cache;
+        lock (s_gate)
+        {
+            cache = s_cache;
+            Volatile.Write(ref s_cache, null);
+        }
+
+        if (cache is not null)
+            await cache.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the cache synchronously, releasing its resources, and returns the registry to uninitialized (tests).</summary>
+    public static void Reset()
+    {
+        ICache? cache;
+        lock (s_gate)
+        {
+            cache = s_cache;
+            Volatile.Write(ref s_cache, null);
+        }
+
+        cache?.Dispose();
+    }
+
+    private static void ThrowIfInitialized()
+    {
+        if (s_cache is not null)
+            throw new InvalidOperationException(
+                "CacheRegistry is already initialized. Call CacheRegistry.Initialize once at start-up; to reconfigure, call CacheRegistry.ShutdownAsync() (or Reset() in tests) first.");
+    }
+
+    private static ICache ThrowNotInitialized() =>
+        throw new InvalidOperationException(
+            "CacheRegistry is not initialized. Call CacheRegistry.Initialize() (or services.AddCachka(...)) at start-up, before the first cached call.");
+}

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace Cachka.Internal;
+
+/// <summary>
+/// Stampede protection: at most one factory call per key at a time in this process. Callers of the
+/// same key join one <see cref="Flight{T}"/>; the first (the leader) runs the lookup and the factory,
+/// the others wait, sync waiters on a monitor and async waiters on a task, and all get the same value
+/// or exception. The factory's token is cancelled only when every waiting caller has cancelled.
+/// </summary>
+internal sealed class FlightTable
+{
+    private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
+
+    /// <summary>Joins or starts the key's flight; null when a flight of another value type holds the key (then run unshared).</summary>
+    public Flight<T>? Join<T>(string key, CancellationToken cancellationToken, out bool leader)
+    {
+        while (true)
+        {
+            if (_flights.TryGetValue(key, out var existing))
+            {
+                leader = false;
+                if (existing is not Flight<T> flight)
+                    return null;
+                if (flight.TryJoin(cancellationToken))
+                    return flight;
+                _flights.TryRemove(new KeyValuePair<string, Flight>(key, existing));
+                continue;
+            }
+
+            var created = new Flight<T>();
+            created.TryJoin(cancellationToken);
+            if (_flights.TryAdd(key, created))
+            {
+                leader = true;
+                return created;
+            }
+        }
+    }
+
+    public void Land(string key, Flight flight) => _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight));
+
+    public int Count => _flights.Count;
+}
+
+internal abstract class Flight
+{
+}
+
+internal sealed class Flight<T> : Flight
+{
+    private readonly object _gate = new();
+    private readonly CancellationTokenSource _cancellation = new();
+    private TaskCompletionSource<T>? _completion;
+    private int _cancelableWaiters;
+    private bool _pinned;
+    private bool _done;
+    private T _value = default!;
+    private ExceptionDispatchInfo? _error;
+
+    /// <summary>The token the factory gets: cancelled when every caller waiting on this flight has cancelled.</summary>
+    public CancellationToken Token => _cancellation.Token;
+
+    public bool TryJoin(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_cancellation.IsCancellationRequested)
+                return false;
+            if (cancellationToken.CanBeCanceled)
+                _cancelableWaiters++;
+            else
+                _pinned = true;
+        }
+
+        return true;
+    }
+
+    public void Complete(T value)
+    {
+        TaskCompletionSource<T>? completion;
+        lock (_gate)
+        {
+            _value = value;
+            _done = true;
+            completion = _completion;
+            Monitor.PulseAll(_gate);
+        }
+
+        completion?.TrySetResult(value);
+    }
+
+    public void Fail(Exception error)
+    {
+        TaskCompletionSource<T>? completion;
+        lock (_gate)
+        {
+            _error = ExceptionDispatchInfo.Capture(error);
+            _done = true;
+            completion = _completion;
+            Monitor.PulseAll(_gate);
+        }
+
+        completion?.TrySetException(error);
+    }
+
+    /// <summary>Blocks on a monitor (never on a task) until the leader lands.</summary>
+    public T Wait()
+    {
+        lock (_gate)
+        {
+            while (!_done)
+                Monitor.Wait(_gate);
+        }
+
+        _error?.Throw();
+        return _value;
+    }
+
+    public ValueTask<T> WaitAsync(CancellationToken cancellationToken)
+    {
+        Task<T> task;
+        lock (_gate)
+        {
+            if (_done)
+            {
+                return _error is null ? new ValueTask<T>(_value) : ValueTask.FromException<T>(_error.SourceException);
+            }
+
+            task = (_completion ??= new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        return cancellationToken.CanBeCanceled ? new ValueTask<T>(WaitCancelableAsync(task, cancellationToken)) : new ValueTask<T>(task);
+    }
+
+    private async Task<T> WaitCancelableAsync(Task<T> task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !task.IsCompleted)
+        {
+            Leave();
+            throw;
+        }
+    }
+
+    private void Leave()
+    {
+        bool cancel;
+        lock (_gate)
+        {
+            _cancelableWaiters--;
+            cancel = _cancelableWaiters <= 0 && !_pinned && !_done;
+        }
+
+        if (cancel)
+            _cancellation.Cancel();
+    }
+}

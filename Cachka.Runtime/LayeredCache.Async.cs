@@ -1,0 +1,393 @@
+namespace Cachka;
+
+// The async path: every layer is called through its async members. The leader of a flight runs the
+// lookup and factory detached from its own await, so its cancellation stops only its own wait.
+public sealed partial class LayeredCache
+{
+    public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default) =>
+        (await TryGetAsync<T>(key, cancellationToken).ConfigureAwait(false)).Value;
+
+    public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        Guard.Key(key);
+        if (TryL1(default(StringKey), key, out _, out T value))
+            return new ValueTask<CacheResult<T>>(new CacheResult<T>(true, value));
+        ThrowIfDisposed();
+        return ReadLayersAsync<StringKey, T>(default, key, FirstBelowL1, cancellationToken);
+    }
+
+    public ValueTask SetAsync<T>(string key, T value, TimeSpan? ttl = null, CancellationToken cancellationToken = default) =>
+        SetAsync(key, value, new CacheEntryOptions(ttl), cancellationToken);
+
+    public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions options, CancellationToken cancellationToken = default)
+    {
+        Guard.Key(key);
+        var ttl = ResolveTtl(options.Ttl);
+        ThrowIfDisposed();
+        return WriteLayersAsync<StringKey, T>(default, key, value, ExpiryFor(ttl), options.Tags, 0, cancellationToken);
+    }
+
+    public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Guard.Key(key);
+        ThrowIfDisposed();
+        var removed = false;
+        foreach (var slot in _layers)
+        {
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                removed |= await slot.Layer.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                slot.Succeeded();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception error)
+            {
+                slot.Failed("delete", error);
+            }
+        }
+
+        return removed;
+    }
+
+    public async ValueTask<int> CleanupExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var removed = 0;
+        foreach (var slot in _layers)
+        {
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                removed += await slot.Layer.CleanupExpiredAsync(cancellationToken).ConfigureAwait(false);
+                slot.Succeeded();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception error)
+            {
+                slot.Failed("cleanup", error);
+            }
+        }
+
+        return removed;
+    }
+
+    public async ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default)
+    {
+        foreach (var key in _tags.Take(tag))
+            await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask<T> GetOrCreateAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return GetOrCreateAsync(key, factory, static (f, ct) => f(ct), new CacheEntryOptions(ttl), cancellationToken);
+    }
+
+    public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+    {
+        Guard.Key(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (TryL1(default(StringKey), key, out _, out T value))
+            return new ValueTask<T>(value);
+        return GetOrCreateSlowAsync(default(StringKey), key, state, factory, options, cancellationToken);
+    }
+
+    public ValueTask<T> GetOrCreateAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (TryL1(in key, null, out _, out T value))
+            return new ValueTask<T>(value);
+        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken);
+    }
+
+    public Task<T> GetOrCreateTaskAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (TryL1(in key, null, out var entry, out T value))
+            return MemoryCacheLayer.CompletedTask(entry!, value);
+        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken).AsTask();
+    }
+
+    private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var ttl = ResolveTtl(options.Ttl);
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<T>(cancellationToken);
+
+        var flight = _flights.Join<T>(key, cancellationToken, out var leader);
+        if (flight is null)
+            return CreateUnsharedAsync(typedKey, key, state, factory, ttl, options.Tags, cancellationToken);
+        if (leader)
+            _ = FlyAsync(flight, typedKey, key, state, factory, ttl, options.Tags);
+        return flight.WaitAsync(cancellationToken);
+    }
+
+    // Never throws: the outcome, value or exception, goes to every caller waiting on the flight.
+    private async Task FlyAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        T value;
+        bool found;
+        try
+        {
+            found = PeekL1(in typedKey, key, out value);
+            if (!found)
+            {
+                var read = await ReadLayersAsync<TKey, T>(typedKey, key, FirstBelowL1, flight.Token).ConfigureAwait(false);
+                found = read.HasValue;
+                value = read.HasValue ? read.Value : await factory(state, flight.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception error)
+        {
+            flight.Fail(error);
+            _flights.Land(key, flight);
+            return;
+        }
+
+        // L1 first, so a caller arriving after the waiters wake finds the value there.
+        var expiresAt = ExpiryFor(ttl);
+        if (!found && _l1 is not null)
+            StoreL1(in typedKey, key, value, expiresAt);
+        flight.Complete(value);
+        try
+        {
+            if (!found)
+                await WriteLayersAsync(typedKey, key, value, expiresAt, tags, FirstBelowL1, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            Log.LayerFailed(_logger, Name, "set", error);
+        }
+        finally
+        {
+            _flights.Land(key, flight);
+        }
+    }
+
+    private async ValueTask<T> CreateUnsharedAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (PeekL1(in typedKey, key, out T existing))
+            return existing;
+        var read = await ReadLayersAsync<TKey, T>(typedKey, key, FirstBelowL1, cancellationToken).ConfigureAwait(false);
+        if (read.HasValue)
+            return read.Value;
+        var value = await factory(state, cancellationToken).ConfigureAwait(false);
+        await WriteLayersAsync(typedKey, key, value, ExpiryFor(ttl), tags, 0, cancellationToken).ConfigureAwait(false);
+        return value;
+    }
+
+    private async ValueTask<CacheResult<T>> ReadLayersAsync<TKey, T>(TKey typedKey, string key, int from, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        for (var i = from; i < _layers.Length; i++)
+        {
+            var slot = _layers[i];
+            if (!slot.TryEnter())
+                continue;
+            CacheLayerHit<T> hit;
+            try
+            {
+                hit = await slot.Layer.GetAsync<T>(key, cancellationToken).ConfigureAwait(false);
+                slot.Succeeded();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception error)
+            {
+                slot.Failed("get", error);
+                continue;
+            }
+
+            if (!hit.Found || !IsLive(hit.ExpiresAt))
+                continue;
+            slot.Hits.Increment();
+            await PromoteAsync(typedKey, key, hit.Value, hit.ExpiresAt, i, cancellationToken).ConfigureAwait(false);
+            return new CacheResult<T>(true, hit.Value);
+        }
+
+        _metrics.Misses.Increment();
+        return CacheResult<T>.Miss;
+    }
+
+    private async ValueTask PromoteAsync<TKey, T>(TKey typedKey, string key, T value, DateTimeOffset expiresAt, int hitLayer, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        for (var i = 0; i < hitLayer; i++)
+        {
+            if (i == 0 && _l1 is not null)
+            {
+                StoreL1(in typedKey, key, value, expiresAt);
+                continue;
+            }
+
+            var slot = _layers[i];
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
+                slot.Succeeded();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception error)
+            {
+                slot.Failed("promote", error);
+            }
+        }
+    }
+
+    private async ValueTask WriteLayersAsync<TKey, T>(TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int from, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        _tags.Add(key, tags);
+        for (var i = from; i < _layers.Length; i++)
+        {
+            if (i == 0 && _l1 is not null)
+            {
+                StoreL1(in typedKey, key, value, expiresAt);
+                continue;
+            }
+
+            var slot = _layers[i];
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
+                slot.Succeeded();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception error)
+            {
+                slot.Failed("set", error);
+            }
+        }
+    }
+
+    public async ValueTask<CacheHealth> HealthCheckAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var layers = new LayerHealth[_layers.Length];
+        var healthy = 0;
+        var worstBreaker = "CLOSED";
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            var slot = _layers[i];
+            var breaker = slot.BreakerState;
+            if (breaker == "OPEN" || (breaker == "HALF_OPEN" && worstBreaker == "CLOSED"))
+                worstBreaker = breaker;
+            layers[i] = breaker == "OPEN"
+                ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, "circuit breaker open: the layer is skipped")
+                : await ProbeAsync(slot, cancellationToken).ConfigureAwait(false);
+            if (layers[i].Status == CacheHealth.Healthy)
+                healthy++;
+        }
+
+        var status = healthy == _layers.Length ? CacheHealth.Healthy : healthy > 0 ? CacheHealth.Degraded : CacheHealth.Unhealthy;
+        return new CacheHealth(status, worstBreaker, _layers.Length, layers);
+    }
+
+    // Writes, reads back and deletes a short-lived probe key in one layer (never through the pipeline,
+    // so the probe neither lands in other layers nor moves the breaker).
+    private async ValueTask<LayerHealth> ProbeAsync(LayerSlot slot, CancellationToken cancellationToken)
+    {
+        var started = _clock.Time.GetTimestamp();
+        var key = ProbeKey();
+        string? error = null;
+        try
+        {
+            await slot.Layer.SetAsync(key, "ok", _clock.UtcNow.AddSeconds(10), cancellationToken).ConfigureAwait(false);
+            var hit = await slot.Layer.GetAsync<string>(key, cancellationToken).ConfigureAwait(false);
+            if (!hit.Found || hit.Value != "ok")
+                error = "the probe value written was not read back";
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception failure)
+        {
+            error = $"{failure.GetType().Name}: {failure.Message}";
+        }
+        finally
+        {
+            try
+            {
+                await slot.Layer.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception failure)
+            {
+                error ??= $"{failure.GetType().Name}: {failure.Message}";
+            }
+        }
+
+        return new LayerHealth(slot.Layer.Name, error is null ? CacheHealth.Healthy : CacheHealth.Unhealthy, slot.BreakerState, _clock.Time.GetElapsedTime(started), error);
+    }
+
+    internal async Task RunMaintenanceAsync(CancellationToken cancellationToken)
+    {
+        foreach (var slot in _layers)
+        {
+            if (cancellationToken.IsCancellationRequested)
+                return;
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                var removed = await slot.Layer.RunMaintenanceAsync(cancellationToken).ConfigureAwait(false);
+                slot.Succeeded();
+                Log.MaintenanceRan(_logger, slot.Layer.Name, removed);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error)
+            {
+                slot.Failed("maintenance", error);
+                Log.MaintenanceFailed(_logger, slot.Layer.Name, error);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _maintenance.StopAsync().ConfigureAwait(false);
+        foreach (var slot in _layers)
+        {
+            try
+            {
+                await slot.Layer.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception error)
+            {
+                Log.CloseFailed(_logger, slot.Layer.Name, error);
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+namespace Cachka;
+
+// The sync path: every layer is called through its sync members; waiting for another caller's
+// factory blocks on a monitor, never on a task.
+public sealed partial class LayeredCache
+{
+    public T? Get<T>(string key) => TryGet<T>(key).Value;
+
+    public CacheResult<T> TryGet<T>(string key)
+    {
+        Guard.Key(key);
+        if (TryL1(default(StringKey), key, out _, out T value))
+            return new CacheResult<T>(true, value);
+        ThrowIfDisposed();
+        return ReadLayers(default(StringKey), key, FirstBelowL1, out value) ? new CacheResult<T>(true, value) : CacheResult<T>.Miss;
+    }
+
+    public void Set<T>(string key, T value, TimeSpan? ttl = null) => Set(key, value, new CacheEntryOptions(ttl));
+
+    public void Set<T>(string key, T value, CacheEntryOptions options)
+    {
+        Guard.Key(key);
+        var ttl = ResolveTtl(options.Ttl);
+        ThrowIfDisposed();
+        WriteLayers(default(StringKey), key, value, ExpiryFor(ttl), options.Tags, from: 0);
+    }
+
+    public bool Delete(string key)
+    {
+        Guard.Key(key);
+        ThrowIfDisposed();
+        var removed = false;
+        foreach (var slot in _layers)
+        {
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                removed |= slot.Layer.Delete(key);
+                slot.Succeeded();
+            }
+            catch (Exception error)
+            {
+                slot.Failed("delete", error);
+            }
+        }
+
+        return removed;
+    }
+
+    public int CleanupExpired()
+    {
+        ThrowIfDisposed();
+        var removed = 0;
+        foreach (var slot in _layers)
+        {
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                removed += slot.Layer.CleanupExpired();
+                slot.Succeeded();
+            }
+            catch (Exception error)
+            {
+                slot.Failed("cleanup", error);
+            }
+        }
+
+        return removed;
+    }
+
+    public void InvalidateTag(string tag)
+    {
+        foreach (var key in _tags.Take(tag))
+            Delete(key);
+    }
+
+    public T GetOrCreate<T>(string key, Func<T> factory, TimeSpan? ttl = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return GetOrCreate(key, factory, static f => f(), new CacheEntryOptions(ttl));
+    }
+
+    public T GetOrCreate<TState, T>(string key, TState state, Func<TState, T> factory, CacheEntryOptions options = default)
+    {
+        Guard.Key(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (TryL1(default(StringKey), key, out _, out T value))
+            return value;
+        return GetOrCreateSlow(default(StringKey), key, state, factory, options);
+    }
+
+    public T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, T> factory, CacheEntryOptions options = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (TryL1(in key, null, out _, out T value))
+            return value;
+        return GetOrCreateSlow(in key, key.ToKeyString(), state, factory, options);
+    }
+
+    private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var ttl = ResolveTtl(options.Ttl);
+        ThrowIfDisposed();
+        var flight = _flights.Join<T>(key, CancellationToken.None, out var leader);
+        if (flight is null)
+        {
+            // Another caller is computing this key with a different value type: run unshared.
+            if (PeekL1(in typedKey, key, out T existing) || ReadLayers(in typedKey, key, FirstBelowL1, out existing))
+                return existing;
+            var unshared = factory(state);
+            WriteLayers(in typedKey, key, unshared, ExpiryFor(ttl), options.Tags, from: 0);
+            return unshared;
+        }
+
+        if (!leader)
+            return flight.Wait();
+
+        T value;
+        bool found;
+        try
+        {
+            // The caller's L1 check is a moment old: a flight that just landed may have filled it.
+            found = PeekL1(in typedKey, key, out value) || ReadLayers(in typedKey, key, FirstBelowL1, out value);
+            if (!found)
+                value = factory(state);
+        }
+        catch (Exception error)
+        {
+            flight.Fail(error);
+            _flights.Land(key, flight);
+            throw;
+        }
+
+        // L1 first, so a caller arriving after the waiters wake finds the value there.
+        var expiresAt = ExpiryFor(ttl);
+        if (!found && _l1 is not null)
+            StoreL1(in typedKey, key, value, expiresAt);
+        flight.Complete(value);
+        try
+        {
+            if (!found)
+                WriteLayers(in typedKey, key, value, expiresAt, options.Tags, FirstBelowL1);
+        }
+        finally
+        {
+            _flights.Land(key, flight);
+        }
+
+        return value;
+    }
+
+    private int FirstBelowL1 => _l1 is null ? 0 : 1;
+
+    private bool PeekL1<TKey, T>(in TKey typedKey, string key, out T value)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_l1 is not null)
+        {
+            var entry = _l1.Find(key, countMiss: false);
+            if (entry is not null && Values.TryCast(entry.Value, out value))
+            {
+                AttachL1(in typedKey, entry);
+                return true;
+            }
+        }
+
+        value = default!;
+        return false;
+    }
+
+    /// <summary>Reads layers <paramref name="from"/>..n; a hit is copied up with its remaining TTL. Counts a miss when nothing is found.</summary>
+    private bool ReadLayers<TKey, T>(in TKey typedKey, string key, int from, out T value)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        for (var i = from; i < _layers.Length; i++)
+        {
+            var slot = _layers[i];
+            if (!slot.TryEnter())
+                continue;
+            CacheLayerHit<T> hit;
+            try
+            {
+                hit = slot.Layer.Get<T>(key);
+                slot.Succeeded();
+            }
+            catch (Exception error)
+            {
+                slot.Failed("get", error);
+                continue;
+            }
+
+            if (!hit.Found || !IsLive(hit.ExpiresAt))
+                continue;
+            slot.Hits.Increment();
+            Promote(in typedKey, key, hit.Value, hit.ExpiresAt, i);
+            value = hit.Value;
+            return true;
+        }
+
+        _metrics.Misses.Increment();
+        value = default!;
+        return false;
+    }
+
+    private void Promote<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, int hitLayer)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        for (var i = 0; i < hitLayer; i++)
+        {
+            if (i == 0 && _l1 is not null)
+            {
+                StoreL1(in typedKey, key, value, expiresAt);
+                continue;
+            }
+
+            var slot = _layers[i];
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                slot.Layer.Set(key, value, expiresAt);
+                slot.Succeeded();
+            }
+            catch (Exception error)
+            {
+                slot.Failed("promote", error);
+            }
+        }
+    }
+
+    private void WriteLayers<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int from)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        _tags.Add(key, tags);
+        for (var i = from; i < _layers.Length; i++)
+        {
+            if (i == 0 && _l1 is not null)
+            {
+                StoreL1(in typedKey, key, value, expiresAt);
+                continue;
+            }
+
+            var slot = _layers[i];
+            if (!slot.TryEnter())
+                continue;
+            try
+            {
+                slot.Layer.Set(key, value, expiresAt);
+                slot.Succeeded();
+            }
+            catch (Exception error)
+            {
+                slot.Failed("set", error);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _maintenance.Stop();
+        foreach (var slot in _layers)
+        {
+            try
+            {
+                slot.Layer.Dispose();
+            }
+            catch (Exception error)
+            {
+                Log.CloseFailed(_logger, slot.Layer.Name, error);
+            }
+        }
+    }
+}

@@ -1,0 +1,406 @@
+using System.Collections.Concurrent;
+
+namespace Cachka;
+
+/// <summary>
+/// The in-process L1: a lock-free read index over sharded, lock-protected LRU lists.
+/// Reads never take a lock: they look the key up, check expiry and mark the entry as recently used.
+/// Writes, deletes and evictions take the key's shard lock; eviction gives recently read entries a
+/// second chance (CLOCK-style LRU), so a hit never reorders a list. Each shard owns an exact share of
+/// <see cref="MemoryCacheConfig.MaxSize"/>, so the layer as a whole never holds more than MaxSize entries.
+/// Values are held by reference (no copy on read).
+/// </summary>
+public sealed class MemoryCacheLayer : ICacheLayer
+{
+    private readonly ConcurrentDictionary<string, MemoryEntry> _map;
+    private readonly Shard[] _shards;
+    private readonly CacheClock _clock;
+    private readonly long _maxTtlMs;
+    private readonly Lock _typedGate = new();
+    private object?[] _typed = [];
+
+    /// <summary>Creates the layer; <paramref name="time"/> defaults to the system clock.</summary>
+    public MemoryCacheLayer(MemoryCacheConfig config, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        _clock = new CacheClock(time ?? TimeProvider.System);
+        _maxTtlMs = (long)Math.Ceiling(config.Ttl.TotalMilliseconds);
+
+        var shardCount = Math.Min(config.Shards, config.MaxSize);
+        _shards = new Shard[shardCount];
+        for (var i = 0; i < shardCount; i++)
+            _shards[i] = new Shard(config.MaxSize / shardCount + (i < config.MaxSize % shardCount ? 1 : 0));
+        _map = new ConcurrentDictionary<string, MemoryEntry>(Math.Min(Environment.ProcessorCount * 4, 64), Math.Min(config.MaxSize, 4096), StringComparer.Ordinal);
+    }
+
+    public MemoryCacheConfig Config { get; }
+
+    public string Name => Config.Name;
+
+    public bool IsRemote => false;
+
+    /// <summary>Entries held now (expired ones count until they are read or cleaned up).</summary>
+    public int Count
+    {
+        get
+        {
+            var total = 0;
+            foreach (var shard in _shards)
+                total += Volatile.Read(ref shard.Count);
+            return total;
+        }
+    }
+
+    internal StripedCounter Hits { get; } = new();
+
+    internal StripedCounter Misses { get; } = new();
+
+    internal StripedCounter Evictions { get; } = new();
+
+    internal CacheClock Clock => _clock;
+
+    // ---- the fast paths used by the pipeline ----
+
+    internal MemoryEntry? Find(string key, bool countMiss = true)
+    {
+        if (_map.TryGetValue(key, out var entry))
+        {
+            if (_clock.NowMs < entry.ExpiresMs)
+            {
+                if (!entry.Accessed)
+                    entry.Accessed = true;
+                Hits.Increment();
+                return entry;
+            }
+
+            RemoveIfCurrent(entry);
+        }
+
+        if (countMiss)
+            Misses.Increment();
+        return null;
+    }
+
+    internal MemoryEntry? Find<TKey>(in TKey key)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var slot = TypedSlot<TKey>.Index;
+        var typed = _typed;
+        if ((uint)slot < (uint)typed.Length
+            && typed[slot] is TypedIndex<TKey> index
+            && index.Map.TryGetValue(key, out var entry))
+        {
+            if (_clock.NowMs < entry.ExpiresMs)
+            {
+                if (!entry.Accessed)
+                    entry.Accessed = true;
+                Hits.Increment();
+                return entry;
+            }
+
+            RemoveIfCurrent(entry);
+        }
+
+        // Not counted as a miss: the caller falls back to the string key, which counts.
+        return null;
+    }
+
+    /// <summary>Links a string-keyed entry (written by Set or promoted from a lower layer) to its typed key, so later typed reads find it.</summary>
+    internal void Attach<TKey>(in TKey key, MemoryEntry entry)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (entry.Link is not null)
+            return;
+        var shard = ShardFor(entry.Key);
+        lock (shard)
+        {
+            if (entry.Link is null && _map.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry))
+                new TypedLink<TKey>(IndexFor<TKey>(), key).Attach(entry);
+        }
+    }
+
+    internal MemoryEntry Store(string key, object? value, DateTimeOffset expiresAt) =>
+        Store(key, value, ClampExpiry(expiresAt), link: null);
+
+    internal MemoryEntry Store<TKey>(in TKey typedKey, string key, object? value, DateTimeOffset expiresAt)
+        where TKey : struct, ICacheKey<TKey> =>
+        Store(key, value, ClampExpiry(expiresAt), new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
+
+    private long ClampExpiry(DateTimeOffset expiresAt) => Math.Min(_clock.ToClockMs(expiresAt), _clock.NowMs + _maxTtlMs);
+
+    private MemoryEntry Store(string key, object? value, long expiresMs, TypedLink? link)
+    {
+        var entry = new MemoryEntry(key, value, expiresMs);
+        var shard = ShardFor(key);
+        lock (shard)
+        {
+            if (_map.TryGetValue(key, out var old))
+                Unlink(shard, old);
+            else if (shard.Count >= shard.Capacity)
+                EvictOne(shard);
+
+            _map[key] = entry;
+            shard.PushFront(entry);
+            link?.Attach(entry);
+        }
+
+        return entry;
+    }
+
+    internal static Task<T> CompletedTask<T>(MemoryEntry entry, T value)
+    {
+        if (entry.CompletedTask is Task<T> task)
+            return task;
+        task = Task.FromResult(value);
+        entry.CompletedTask = task;
+        return task;
+    }
+
+    // ---- ICacheLayer ----
+
+    public CacheLayerHit<T> Get<T>(string key)
+    {
+        var entry = Find(key);
+        return entry is not null && Values.TryCast(entry.Value, out T value)
+            ? new CacheLayerHit<T>(value, _clock.ToUtc(entry.ExpiresMs))
+            : CacheLayerHit<T>.Miss;
+    }
+
+    public ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken) => new(Get<T>(key));
+
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Store(key, value, expiresAt);
+
+    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        Store(key, value, expiresAt);
+        return ValueTask.CompletedTask;
+    }
+
+    public bool Delete(string key)
+    {
+        var shard = ShardFor(key);
+        lock (shard)
+        {
+            if (!_map.TryRemove(key, out var entry))
+                return false;
+            Unlink(shard, entry);
+            return true;
+        }
+    }
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken) => new(Delete(key));
+
+    public int CleanupExpired()
+    {
+        var removed = 0;
+        foreach (var shard in _shards)
+        {
+            lock (shard)
+            {
+                var now = _clock.NowMs;
+                for (var entry = shard.Head; entry is not null;)
+                {
+                    var next = entry.Next;
+                    if (entry.ExpiresMs <= now)
+                    {
+                        _map.TryRemove(new KeyValuePair<string, MemoryEntry>(entry.Key, entry));
+                        Unlink(shard, entry);
+                        removed++;
+                    }
+
+                    entry = next;
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    public ValueTask<int> CleanupExpiredAsync(CancellationToken cancellationToken) => new(CleanupExpired());
+
+    /// <summary>Removes every entry.</summary>
+    public void Clear()
+    {
+        foreach (var shard in _shards)
+        {
+            lock (shard)
+            {
+                for (var entry = shard.Head; entry is not null;)
+                {
+                    var next = entry.Next;
+                    _map.TryRemove(new KeyValuePair<string, MemoryEntry>(entry.Key, entry));
+                    Unlink(shard, entry);
+                    entry = next;
+                }
+            }
+        }
+    }
+
+    public void Dispose() => Clear();
+
+    public ValueTask DisposeAsync()
+    {
+        Clear();
+        return ValueTask.CompletedTask;
+    }
+
+    // ---- internals ----
+
+    private Shard ShardFor(string key) =>
+        _shards.Length == 1 ? _shards[0] : _shards[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_shards.Length)];
+
+    private void RemoveIfCurrent(MemoryEntry entry)
+    {
+        var shard = ShardFor(entry.Key);
+        lock (shard)
+        {
+            if (_map.TryRemove(new KeyValuePair<string, MemoryEntry>(entry.Key, entry)))
+                Unlink(shard, entry);
+        }
+    }
+
+    // Caller holds the shard lock and has removed (or is replacing) the map entry.
+    private static void Unlink(Shard shard, MemoryEntry entry)
+    {
+        shard.Remove(entry);
+        entry.Link?.Detach(entry);
+    }
+
+    // Caller holds the shard lock and the shard is full: drop one entry, expired ones first,
+    // otherwise the least recently used one that has not been read since it last reached the tail.
+    private void EvictOne(Shard shard)
+    {
+        var now = _clock.NowMs;
+        var budget = shard.Count;
+        while (shard.Tail is { } victim)
+        {
+            if (victim.ExpiresMs > now && victim.Accessed && budget-- > 0)
+            {
+                victim.Accessed = false;
+                shard.Remove(victim);
+                shard.PushFront(victim);
+                continue;
+            }
+
+            _map.TryRemove(new KeyValuePair<string, MemoryEntry>(victim.Key, victim));
+            Unlink(shard, victim);
+            if (victim.ExpiresMs > now)
+                Evictions.Increment();
+            return;
+        }
+    }
+
+    private TypedIndex<TKey> IndexFor<TKey>()
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var slot = TypedSlot<TKey>.Index;
+        var typed = _typed;
+        if ((uint)slot < (uint)typed.Length && typed[slot] is TypedIndex<TKey> existing)
+            return existing;
+
+        lock (_typedGate)
+        {
+            typed = _typed;
+            if ((uint)slot < (uint)typed.Length && typed[slot] is TypedIndex<TKey> raced)
+                return raced;
+            var grown = new object?[Math.Max(slot + 1, typed.Length * 2)];
+            Array.Copy(typed, grown, typed.Length);
+            var index = new TypedIndex<TKey>();
+            grown[slot] = index;
+            Volatile.Write(ref _typed, grown);
+            return index;
+        }
+    }
+
+    private sealed class Shard(int capacity)
+    {
+        public readonly int Capacity = capacity;
+        public int Count;
+        public MemoryEntry? Head;
+        public MemoryEntry? Tail;
+
+        public void PushFront(MemoryEntry entry)
+        {
+            entry.Prev = null;
+            entry.Next = Head;
+            if (Head is not null)
+                Head.Prev = entry;
+            Head = entry;
+            Tail ??= entry;
+            Volatile.Write(ref Count, Count + 1);
+        }
+
+        public void Remove(MemoryEntry entry)
+        {
+            if (entry.Prev is not null)
+                entry.Prev.Next = entry.Next;
+            else
+                Head = entry.Next;
+            if (entry.Next is not null)
+                entry.Next.Prev = entry.Prev;
+            else
+                Tail = entry.Prev;
+            entry.Prev = entry.Next = null;
+            Volatile.Write(ref Count, Count - 1);
+        }
+    }
+}
+
+/// <summary>One memory entry. Key, value and expiry never change after creation: a write replaces the entry.</summary>
+internal sealed class MemoryEntry(string key, object? value, long expiresMs)
+{
+    public readonly string Key = key;
+    public readonly object? Value = value;
+    public readonly long ExpiresMs = expiresMs;
+
+    // Set by readers without a lock (a benign race); cleared by eviction under the shard lock.
+    public bool Accessed;
+
+    // Guarded by the shard lock.
+    public MemoryEntry? Prev;
+    public MemoryEntry? Next;
+    public TypedLink? Link;
+
+    // A completed Task<T> of Value, reused by Task-returning callers so a hit allocates nothing.
+    public object? CompletedTask;
+}
+
+internal static class TypedSlots
+{
+    private static int s_next = -1;
+
+    public static int Next() => Interlocked.Increment(ref s_next);
+}
+
+internal static class TypedSlot<TKey>
+{
+    public static readonly int Index = TypedSlots.Next();
+}
+
+internal sealed class TypedIndex<TKey>
+    where TKey : struct, ICacheKey<TKey>
+{
+    public readonly ConcurrentDictionary<TKey, MemoryEntry> Map = new();
+}
+
+/// <summary>Ties a string-keyed entry to its typed key, so removing the entry also removes the typed alias.</summary>
+internal abstract class TypedLink
+{
+    public abstract void Attach(MemoryEntry entry);
+
+    public abstract void Detach(MemoryEntry entry);
+}
+
+internal sealed class TypedLink<TKey>(TypedIndex<TKey> index, TKey key) : TypedLink
+    where TKey : struct, ICacheKey<TKey>
+{
+    public override void Attach(MemoryEntry entry)
+    {
+        entry.Link = this;
+        index.Map[key] = entry;
+    }
+
+    public override void Detach(MemoryEntry entry) => index.Map.TryRemove(new KeyValuePair<TKey, MemoryEntry>(key, entry));
+}

@@ -1,0 +1,88 @@
+// Cachka build: dotnet tool restore && dotnet cake --target=<Clean|Build|Test|Pack|Bench>
+using System.Xml.Linq;
+
+var target = Argument("target", "Test");
+var configuration = Argument("configuration", "Release");
+var benchFilter = Argument("filter", "*");
+var solution = "./Cachka.slnx";
+var artifacts = MakeAbsolute(Directory("./artifacts"));
+var testResults = artifacts.Combine("test-results");
+var packages = artifacts.Combine("packages");
+
+Task("Clean")
+    .Does(() =>
+{
+    CleanDirectories("./**/bin/" + configuration);
+    CleanDirectories("./**/obj");
+    CleanDirectory(artifacts);
+});
+
+Task("Build")
+    .Does(() =>
+{
+    DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration });
+});
+
+Task("Test")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    CleanDirectory(testResults);
+    var failedRun = false;
+    try
+    {
+        DotNetTest(solution, new DotNetTestSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            ResultsDirectory = testResults,
+            Loggers = new[] { "trx", "console;verbosity=normal" },
+        });
+    }
+    catch (Exception)
+    {
+        failedRun = true;
+    }
+
+    // One line for people and CI: the sum over every TRX file of every test project.
+    long passed = 0, failed = 0, skipped = 0;
+    var trxFiles = GetFiles(testResults.FullPath + "/**/*.trx");
+    foreach (var trx in trxFiles)
+    {
+        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        long Read(string name) => long.Parse(counters.Attribute(name)?.Value ?? "0");
+        passed += Read("passed");
+        failed += Read("failed") + Read("error") + Read("timeout") + Read("aborted");
+        skipped += Read("notExecuted") + Read("inconclusive");
+    }
+
+    var summary = $"{passed} passed, {failed} failed, {skipped} skipped";
+    System.IO.File.WriteAllText(testResults.CombineWithFilePath("summary.txt").FullPath, summary + "\n");
+    Console.WriteLine(summary);
+    if (trxFiles.Count == 0 || passed == 0)
+        throw new Exception("No test ran: the run produced no passing test results.");
+    if (failed > 0 || failedRun)
+        throw new Exception($"{failed} test(s) failed.");
+});
+
+Task("Pack")
+    .Does(() =>
+{
+    CleanDirectory(packages);
+    DotNetPack("./Cachka.Runtime/Cachka.Runtime.csproj", new DotNetPackSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = packages,
+    });
+});
+
+Task("Bench")
+    .Does(() =>
+{
+    DotNetRun("./Cachka.Benchmarks/Cachka.Benchmarks.csproj", new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter), new DotNetRunSettings
+    {
+        Configuration = "Release",
+    });
+});
+
+RunTarget(target);

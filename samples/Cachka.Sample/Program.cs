@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Cachka;
+
+// The embedded default configuration (CacheConfig.Default).
+var cache = CacheRegistry.Initialize();
+var weather = new WeatherService();
+
+Console.WriteLine("== sync: GetOrCreate ==");
+for (var i = 1; i <= 3; i++)
+{
+    var watch = Stopwatch.StartNew();
+    var forecast = cache.GetOrCreate("weather:sync:Paris", () => weather.SlowForecast("Paris"), TimeSpan.FromMinutes(5));
+    Console.WriteLine($"call {i}: {forecast} in {watch.Elapsed.TotalMilliseconds:F3} ms");
+}
+
+Console.WriteLine("== async: GetOrCreateAsync ==");
+for (var i = 1; i <= 3; i++)
+{
+    var watch = Stopwatch.StartNew();
+    var forecast = await cache.GetOrCreateAsync("weather:async:Oslo", ct => weather.SlowForecastAsync("Oslo", ct), TimeSpan.FromMinutes(5));
+    Console.WriteLine($"call {i}: {forecast} in {watch.Elapsed.TotalMilliseconds:F3} ms");
+}
+
+Console.WriteLine($"origin calls: {weather.Calls} (one per city; the rest came from the cache)");
+
+var health = await cache.HealthCheckAsync();
+Console.WriteLine($"== health: {health.Status} (circuit breaker {health.CircuitBreaker}, {health.CacheLayersCount} layer(s)) ==");
+foreach (var layer in health.Layers)
+    Console.WriteLine($"  {layer.Name}: {layer.Status} in {layer.Latency.TotalMilliseconds:F3} ms{(layer.Error is null ? "" : " - " + layer.Error)}");
+
+Console.WriteLine("== metrics ==");
+Console.Write(cache.GetMetricsText());
+
+await CacheRegistry.ShutdownAsync();
+
+internal sealed class WeatherService
+{
+    private int _calls;
+
+    public int Calls => _calls;
+
+    public string SlowForecast(string city)
+    {
+        Interlocked.Increment(ref _calls);
+        Thread.Sleep(500);
+        return $"{city}: 21 C, sunny";
+    }
+
+    public async ValueTask<string> SlowForecastAsync(string city, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _calls);
+        await Task.Delay(500, cancellationToken);
+        return $"{city}: 12 C, rain";
+    }
+}
