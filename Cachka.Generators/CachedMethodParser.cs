@@ -107,6 +107,7 @@ internal static class CachedMethodParser
             TtlSeconds: ttl,
             KeyStructName: "__" + method.Name + suffix + "CacheKey",
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
+            InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
             CacheSource: CacheSource(type, method.IsStatic),
             OnSurface: OnSurface(context.SemanticModel.Compilation, type, method));
     }
@@ -349,6 +350,16 @@ internal static class CachedMethodParser
         var index = siblings.FindIndex(s => SymbolEqualityComparer.Default.Equals(s.Method, method));
         var clash = siblings.Count(s => s.KeySignature == siblings[index].KeySignature) > 1;
         return (index + 1, clash);
+    }
+
+    // GetUserAsync is invalidated by InvalidateGetUser and InvalidateGetUserAsync, unless a cached GetUser exists too.
+    private static string InvalidationName(IMethodSymbol method)
+    {
+        const string suffix = "Async";
+        if (method.Name.Length <= suffix.Length || !method.Name.EndsWith(suffix, StringComparison.Ordinal))
+            return method.Name;
+        var trimmed = method.Name.Substring(0, method.Name.Length - suffix.Length);
+        return method.ContainingType.GetMembers(trimmed).Any(static m => HasAttribute(m, KnownNames.CachedAttribute)) ? method.Name : trimmed;
     }
 
     private static string Signature(IMethodSymbol method, bool keyOnly) =>
