@@ -491,7 +491,8 @@ internal static class CachedMethodParser
     }
 
     private static bool IsCache(ITypeSymbol type) =>
-        type.ToDisplayString() == KnownNames.Cache || type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.Cache);
+        type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString() == KnownNames.Cache
+        || type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.Cache);
 
     // Whether the method can appear on the public surface (interface, key builder) next to the type:
     // every type in its signature is at least as accessible as the type and visible where the surface lives.
