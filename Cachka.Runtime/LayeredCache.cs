@@ -35,7 +35,7 @@ public sealed partial class LayeredCache : ICache
         _clock = new CacheClock(time);
         _logger = loggerFactory.CreateLogger("Cachka");
 
-        var context = new CacheLayerContext(config, time, loggerFactory);
+        var context = new CacheLayerContext(config, time, loggerFactory, _metrics.Error);
         var layers = new List<LayerSlot>(config.Layers.Count);
         try
         {
