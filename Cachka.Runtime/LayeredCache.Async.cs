@@ -321,6 +321,13 @@ public sealed partial class LayeredCache
         var started = _clock.Time.GetTimestamp();
         var key = ProbeKey();
         string? error = null;
+        if (slot.Layer is MemoryCacheLayer memory)
+        {
+            var ok = memory.SelfTest(key, _clock.UtcNow.AddSeconds(10));
+            return new LayerHealth(memory.Name, ok ? CacheHealth.Healthy : CacheHealth.Unhealthy, slot.BreakerState, _clock.Time.GetElapsedTime(started),
+                ok ? null : "the probe value written was not read back");
+        }
+
         try
         {
             await slot.Layer.SetAsync(key, "ok", _clock.UtcNow.AddSeconds(10), cancellationToken).ConfigureAwait(false);
