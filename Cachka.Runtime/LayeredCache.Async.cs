@@ -377,6 +377,7 @@ public sealed partial class LayeredCache
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        CacheRegistry.Forget(this);
         await _maintenance.StopAsync().ConfigureAwait(false);
         foreach (var slot in _layers)
         {

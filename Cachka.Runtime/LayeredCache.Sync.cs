@@ -263,6 +263,7 @@ public sealed partial class LayeredCache
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        CacheRegistry.Forget(this);
         _maintenance.Stop();
         foreach (var slot in _layers)
         {

@@ -12,6 +12,8 @@ namespace Cachka;
 /// </summary>
 public sealed class MemoryCacheLayer : ICacheLayer
 {
+    private const int ExpiredScanDepth = 16;
+
     private readonly ConcurrentDictionary<string, MemoryEntry> _map;
     private readonly Shard[] _shards;
     private readonly CacheClock _clock;
@@ -273,6 +275,19 @@ public sealed class MemoryCacheLayer : ICacheLayer
     private void EvictOne(Shard shard)
     {
         var now = _clock.NowMs;
+
+        // An expired entry near the cold end goes first; it costs no live data.
+        var scanned = 0;
+        for (var candidate = shard.Tail; candidate is not null && scanned < ExpiredScanDepth; candidate = candidate.Prev, scanned++)
+        {
+            if (candidate.ExpiresMs <= now)
+            {
+                _map.TryRemove(new KeyValuePair<string, MemoryEntry>(candidate.Key, candidate));
+                Unlink(shard, candidate);
+                return;
+            }
+        }
+
         var budget = shard.Count;
         while (shard.Tail is { } victim)
         {
