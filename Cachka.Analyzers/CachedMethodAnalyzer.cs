@@ -29,11 +29,13 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidTtl,
         DiagnosticDescriptors.InstanceWithoutCacheKey,
         DiagnosticDescriptors.ContextParameterInKey,
-        DiagnosticDescriptors.InvalidTarget);
+        DiagnosticDescriptors.InvalidTarget,
+        DiagnosticDescriptors.CacheSourceIgnored);
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Not None: see GeneratedCode; declarations in generated files are skipped by hand.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
@@ -69,6 +71,12 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
 
         var cancellationToken = context.CancellationToken;
+        var tree = method.Locations[0].SourceTree;
+        if (tree is null || GeneratedCode.IsGenerated(tree, context.Options, cancellationToken))
+        {
+            return;
+        }
+
         var attributeSyntax = cached.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         var invalidTarget = DescribeInvalidTarget(method);
         if (invalidTarget is not null)
@@ -152,6 +160,45 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
                 name,
                 TypeFacts.Display(method.ContainingType)));
         }
+
+        if (method.IsStatic && FindInstanceOnlyCacheSource(method.ContainingType, known) is { } instanceSource)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.CacheSourceIgnored,
+                location,
+                instanceSource.Name,
+                "the static method '" + name + "' can only use a static [CacheSource] member and uses CacheRegistry.Get() instead; make the member static or the method an instance method"));
+        }
+    }
+
+    // An instance [CacheSource] member when the type (and its bases) has no static one.
+    private static ISymbol? FindInstanceOnlyCacheSource(INamedTypeSymbol type, KnownSymbols known)
+    {
+        if (known.CacheSource is null)
+        {
+            return null;
+        }
+
+        ISymbol? instance = null;
+        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is not (IFieldSymbol or IPropertySymbol) || !known.HasCacheSource(member))
+                {
+                    continue;
+                }
+
+                if (member.IsStatic)
+                {
+                    return null;
+                }
+
+                instance ??= member;
+            }
+        }
+
+        return instance;
     }
 
     private static void AnalyzeParameters(SymbolAnalysisContext context, KnownSymbols known, IMethodSymbol method)
@@ -248,6 +295,10 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             LambdaExpressionSyntax lambda => lambda.AttributeLists,
             _ => default,
         };
+        if (attributeLists.Count == 0 || GeneratedCode.IsGenerated(context.Node.SyntaxTree, context.Options, context.CancellationToken))
+        {
+            return;
+        }
 
         foreach (var list in attributeLists)
         {
@@ -283,9 +334,22 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
 
     private static string? DescribeInvalidTarget(IMethodSymbol method)
     {
-        if (method.ContainingType?.TypeKind == TypeKind.Interface)
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
         {
-            return "a member of the interface '" + TypeFacts.Display(method.ContainingType) + "'";
+            if (type.TypeKind == TypeKind.Interface)
+            {
+                return "a member of the interface '" + TypeFacts.Display(type) + "'";
+            }
+
+            if (type.IsRefLikeType)
+            {
+                return "a member of the ref struct '" + TypeFacts.Display(type) + "'";
+            }
+
+            if (type.IsFileLocal)
+            {
+                return "a member of the file-local type '" + TypeFacts.Display(type) + "'";
+            }
         }
 
         switch (method.MethodKind)
@@ -380,7 +444,9 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         {
             foreach (var member in current.GetMembers())
             {
-                if (member is IFieldSymbol or IPropertySymbol && !member.IsStatic && known.HasCacheKey(member))
+                // The generator ignores private [CacheKey] members of base types: it cannot read them.
+                if (member is IFieldSymbol or IPropertySymbol && !member.IsStatic && known.HasCacheKey(member)
+                    && (SymbolEqualityComparer.Default.Equals(current, type) || member.DeclaredAccessibility != Accessibility.Private))
                 {
                     return true;
                 }

@@ -23,6 +23,7 @@ public static class DiagnosticDescriptors
     public const string ContextParameterInKeyId = "CACHKA011";
     public const string InvalidTargetId = "CACHKA012";
     public const string CacheKeyMemberMisuseId = "CACHKA013";
+    public const string CacheSourceIgnoredId = "CACHKA014";
 
     /// <summary>Diagnostic property: the name of the body method a code fix should create or move the body into.</summary>
     public const string ImplementationNameProperty = "ImplementationName";
@@ -45,8 +46,8 @@ public static class DiagnosticDescriptors
         ImplementationSignatureMismatchId,
         DiagnosticSeverity.Error,
         "The body of a [Cached] method has a different signature",
-        "The body '{1}' does not match '{0}': {2}. It must take the same parameter types in the same order with the same ref kinds, return the same type, and be static exactly when '{0}' is static.",
-        "The generated method forwards its arguments to the body unchanged and returns its result, so both must have the same parameter types, ref kinds, return type and static-ness.");
+        "The body '{1}' does not match '{0}': {2}. It must take the same parameter types in the same order with the same ref kinds, return the same type, and be static when '{0}' is static.",
+        "The generated method forwards its arguments to the body unchanged and returns its result, so both must have the same parameter types, ref kinds and return type; the body of a static method must be static too.");
 
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
         UnsupportedReturnTypeId,
@@ -117,6 +118,13 @@ public static class DiagnosticDescriptors
         "[CacheKey] on a member that cannot contribute to keys",
         "[CacheKey] on '{0}' has no effect: {1}",
         "Only readable instance fields and properties of the type that declares [Cached] instance methods contribute to its keys.");
+
+    public static readonly DiagnosticDescriptor CacheSourceIgnored = Create(
+        CacheSourceIgnoredId,
+        DiagnosticSeverity.Warning,
+        "[CacheSource] member that is ignored",
+        "[CacheSource] on '{0}' is ignored: {1}",
+        "A [CacheSource] field or property routes a type's [Cached] methods to a specific ICache. One that is not an ICache, cannot be read, or is an instance member seen from a static method is ignored, and the methods use CacheRegistry.Get() instead.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description,

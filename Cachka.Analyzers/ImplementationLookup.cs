@@ -67,11 +67,6 @@ internal static class ImplementationLookup
             return "it must be static because '" + method.Name + "' is static";
         }
 
-        if (!method.IsStatic && body.IsStatic)
-        {
-            return "it is static but '" + method.Name + "' is not";
-        }
-
         if (method.Parameters.Length != body.Parameters.Length)
         {
             return string.Format(

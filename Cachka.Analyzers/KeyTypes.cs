@@ -12,29 +12,35 @@ internal static class KeyTypes
 {
     public static bool IsCancellationToken(ITypeSymbol type) => TypeFacts.Is(type, "System.Threading", "CancellationToken");
 
-    /// <summary>Scalars, nullables of scalars, and one-dimensional arrays or list interfaces of those.</summary>
+    /// <summary>
+    /// Scalars (and types implementing ICacheKeyFormattable), nullables of scalars, and one-dimensional
+    /// arrays or lists of scalars or their nullables. Formattable types are encoded directly only on
+    /// their own, not as elements or nullables (the generator's rule).
+    /// </summary>
     public static bool IsEncodable(ITypeSymbol type, KnownSymbols known)
     {
-        if (IsElement(type, known))
+        if (IsScalar(type) || IsFormattable(type, known))
         {
             return true;
         }
 
         if (type is IArrayTypeSymbol { IsSZArray: true } array)
         {
-            return IsElement(array.ElementType, known);
+            return IsElement(array.ElementType);
         }
 
         if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
             && (TypeFacts.Is(named, "System.Collections.Generic", "List`1")
                 || TypeFacts.Is(named, "System.Collections.Generic", "IReadOnlyList`1")
                 || TypeFacts.Is(named, "System.Collections.Generic", "IList`1")
+                || TypeFacts.Is(named, "System.Collections.Generic", "IReadOnlyCollection`1")
+                || TypeFacts.Is(named, "System.Collections.Generic", "ICollection`1")
                 || TypeFacts.Is(named, "System.Collections.Generic", "IEnumerable`1")))
         {
-            return IsElement(named.TypeArguments[0], known);
+            return IsElement(named.TypeArguments[0]);
         }
 
-        return false;
+        return TypeFacts.IsNullable(type, out var underlying) && IsScalar(underlying);
     }
 
     /// <summary>
@@ -63,10 +69,14 @@ internal static class KeyTypes
         return name.EndsWith("Context", StringComparison.Ordinal) || name.EndsWith("Token", StringComparison.Ordinal);
     }
 
-    private static bool IsElement(ITypeSymbol type, KnownSymbols known) =>
-        IsScalar(type, known) || (TypeFacts.IsNullable(type, out var underlying) && IsScalar(underlying, known));
+    private static bool IsElement(ITypeSymbol type) =>
+        IsScalar(type) || (TypeFacts.IsNullable(type, out var underlying) && IsScalar(underlying));
 
-    private static bool IsScalar(ITypeSymbol type, KnownSymbols known)
+    // A type parameter is not formattable for the generator even when constrained to the interface.
+    private static bool IsFormattable(ITypeSymbol type, KnownSymbols known) =>
+        type.TypeKind != TypeKind.TypeParameter && known.IsCacheKeyFormattable(type);
+
+    private static bool IsScalar(ITypeSymbol type)
     {
         switch (type.SpecialType)
         {
@@ -90,39 +100,13 @@ internal static class KeyTypes
                 return true;
         }
 
-        if (type.TypeKind == TypeKind.Enum)
-        {
-            return true;
-        }
-
-        if (TypeFacts.Is(type, "System", "Guid")
+        return type.TypeKind == TypeKind.Enum
+            || TypeFacts.Is(type, "System", "Guid")
             || TypeFacts.Is(type, "System", "DateTimeOffset")
             || TypeFacts.Is(type, "System", "DateOnly")
             || TypeFacts.Is(type, "System", "TimeOnly")
             || TypeFacts.Is(type, "System", "TimeSpan")
             || TypeFacts.Is(type, "System", "Int128")
-            || TypeFacts.Is(type, "System", "UInt128"))
-        {
-            return true;
-        }
-
-        if (known.IsCacheKeyFormattable(type))
-        {
-            return true;
-        }
-
-        // A type parameter constrained to ICacheKeyFormattable is formattable whatever its argument.
-        if (type is ITypeParameterSymbol typeParameter)
-        {
-            foreach (var constraint in typeParameter.ConstraintTypes)
-            {
-                if (IsScalar(constraint, known) && constraint.TypeKind == TypeKind.Interface)
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
+            || TypeFacts.Is(type, "System", "UInt128");
     }
 }

@@ -9,13 +9,17 @@ internal sealed class KnownSymbols
     public const string CacheKeyAttributeName = "Cachka.CacheKeyAttribute";
     public const string NotCacheKeyAttributeName = "Cachka.NotCacheKeyAttribute";
     public const string CacheKeyFormattableName = "Cachka.ICacheKeyFormattable";
+    public const string CacheSourceAttributeName = "Cachka.CacheSourceAttribute";
+    public const string CacheName = "Cachka.ICache";
 
-    private KnownSymbols(INamedTypeSymbol cached, INamedTypeSymbol? cacheKey, INamedTypeSymbol? notCacheKey, INamedTypeSymbol? formattable)
+    private KnownSymbols(Compilation compilation, INamedTypeSymbol cached)
     {
         Cached = cached;
-        CacheKey = cacheKey;
-        NotCacheKey = notCacheKey;
-        CacheKeyFormattable = formattable;
+        CacheKey = GetBestType(compilation, CacheKeyAttributeName);
+        NotCacheKey = GetBestType(compilation, NotCacheKeyAttributeName);
+        CacheKeyFormattable = GetBestType(compilation, CacheKeyFormattableName);
+        CacheSource = GetBestType(compilation, CacheSourceAttributeName);
+        Cache = GetBestType(compilation, CacheName);
     }
 
     public INamedTypeSymbol Cached { get; }
@@ -26,17 +30,15 @@ internal sealed class KnownSymbols
 
     public INamedTypeSymbol? CacheKeyFormattable { get; }
 
+    public INamedTypeSymbol? CacheSource { get; }
+
+    public INamedTypeSymbol? Cache { get; }
+
     /// <summary>Null when the compilation does not reference Cachka: then there is nothing to analyze.</summary>
     public static KnownSymbols? Create(Compilation compilation)
     {
         var cached = GetBestType(compilation, CachedAttributeName);
-        return cached is null
-            ? null
-            : new KnownSymbols(
-                cached,
-                GetBestType(compilation, CacheKeyAttributeName),
-                GetBestType(compilation, NotCacheKeyAttributeName),
-                GetBestType(compilation, CacheKeyFormattableName));
+        return cached is null ? null : new KnownSymbols(compilation, cached);
     }
 
     public bool IsCached(AttributeData attribute) => SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, Cached);
@@ -58,21 +60,27 @@ internal sealed class KnownSymbols
 
     public bool HasNotCacheKey(ISymbol symbol) => NotCacheKey is not null && HasAttribute(symbol, NotCacheKey);
 
-    public bool IsCacheKeyFormattable(ITypeSymbol type)
+    public bool HasCacheSource(ISymbol symbol) => CacheSource is not null && HasAttribute(symbol, CacheSource);
+
+    public bool IsCacheKeyFormattable(ITypeSymbol type) => IsOrImplements(type, CacheKeyFormattable);
+
+    public bool IsCache(ITypeSymbol type) => IsOrImplements(type, Cache);
+
+    private static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol? @interface)
     {
-        if (CacheKeyFormattable is null)
+        if (@interface is null)
         {
             return false;
         }
 
-        if (SymbolEqualityComparer.Default.Equals(type, CacheKeyFormattable))
+        if (SymbolEqualityComparer.Default.Equals(type, @interface))
         {
             return true;
         }
 
         foreach (var implemented in type.AllInterfaces)
         {
-            if (SymbolEqualityComparer.Default.Equals(implemented, CacheKeyFormattable))
+            if (SymbolEqualityComparer.Default.Equals(implemented, @interface))
             {
                 return true;
             }

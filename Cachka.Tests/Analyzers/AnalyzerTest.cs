@@ -29,9 +29,19 @@ internal static class AnalyzerTest
         Path.Combine("ref", "net10.0"));
 
     public static Task VerifyAsync<TAnalyzer>(string source, params DiagnosticResult[] expected)
+        where TAnalyzer : DiagnosticAnalyzer, new() =>
+        VerifyAsync<TAnalyzer>(source, [], expected);
+
+    /// <summary>With more files, e.g. the generator's output as a <c>.g.cs</c> file.</summary>
+    public static Task VerifyAsync<TAnalyzer>(string source, (string FileName, string Source)[] otherFiles, params DiagnosticResult[] expected)
         where TAnalyzer : DiagnosticAnalyzer, new()
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = Usings + source };
+        foreach (var file in otherFiles)
+        {
+            test.TestState.Sources.Add((file.FileName, file.Source));
+        }
+
         Configure(test);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();

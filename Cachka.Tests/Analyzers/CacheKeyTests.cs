@@ -7,14 +7,15 @@ public class CacheKeyTests
 {
     private static Task VerifyAsync(string source) => AnalyzerTest.VerifyAsync<CachedMethodAnalyzer>(source);
 
-    private static Task VerifyMembersAsync(string source) => AnalyzerTest.VerifyAsync<CacheKeyMemberAnalyzer>(source);
+    private static Task VerifyMembersAsync(string source) => AnalyzerTest.VerifyAsync<CacheMemberAnalyzer>(source);
 
     [TestCase("bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, nint, nuint")]
     [TestCase("float, double, decimal, string, Int128, UInt128")]
     [TestCase("Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, DayOfWeek")]
     [TestCase("int?, Guid?, DayOfWeek?, string?")]
     [TestCase("int[], List<string>, IReadOnlyList<Guid>, IList<long?>, IEnumerable<DayOfWeek>")]
-    [TestCase("Sku, Sku[], List<Sku>, Money?")]
+    [TestCase("ICollection<TimeSpan>, IReadOnlyCollection<char>")]
+    [TestCase("Sku, Money")]
     public Task Encodable_parameter_types_report_nothing(string types)
     {
         var parameters = string.Join(", ", types.Split(", ").Select((type, i) => type + " p" + i));
@@ -38,10 +39,10 @@ public class CacheKeyTests
     }
 
     [Test]
-    public Task A_type_parameter_constrained_to_ICacheKeyFormattable_is_encodable() => VerifyAsync("""
+    public Task A_type_parameter_falls_back_to_json_even_when_constrained_to_ICacheKeyFormattable() => VerifyAsync("""
         public partial class Holder<TKey> where TKey : ICacheKeyFormattable
         {
-            [Cached] public static partial int Get(TKey key);
+            [Cached] public static partial int Get(TKey {|CACHKA007:key|});
             private static int GetCore(TKey key) => 0;
         }
         """);
@@ -51,8 +52,20 @@ public class CacheKeyTests
     [TestCase("Dictionary<string, int>", TestName = "Dictionary parameter is CACHKA007")]
     [TestCase("int[][]", TestName = "Jagged array parameter is CACHKA007")]
     [TestCase("Uri", TestName = "Uri parameter is CACHKA007")]
+    [TestCase("Sku[]", TestName = "Array of formattable values is CACHKA007")]
+    [TestCase("Money?", TestName = "Nullable formattable struct is CACHKA007")]
     public Task Parameter_type_that_falls_back_to_json_is_CACHKA007(string type) => VerifyAsync($$"""
         public sealed record Point(int X, int Y);
+
+        public sealed record Sku(string Value) : ICacheKeyFormattable
+        {
+            public string FormatCacheKey() => Value;
+        }
+
+        public readonly record struct Money(decimal Amount) : ICacheKeyFormattable
+        {
+            public string FormatCacheKey() => "m";
+        }
 
         public partial class Holder
         {
@@ -149,6 +162,57 @@ public class CacheKeyTests
         public class Holder
         {
             [CacheKey] public Settings {|CACHKA007:Options|} { get; set; } = new();
+        }
+        """);
+
+    [Test]
+    public Task A_private_CacheKey_member_of_a_base_type_does_not_count() => VerifyAsync("""
+        public class TenantScoped
+        {
+            [CacheKey] private string _tenant = "a";
+        }
+
+        public partial class Holder : TenantScoped
+        {
+            [Cached] public partial int {|CACHKA010:Get|}(int id);
+            private int GetCore(int id) => id;
+        }
+        """);
+
+    [Test]
+    public Task CacheSource_members_of_type_ICache_report_nothing() => VerifyMembersAsync("""
+        public partial class Holder(ICache cache)
+        {
+            [CacheSource] private readonly ICache _cache = cache;
+            [CacheSource] public static ICache? Shared { get; set; }
+        }
+        """);
+
+    [Test]
+    public Task CacheSource_member_that_is_not_an_ICache_is_CACHKA014() => VerifyMembersAsync("""
+        public class Holder
+        {
+            [CacheSource] private readonly object {|CACHKA014:_cache|} = new();
+            [CacheSource] public ICache {|CACHKA014:Sink|} { set { } }
+        }
+        """);
+
+    [Test]
+    public Task Static_method_with_only_an_instance_CacheSource_is_CACHKA014() => VerifyAsync("""
+        public partial class Holder(ICache cache)
+        {
+            [CacheSource] private ICache Cache { get; } = cache;
+
+            [Cached] public static partial int {|CACHKA014:Get|}(int id);
+            private static int GetCore(int id) => id;
+        }
+
+        public partial class WithStaticSource
+        {
+            [CacheSource] private static ICache? Cache { get; set; }
+
+            [Cached] public static partial int Get(int id);
+            private static int GetCore(int id) => id;
         }
         """);
 

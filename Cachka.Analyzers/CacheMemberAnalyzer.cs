@@ -4,13 +4,17 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Cachka.Analyzers;
 
-/// <summary>Reports <c>[CacheKey]</c> fields and properties that cannot contribute to keys, or only through the JSON fallback.</summary>
+/// <summary>
+/// Reports <c>[CacheKey]</c> fields and properties that cannot contribute to keys (or only through the
+/// JSON fallback), and <c>[CacheSource]</c> members the generator would ignore.
+/// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CacheKeyMemberAnalyzer : DiagnosticAnalyzer
+public sealed class CacheMemberAnalyzer : DiagnosticAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.KeyTypeNotEncodable,
-        DiagnosticDescriptors.CacheKeyMemberMisuse);
+        DiagnosticDescriptors.CacheKeyMemberMisuse,
+        DiagnosticDescriptors.CacheSourceIgnored);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -19,7 +23,7 @@ public sealed class CacheKeyMemberAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(static start =>
         {
             var known = KnownSymbols.Create(start.Compilation);
-            if (known?.CacheKey is null)
+            if (known is null || (known.CacheKey is null && known.CacheSource is null))
             {
                 return;
             }
@@ -31,11 +35,24 @@ public sealed class CacheKeyMemberAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeMember(SymbolAnalysisContext context, KnownSymbols known)
     {
         var member = context.Symbol;
-        if (!known.HasCacheKey(member) || member.Locations.Length == 0)
+        if (member.Locations.Length == 0)
         {
             return;
         }
 
+        if (known.HasCacheKey(member))
+        {
+            AnalyzeCacheKey(context, known, member);
+        }
+
+        if (known.HasCacheSource(member))
+        {
+            AnalyzeCacheSource(context, known, member);
+        }
+    }
+
+    private static void AnalyzeCacheKey(SymbolAnalysisContext context, KnownSymbols known, ISymbol member)
+    {
         var location = member.Locations[0];
         var misuse = member switch
         {
@@ -50,7 +67,7 @@ public sealed class CacheKeyMemberAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var type = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
+        var type = TypeOf(member);
         if (type.TypeKind != TypeKind.Error && !KeyTypes.IsEncodable(type, known))
         {
             context.ReportDiagnostic(Diagnostic.Create(
@@ -62,4 +79,29 @@ public sealed class CacheKeyMemberAnalyzer : DiagnosticAnalyzer
                 "remove [CacheKey] from it"));
         }
     }
+
+    private static void AnalyzeCacheSource(SymbolAnalysisContext context, KnownSymbols known, ISymbol member)
+    {
+        string? problem = null;
+        var type = TypeOf(member);
+        if (member is IPropertySymbol { IsIndexer: true })
+        {
+            problem = "an indexer cannot be read without arguments";
+        }
+        else if (member is IPropertySymbol { GetMethod: null })
+        {
+            problem = "the property has no getter";
+        }
+        else if (type.TypeKind != TypeKind.Error && !known.IsCache(type))
+        {
+            problem = "its type '" + TypeFacts.Display(type) + "' is not a Cachka.ICache";
+        }
+
+        if (problem is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.CacheSourceIgnored, member.Locations[0], member.Name, problem));
+        }
+    }
+
+    private static ITypeSymbol TypeOf(ISymbol member) => member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
 }
