@@ -76,7 +76,7 @@ public sealed class CacheMemberAnalyzer : DiagnosticAnalyzer
                 "[CacheKey] member",
                 member.Name,
                 TypeFacts.Display(type),
-                "remove [CacheKey] from it"));
+                KeyTypes.DescribeFix(type, "remove [CacheKey] from it")));
         }
     }
 

@@ -228,7 +228,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             var typeName = TypeFacts.Display(type);
             context.ReportDiagnostic(KeyTypes.IsContextLike(type)
                 ? Diagnostic.Create(DiagnosticDescriptors.ContextParameterInKey, location, parameter.Name, typeName)
-                : Diagnostic.Create(DiagnosticDescriptors.KeyTypeNotEncodable, location, "Parameter", parameter.Name, typeName, "mark the parameter [NotCacheKey]"));
+                : Diagnostic.Create(DiagnosticDescriptors.KeyTypeNotEncodable, location, "Parameter", parameter.Name, typeName, KeyTypes.DescribeFix(type, "mark the parameter [NotCacheKey]")));
         }
     }
 

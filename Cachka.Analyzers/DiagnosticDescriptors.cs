@@ -74,7 +74,7 @@ public static class DiagnosticDescriptors
         KeyTypeNotEncodableId,
         DiagnosticSeverity.Warning,
         "Key part whose type cannot be encoded into a cache key directly",
-        "{0} '{1}' of type '{2}' cannot be encoded into a cache key directly and falls back to JSON serialization; implement Cachka.ICacheKeyFormattable on '{2}', use a supported type, or {3}",
+        "{0} '{1}' of type '{2}' cannot be encoded into a cache key directly and falls back to JSON serialization; {3}",
         "Keys are built directly from primitives, string, enums, Guid, date and time types, decimal, nullables, arrays and lists of these, and types implementing ICacheKeyFormattable. Any other type is serialized to JSON for the key, which is slower and only deterministic if the type's JSON is.");
 
     public static readonly DiagnosticDescriptor ResultNotSerializable = Create(

@@ -43,6 +43,17 @@ internal static class KeyTypes
         return TypeFacts.IsNullable(type, out var underlying) && IsScalar(underlying);
     }
 
+    /// <summary>What to do about a key part of a type that is not encodable (the end of CACHKA007's message).</summary>
+    public static string DescribeFix(ITypeSymbol type, string lastResort)
+    {
+        var ownType = type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named
+            && named.SpecialType == SpecialType.None
+            && named.Locations.Length > 0 && named.Locations[0].IsInSource;
+        return ownType
+            ? "implement Cachka.ICacheKeyFormattable on '" + TypeFacts.Display(type) + "', use a supported type, or " + lastResort
+            : "use a supported type or one that implements Cachka.ICacheKeyFormattable, or " + lastResort;
+    }
+
     /// <summary>
     /// True for types that describe how a call runs rather than what it computes; only checked for
     /// types that are not encodable, and never for types that opted in with ICacheKeyFormattable.

@@ -20,6 +20,7 @@ public static class CacheConfigBinder
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["memory"] = ReadMemory,
+            ["sqlite"] = ReadSqlite,
         };
 
     /// <summary>Teaches the binder a layer type: <paramref name="read"/> builds its config from the layer's section.</summary>
@@ -74,6 +75,24 @@ public static class CacheConfigBinder
             Ttl = section.GetTimeSpan("Ttl") ?? defaults.Ttl,
             Shards = section.GetInt("Shards") ?? defaults.Shards,
             EnableMetrics = section.GetBool("EnableMetrics") ?? defaults.EnableMetrics,
+        };
+    }
+
+    private static SqliteCacheConfig ReadSqlite(IConfigurationSection section)
+    {
+        var defaults = new SqliteCacheConfig();
+        return new SqliteCacheConfig
+        {
+            Name = section.GetString("Name") ?? defaults.Name,
+            DbPath = section.GetString("DbPath") ?? defaults.DbPath,
+            EnableEncryption = section.GetBool("EnableEncryption") ?? defaults.EnableEncryption,
+            EncryptionKey = section.GetString("EncryptionKey") ?? defaults.EncryptionKey,
+            PreviousEncryptionKeys = section.GetSection("PreviousEncryptionKeys").GetChildren().Select(k => k.Value).OfType<string>().ToList() is { Count: > 0 } previous
+                ? previous
+                : defaults.PreviousEncryptionKeys,
+            MaxKeyLength = section.GetInt("MaxKeyLength") ?? defaults.MaxKeyLength,
+            MaxPayloadBytes = section.GetInt("MaxPayloadBytes") ?? defaults.MaxPayloadBytes,
+            BusyTimeout = section.GetTimeSpan("BusyTimeout") ?? defaults.BusyTimeout,
         };
     }
 

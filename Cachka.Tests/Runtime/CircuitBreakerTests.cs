@@ -155,6 +155,7 @@ public class HealthTests
             Assert.That(health.CacheLayersCount, Is.EqualTo(2));
             Assert.That(health.Layers.Select(l => l.Name), Is.EqualTo(new[] { "memory_cache", "remote" }));
             Assert.That(((MemoryCacheLayer)cache.Layers[0]).Count, Is.Zero, "the probe key is deleted");
+            Assert.That(cache.GetStatistics().Hits[0] + ((MemoryCacheLayer)cache.Layers[0]).Misses.Value, Is.Zero, "the probe is not a lookup");
             Assert.That(remote.CleanupExpired(), Is.Zero);
         });
     }

@@ -39,6 +39,28 @@ public class ConfigurationTests
     }
 
     [Test]
+    public void A_sqlite_layer_binds_with_its_encryption_settings()
+    {
+        var key = Convert.ToBase64String(new byte[32]);
+        var config = CacheConfigBinder.Bind(Json($$"""
+            { "Layers": [ { "Type": "memory" },
+                          { "Type": "sqlite", "DbPath": "data/cache.db", "EnableEncryption": true, "EncryptionKey": "{{key}}",
+                            "PreviousEncryptionKeys": [ "{{key}}" ], "MaxKeyLength": 256 } ] }
+            """));
+
+        var sqlite = (SqliteCacheConfig)config.Layers[1];
+        Assert.Multiple(() =>
+        {
+            Assert.That(config.Layers[0], Is.TypeOf<MemoryCacheConfig>());
+            Assert.That(sqlite.DbPath, Is.EqualTo("data/cache.db"));
+            Assert.That(sqlite.EnableEncryption, Is.True);
+            Assert.That(sqlite.EncryptionKey, Is.EqualTo(key));
+            Assert.That(sqlite.PreviousEncryptionKeys, Is.EqualTo(new[] { key }));
+            Assert.That(sqlite.MaxKeyLength, Is.EqualTo(256));
+        });
+    }
+
+    [Test]
     public void A_null_VacuumInterval_turns_maintenance_off()
     {
         var config = CacheConfigBinder.Bind(Json("""{ "VacuumInterval": null }"""));

@@ -151,6 +151,15 @@ public sealed class MemoryCacheLayer : ICacheLayer
         return entry;
     }
 
+    /// <summary>Health probe: a write, read and delete that leaves the hit and miss counters alone.</summary>
+    internal bool SelfTest(string key, DateTimeOffset expiresAt)
+    {
+        var stored = Store(key, "ok", expiresAt);
+        var found = _map.TryGetValue(key, out var entry) && ReferenceEquals(entry, stored);
+        Delete(key);
+        return found;
+    }
+
     internal static Task<T> CompletedTask<T>(MemoryEntry entry, T value)
     {
         if (entry.CompletedTask is Task<T> task)
