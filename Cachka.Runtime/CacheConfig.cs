@@ -33,7 +33,7 @@ public sealed record CacheConfig
     /// <summary>The configuration used when <see cref="CacheRegistry.Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/> gets null.</summary>
     public static CacheConfig Default => new() { Layers = DefaultLayers() };
 
-    internal static Func<IReadOnlyList<CacheLayerConfig>> DefaultLayers { get; set; } = () => [new MemoryCacheConfig()];
+    internal static Func<IReadOnlyList<CacheLayerConfig>> DefaultLayers { get; set; } = () => [new MemoryCacheConfig(), new SqliteCacheConfig()];
 
     /// <summary>Throws <see cref="ArgumentException"/> (or <see cref="ArgumentOutOfRangeException"/>) naming the bad setting.</summary>
     public void Validate()

@@ -23,11 +23,14 @@ public abstract record CacheLayerConfig
 /// <summary>What a layer may use from the cache that owns it.</summary>
 public sealed class CacheLayerContext
 {
-    internal CacheLayerContext(CacheConfig cache, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
+    private readonly Action<string, string>? _errorSink;
+
+    internal CacheLayerContext(CacheConfig cache, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, Action<string, string>? errorSink = null)
     {
         Cache = cache;
         Time = time;
         LoggerFactory = loggerFactory;
+        _errorSink = errorSink;
     }
 
     /// <summary>The owning cache's configuration.</summary>
@@ -38,4 +41,10 @@ public sealed class CacheLayerContext
 
     /// <summary>Logger factory (a no-op one when none was given).</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>
+    /// Counts an error the layer handled itself (for example an unreadable entry turned into a miss) in the
+    /// owning cache's <c>cache_errors_total{layer,error_type}</c>, without failing the call or moving the breaker.
+    /// </summary>
+    public void ReportError(string layerName, string errorType) => _errorSink?.Invoke(layerName, errorType);
 }

@@ -78,6 +78,16 @@ public static class CacheRegistry
         cache?.Dispose();
     }
 
+    /// <summary>Forgets <paramref name="cache"/> if it is the registered one (it was disposed elsewhere, e.g. by a DI container).</summary>
+    internal static void Forget(ICache cache)
+    {
+        lock (s_gate)
+        {
+            if (ReferenceEquals(s_cache, cache))
+                Volatile.Write(ref s_cache, null);
+        }
+    }
+
     private static void ThrowIfInitialized()
     {
         if (s_cache is not null)

@@ -141,6 +141,7 @@ public sealed partial class LayeredCache
     {
         T value;
         bool found;
+        using var activity = StartFill();
         try
         {
             found = PeekL1(in typedKey, key, out value);
@@ -150,9 +151,12 @@ public sealed partial class LayeredCache
                 found = read.HasValue;
                 value = read.HasValue ? read.Value : await factory(state, flight.Token).ConfigureAwait(false);
             }
+
+            activity?.SetTag("cache.hit", found);
         }
         catch (Exception error)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.GetType().Name);
             flight.Fail(error);
             _flights.Land(key, flight);
             return;
@@ -317,6 +321,13 @@ public sealed partial class LayeredCache
         var started = _clock.Time.GetTimestamp();
         var key = ProbeKey();
         string? error = null;
+        if (slot.Layer is MemoryCacheLayer memory)
+        {
+            var ok = memory.SelfTest(key, _clock.UtcNow.AddSeconds(10));
+            return new LayerHealth(memory.Name, ok ? CacheHealth.Healthy : CacheHealth.Unhealthy, slot.BreakerState, _clock.Time.GetElapsedTime(started),
+                ok ? null : "the probe value written was not read back");
+        }
+
         try
         {
             await slot.Layer.SetAsync(key, "ok", _clock.UtcNow.AddSeconds(10), cancellationToken).ConfigureAwait(false);
@@ -377,6 +388,8 @@ public sealed partial class LayeredCache
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        CacheRegistry.Forget(this);
+        CachkaTelemetry.Unregister(this);
         await _maintenance.StopAsync().ConfigureAwait(false);
         foreach (var slot in _layers)
         {

@@ -121,15 +121,18 @@ public sealed partial class LayeredCache
 
         T value;
         bool found;
+        using var activity = StartFill();
         try
         {
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
             found = PeekL1(in typedKey, key, out value) || ReadLayers(in typedKey, key, FirstBelowL1, out value);
             if (!found)
                 value = factory(state);
+            activity?.SetTag("cache.hit", found);
         }
         catch (Exception error)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.GetType().Name);
             flight.Fail(error);
             _flights.Land(key, flight);
             throw;
@@ -263,6 +266,8 @@ public sealed partial class LayeredCache
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        CacheRegistry.Forget(this);
+        CachkaTelemetry.Unregister(this);
         _maintenance.Stop();
         foreach (var slot in _layers)
         {

@@ -35,7 +35,7 @@ public sealed partial class LayeredCache : ICache
         _clock = new CacheClock(time);
         _logger = loggerFactory.CreateLogger("Cachka");
 
-        var context = new CacheLayerContext(config, time, loggerFactory);
+        var context = new CacheLayerContext(config, time, loggerFactory, _metrics.Error);
         var layers = new List<LayerSlot>(config.Layers.Count);
         try
         {
@@ -57,6 +57,7 @@ public sealed partial class LayeredCache : ICache
         _l1 = _layers[0].Layer as MemoryCacheLayer;
         _maintenance = new Maintenance(this, time);
         _maintenance.Start(config.VacuumInterval, config.CleanupOnStart);
+        CachkaTelemetry.Register(this);
     }
 
     /// <summary>The configuration this cache was built from.</summary>
@@ -130,6 +131,14 @@ public sealed partial class LayeredCache : ICache
     private bool IsLive(DateTimeOffset expiresAt) => expiresAt > _clock.UtcNow;
 
     private static CancellationToken None => CancellationToken.None;
+
+    // One span per miss that reaches the layers below L1 (never per hit, never with the key).
+    private System.Diagnostics.Activity? StartFill()
+    {
+        var activity = CachkaTelemetry.Activities.StartActivity("cachka.get_or_create", System.Diagnostics.ActivityKind.Internal);
+        activity?.SetTag("cache.name", Name);
+        return activity;
+    }
 
     internal static string ProbeKey() => HealthProbePrefix + Guid.NewGuid().ToString("N");
 }

@@ -12,6 +12,8 @@ namespace Cachka;
 /// </summary>
 public sealed class MemoryCacheLayer : ICacheLayer
 {
+    private const int ExpiredScanDepth = 16;
+
     private readonly ConcurrentDictionary<string, MemoryEntry> _map;
     private readonly Shard[] _shards;
     private readonly CacheClock _clock;
@@ -149,6 +151,15 @@ public sealed class MemoryCacheLayer : ICacheLayer
         return entry;
     }
 
+    /// <summary>Health probe: a write, read and delete that leaves the hit and miss counters alone.</summary>
+    internal bool SelfTest(string key, DateTimeOffset expiresAt)
+    {
+        var stored = Store(key, "ok", expiresAt);
+        var found = _map.TryGetValue(key, out var entry) && ReferenceEquals(entry, stored);
+        Delete(key);
+        return found;
+    }
+
     internal static Task<T> CompletedTask<T>(MemoryEntry entry, T value)
     {
         if (entry.CompletedTask is Task<T> task)
@@ -273,6 +284,19 @@ public sealed class MemoryCacheLayer : ICacheLayer
     private void EvictOne(Shard shard)
     {
         var now = _clock.NowMs;
+
+        // An expired entry near the cold end goes first; it costs no live data.
+        var scanned = 0;
+        for (var candidate = shard.Tail; candidate is not null && scanned < ExpiredScanDepth; candidate = candidate.Prev, scanned++)
+        {
+            if (candidate.ExpiresMs <= now)
+            {
+                _map.TryRemove(new KeyValuePair<string, MemoryEntry>(candidate.Key, candidate));
+                Unlink(shard, candidate);
+                return;
+            }
+        }
+
         var budget = shard.Count;
         while (shard.Tail is { } victim)
         {

@@ -1,0 +1,583 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Cachka.Generators.Helpers;
+using Cachka.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Cachka.Generators;
+
+/// <summary>
+/// The only part of the generator that reads symbols: turns one <c>[Cached]</c> method into a
+/// <see cref="CachedMethodSpec"/>, or null for anything it cannot implement (the analyzers report those).
+/// </summary>
+internal static class CachedMethodParser
+{
+    private const int DefaultTtlSeconds = 300;
+
+    private static readonly SymbolDisplayFormat s_code = SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(
+        SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    // The key identity: no global::, no nullable reference annotations (string and string? are one CLR type).
+    private static readonly SymbolDisplayFormat s_identity = new(
+        globalNamespaceStyle: SymbolDisplayGlobalNamespaceStyle.Omitted,
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+
+    public static CachedMethodSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+            return null;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var (ttl, simplified, implementation) = ReadAttribute(context.Attributes[0]);
+        if (ttl <= 0)
+            return null;
+        if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod
+            || method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly)
+            return null;
+
+        var type = method.ContainingType;
+        if (!IsSupportedType(type, cancellationToken))
+            return null;
+        if (!TryReturn(method.ReturnType, out var returnKind, out var valueType))
+            return null;
+
+        var parameters = new List<ParameterSpec>(method.Parameters.Length);
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None || !IsStorable(parameter.Type))
+                return null;
+            parameters.Add(new ParameterSpec(
+                Identifier(parameter.Name),
+                parameter.Type.ToDisplayString(s_code),
+                RoleOf(parameter),
+                parameter.IsParams,
+                DefaultValue(parameter)));
+        }
+
+        var body = FindBody(method, implementation ?? method.Name + "Core");
+        if (body is null)
+            return null;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var keyParts = new List<KeyPartSpec>();
+        var memberNames = new List<string>();
+        if (!method.IsStatic && !simplified)
+        {
+            foreach (var (name, memberType) in KeyMembers(type))
+            {
+                memberNames.Add(name);
+                keyParts.Add(Classify(Identifier(name), isMember: true, memberType));
+            }
+        }
+
+        for (var i = 0; i < method.Parameters.Length; i++)
+        {
+            if (parameters[i].Role == ParameterRole.Key)
+                keyParts.Add(Classify(parameters[i].Name, isMember: false, method.Parameters[i].Type));
+        }
+
+        var (ordinal, surfaceClash) = Overload(method);
+        var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
+        var typeSpec = TypeSpec(type);
+
+        return new CachedMethodSpec(
+            HintName: HintName(type, method.Name + suffix),
+            Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            ContainingTypes: Containers(type),
+            Type: typeSpec,
+            Name: Identifier(method.Name),
+            Modifiers: string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text)),
+            IsStatic: method.IsStatic,
+            ReturnKind: returnKind,
+            ReturnType: method.ReturnType.ToDisplayString(s_code),
+            ValueType: valueType.ToDisplayString(s_code),
+            BodyName: Identifier(body.Name),
+            BodyIsStatic: body.IsStatic,
+            Parameters: EquatableArray.From(parameters),
+            KeyParts: EquatableArray.From(keyParts),
+            Identity: Identity(type, memberNames, method),
+            TtlSeconds: ttl,
+            KeyStructName: "__" + method.Name + suffix + "CacheKey",
+            SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
+            CacheSource: CacheSource(type, method.IsStatic),
+            OnSurface: OnSurface(context.SemanticModel.Compilation, type, method));
+    }
+
+    private static (int Ttl, bool Simplified, string? Implementation) ReadAttribute(AttributeData attribute)
+    {
+        var ttl = DefaultTtlSeconds;
+        var simplified = false;
+        string? implementation = null;
+        foreach (var argument in attribute.NamedArguments)
+        {
+            switch (argument.Key)
+            {
+                case "Ttl" when argument.Value.Value is int seconds:
+                    ttl = seconds;
+                    break;
+                case "SimplifiedSelfSerialization" when argument.Value.Value is bool value:
+                    simplified = value;
+                    break;
+                case "Implementation" when argument.Value.Value is string name:
+                    implementation = name;
+                    break;
+            }
+        }
+
+        return (ttl, simplified, implementation);
+    }
+
+    private static bool IsSupportedType(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || type.IsRefLikeType)
+            return false;
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.TypeKind is not (TypeKind.Class or TypeKind.Struct) || current.IsFileLocal)
+                return false;
+            foreach (var reference in current.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration
+                    || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryReturn(ITypeSymbol returnType, out ReturnKind kind, out ITypeSymbol valueType)
+    {
+        kind = ReturnKind.Sync;
+        valueType = returnType;
+        if (returnType is INamedTypeSymbol named && IsIn(named, "System.Threading.Tasks") && named.Name is "Task" or "ValueTask")
+        {
+            if (named.TypeArguments.Length != 1)
+                return false;
+            kind = named.Name == "Task" ? ReturnKind.Task : ReturnKind.ValueTask;
+            valueType = named.TypeArguments[0];
+        }
+        else if (returnType is INamedTypeSymbol { Name: "IAsyncEnumerable", Arity: 1 } stream && IsIn(stream, "System.Collections.Generic"))
+        {
+            return false;
+        }
+
+        return IsStorable(valueType);
+    }
+
+    // Can be a generic type argument and a field.
+    private static bool IsStorable(ITypeSymbol type) =>
+        !type.IsRefLikeType && type.TypeKind is not (TypeKind.Pointer or TypeKind.FunctionPointer) && type.SpecialType != SpecialType.System_Void;
+
+    private static ParameterRole RoleOf(IParameterSymbol parameter)
+    {
+        if (parameter.Type is INamedTypeSymbol { Name: "CancellationToken" } token && IsIn(token, "System.Threading"))
+            return ParameterRole.CancellationToken;
+        foreach (var attribute in parameter.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute)
+                return ParameterRole.NotKey;
+        }
+
+        return ParameterRole.Key;
+    }
+
+    private static IMethodSymbol? FindBody(IMethodSymbol method, string name)
+    {
+        foreach (var member in method.ContainingType.GetMembers(name))
+        {
+            if (member is not IMethodSymbol candidate
+                || SymbolEqualityComparer.Default.Equals(candidate, method)
+                || SymbolEqualityComparer.Default.Equals(candidate.PartialDefinitionPart, method)
+                || candidate.IsGenericMethod
+                || (method.IsStatic && !candidate.IsStatic)
+                || candidate.Parameters.Length != method.Parameters.Length
+                || candidate.ReturnsByRef || candidate.ReturnsByRefReadonly
+                || !SymbolEqualityComparer.Default.Equals(candidate.ReturnType, method.ReturnType))
+                continue;
+
+            var matches = true;
+            for (var i = 0; i < candidate.Parameters.Length && matches; i++)
+            {
+                matches = candidate.Parameters[i].RefKind == RefKind.None
+                    && SymbolEqualityComparer.Default.Equals(candidate.Parameters[i].Type, method.Parameters[i].Type);
+            }
+
+            if (matches)
+                return candidate;
+        }
+
+        return null;
+    }
+
+    // Instance fields and readable properties marked [CacheKey], on the type and its bases, by name.
+    private static List<(string Name, ITypeSymbol Type)> KeyMembers(INamedTypeSymbol type)
+    {
+        var members = new List<(string Name, ITypeSymbol Type)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member.IsStatic || !HasAttribute(member, KnownNames.CacheKeyAttribute) || !seen.Add(member.Name))
+                    continue;
+                if (!SymbolEqualityComparer.Default.Equals(current, type) && member.DeclaredAccessibility == Accessibility.Private)
+                    continue;
+                switch (member)
+                {
+                    case IFieldSymbol field when IsStorable(field.Type):
+                        members.Add((field.Name, field.Type));
+                        break;
+                    case IPropertySymbol { IsIndexer: false, GetMethod: not null } property when IsStorable(property.Type) && !property.ReturnsByRef:
+                        members.Add((property.Name, property.Type));
+                        break;
+                }
+            }
+        }
+
+        members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return members;
+    }
+
+    private static KeyPartSpec Classify(string name, bool isMember, ITypeSymbol type)
+    {
+        var display = type.ToDisplayString(s_code);
+        if (Scalar(type) is { } scalar)
+            return new KeyPartSpec(name, isMember, display, KeyEncoding.Direct, scalar, null);
+        if (type.TypeKind == TypeKind.Enum && type is INamedTypeSymbol { EnumUnderlyingType: { } underlying })
+            return new KeyPartSpec(name, isMember, display, KeyEncoding.Enum, KeyEquality.Operator, underlying.ToDisplayString(s_code));
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            var inner = nullable.TypeArguments[0];
+            if (Scalar(inner) is { } innerScalar)
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.Nullable, innerScalar == KeyEquality.Exact ? KeyEquality.Exact : KeyEquality.Operator, null);
+            if (inner.TypeKind == TypeKind.Enum && inner is INamedTypeSymbol { EnumUnderlyingType: { } innerUnderlying })
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.NullableEnum, KeyEquality.Operator, innerUnderlying.ToDisplayString(s_code));
+        }
+
+        if (SequenceElement(type) is { } element && IsElement(element))
+            return new KeyPartSpec(name, isMember, display, KeyEncoding.Sequence, KeyEquality.String, element.ToDisplayString(s_code));
+        if (type.TypeKind != TypeKind.TypeParameter && type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.CacheKeyFormattable))
+            return new KeyPartSpec(name, isMember, display, KeyEncoding.Formattable, KeyEquality.String, null);
+        return new KeyPartSpec(name, isMember, display, KeyEncoding.Dynamic, KeyEquality.String, null);
+    }
+
+    // The scalar types written directly, with how they compare; null for anything else.
+    private static KeyEquality? Scalar(ITypeSymbol type)
+    {
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_String:
+                return KeyEquality.String;
+            case SpecialType.System_Single:
+            case SpecialType.System_Double:
+            case SpecialType.System_DateTime:
+                return KeyEquality.Exact;
+            case SpecialType.System_Boolean:
+            case SpecialType.System_Char:
+            case SpecialType.System_SByte:
+            case SpecialType.System_Byte:
+            case SpecialType.System_Int16:
+            case SpecialType.System_UInt16:
+            case SpecialType.System_Int32:
+            case SpecialType.System_UInt32:
+            case SpecialType.System_Int64:
+            case SpecialType.System_UInt64:
+            case SpecialType.System_IntPtr:
+            case SpecialType.System_UIntPtr:
+            case SpecialType.System_Decimal:
+                return KeyEquality.Operator;
+        }
+
+        if (type is INamedTypeSymbol { Arity: 0 } named && IsIn(named, "System"))
+        {
+            switch (named.Name)
+            {
+                case "DateTimeOffset":
+                    return KeyEquality.Exact;
+                case "Guid":
+                case "DateOnly":
+                case "TimeOnly":
+                case "TimeSpan":
+                case "Int128":
+                case "UInt128":
+                    return KeyEquality.Operator;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsElement(ITypeSymbol element) =>
+        Scalar(element) is not null
+        || element.TypeKind == TypeKind.Enum
+        || (element is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+            && (Scalar(nullable.TypeArguments[0]) is not null || nullable.TypeArguments[0].TypeKind == TypeKind.Enum));
+
+    private static ITypeSymbol? SequenceElement(ITypeSymbol type)
+    {
+        if (type is IArrayTypeSymbol { Rank: 1 } array)
+            return array.ElementType;
+        if (type is INamedTypeSymbol { Arity: 1 } named
+            && (IsIn(named, "System.Collections.Generic")
+                && named.Name is "List" or "IReadOnlyList" or "IList" or "IEnumerable" or "IReadOnlyCollection" or "ICollection"))
+            return named.TypeArguments[0];
+        return null;
+    }
+
+    // (1-based ordinal among same-named [Cached] overloads or 0 when alone, whether another overload has the same key parameter types).
+    private static (int Ordinal, bool SurfaceClash) Overload(IMethodSymbol method)
+    {
+        var siblings = new List<(string Signature, string KeySignature, IMethodSymbol Method)>();
+        foreach (var member in method.ContainingType.GetMembers(method.Name))
+        {
+            if (member is IMethodSymbol { IsPartialDefinition: true } candidate && HasAttribute(candidate, KnownNames.CachedAttribute))
+                siblings.Add((Signature(candidate, keyOnly: false), Signature(candidate, keyOnly: true), candidate));
+        }
+
+        if (siblings.Count < 2)
+            return (0, false);
+        siblings.Sort(static (a, b) => string.CompareOrdinal(a.Signature, b.Signature));
+        var index = siblings.FindIndex(s => SymbolEqualityComparer.Default.Equals(s.Method, method));
+        var clash = siblings.Count(s => s.KeySignature == siblings[index].KeySignature) > 1;
+        return (index + 1, clash);
+    }
+
+    private static string Signature(IMethodSymbol method, bool keyOnly) =>
+        string.Join(",", method.Parameters.Where(p => !keyOnly || RoleOf(p) == ParameterRole.Key).Select(p => p.Type.ToDisplayString(s_identity)));
+
+    // "Ns.Outer<", "T", ">.Type[Member].Method(int,T)": literal text at even indexes, type parameter names at odd ones.
+    private static EquatableArray<string> Identity(INamedTypeSymbol type, List<string> members, IMethodSymbol method)
+    {
+        var pieces = new List<string>();
+        var text = new StringBuilder();
+        if (!type.ContainingNamespace.IsGlobalNamespace)
+            text.Append(type.ContainingNamespace.ToDisplayString()).Append('.');
+        var chain = new List<INamedTypeSymbol>();
+        for (var current = type; current is not null; current = current.ContainingType)
+            chain.Insert(0, current);
+        for (var i = 0; i < chain.Count; i++)
+        {
+            if (i > 0)
+                text.Append('.');
+            text.Append(chain[i].Name);
+            if (chain[i].TypeParameters.Length == 0)
+                continue;
+            text.Append('<');
+            for (var j = 0; j < chain[i].TypeParameters.Length; j++)
+            {
+                if (j > 0)
+                    text.Append(", ");
+                pieces.Add(text.ToString());
+                pieces.Add(chain[i].TypeParameters[j].Name);
+                text.Clear();
+            }
+
+            text.Append('>');
+        }
+
+        if (members.Count > 0)
+            text.Append('[').Append(string.Join(",", members)).Append(']');
+        text.Append('.').Append(method.Name).Append('(').Append(Signature(method, keyOnly: false)).Append(')');
+        pieces.Add(text.ToString());
+        return EquatableArray.From(pieces);
+    }
+
+    private static CachedTypeSpec TypeSpec(INamedTypeSymbol type)
+    {
+        var access = type.DeclaredAccessibility switch
+        {
+            Accessibility.Public => "public",
+            Accessibility.ProtectedOrInternal when type.ContainingType is not null => "protected internal",
+            Accessibility.Protected when type.ContainingType is not null => "protected",
+            Accessibility.ProtectedAndInternal when type.ContainingType is not null => "private protected",
+            Accessibility.Private when type.ContainingType is not null => "private",
+            _ => "internal",
+        };
+        return new CachedTypeSpec(
+            Declaration(type),
+            type.ToDisplayString(s_code),
+            type.IsStatic,
+            access,
+            "I" + type.Name + "Cached",
+            type.Name + "CacheKeys",
+            Constraints(type));
+    }
+
+    private static TypeDeclarationSpec Declaration(INamedTypeSymbol type)
+    {
+        var keyword = type.IsRecord
+            ? type.TypeKind == TypeKind.Struct ? "record struct" : "record"
+            : type.TypeKind == TypeKind.Struct ? "struct" : "class";
+        var typeParameters = type.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(t => Identifier(t.Name))) + ">";
+        return new TypeDeclarationSpec(keyword, Identifier(type.Name), typeParameters);
+    }
+
+    private static EquatableArray<TypeDeclarationSpec> Containers(INamedTypeSymbol type)
+    {
+        var chain = new List<TypeDeclarationSpec>();
+        for (var current = type.ContainingType; current is not null; current = current.ContainingType)
+            chain.Insert(0, Declaration(current));
+        return EquatableArray.From(chain);
+    }
+
+    private static string Constraints(INamedTypeSymbol type)
+    {
+        var text = new StringBuilder();
+        foreach (var parameter in type.TypeParameters)
+        {
+            var constraints = new List<string>();
+            if (parameter.HasReferenceTypeConstraint)
+                constraints.Add(parameter.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
+            else if (parameter.HasUnmanagedTypeConstraint)
+                constraints.Add("unmanaged");
+            else if (parameter.HasValueTypeConstraint)
+                constraints.Add("struct");
+            else if (parameter.HasNotNullConstraint)
+                constraints.Add("notnull");
+            foreach (var constraint in parameter.ConstraintTypes)
+                constraints.Add(constraint.ToDisplayString(s_code));
+            if (parameter.HasConstructorConstraint && !parameter.HasValueTypeConstraint)
+                constraints.Add("new()");
+            if (constraints.Count > 0)
+                text.Append(" where ").Append(Identifier(parameter.Name)).Append(" : ").Append(string.Join(", ", constraints));
+        }
+
+        return text.ToString();
+    }
+
+    private static string? CacheSource(INamedTypeSymbol type, bool forStatic)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if ((forStatic && !member.IsStatic) || !HasAttribute(member, KnownNames.CacheSourceAttribute))
+                    continue;
+                if (!SymbolEqualityComparer.Default.Equals(current, type) && member.DeclaredAccessibility == Accessibility.Private)
+                    continue;
+                var memberType = member switch
+                {
+                    IFieldSymbol field => field.Type,
+                    IPropertySymbol { IsIndexer: false, GetMethod: not null } property => property.Type,
+                    _ => null,
+                };
+                if (memberType is null || !IsCache(memberType))
+                    continue;
+                return member.IsStatic ? type.ToDisplayString(s_code) + "." + Identifier(member.Name) : "this." + Identifier(member.Name);
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsCache(ITypeSymbol type) =>
+        type.ToDisplayString() == KnownNames.Cache || type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.Cache);
+
+    // Whether the method can appear on the public surface (interface, key builder) next to the type:
+    // every type in its signature is at least as accessible as the type and visible where the surface lives.
+    private static bool OnSurface(Compilation compilation, INamedTypeSymbol type, IMethodSymbol method)
+    {
+        var site = (ISymbol?)type.ContainingType ?? compilation.Assembly;
+        var required = Rank(type);
+        var types = method.Parameters.Select(p => p.Type).Concat(new[] { method.ReturnType, (ITypeSymbol)type });
+        foreach (var signatureType in types)
+        {
+            if (Rank(signatureType) < required || !compilation.IsSymbolAccessibleWithin(signatureType, site))
+                return false;
+        }
+
+        return true;
+    }
+
+    private static int Rank(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                return Rank(array.ElementType);
+            case INamedTypeSymbol named:
+                var rank = 4;
+                for (var current = named; current is not null; current = current.ContainingType)
+                    rank = Math.Min(rank, Rank(current.DeclaredAccessibility));
+                foreach (var argument in named.TypeArguments)
+                    rank = Math.Min(rank, Rank(argument));
+                return rank;
+            default:
+                return 4;
+        }
+    }
+
+    private static int Rank(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => 4,
+        Accessibility.ProtectedOrInternal => 3,
+        Accessibility.Internal or Accessibility.Protected => 2,
+        Accessibility.ProtectedAndInternal => 1,
+        _ => 0,
+    };
+
+    private static string? DefaultValue(IParameterSymbol parameter)
+    {
+        if (!parameter.HasExplicitDefaultValue)
+            return null;
+        var value = parameter.ExplicitDefaultValue;
+        var type = parameter.Type;
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            type = nullable.TypeArguments[0];
+        if (value is null)
+            return parameter.Type.IsValueType && parameter.Type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T ? "default" : "null";
+        var literal = value switch
+        {
+            string text => SymbolDisplay.FormatLiteral(text, quote: true),
+            char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            bool b => b ? "true" : "false",
+            float f => float.IsNaN(f) ? "float.NaN" : float.IsPositiveInfinity(f) ? "float.PositiveInfinity" : float.IsNegativeInfinity(f) ? "float.NegativeInfinity" : f.ToString("R", CultureInfo.InvariantCulture) + "F",
+            double d => double.IsNaN(d) ? "double.NaN" : double.IsPositiveInfinity(d) ? "double.PositiveInfinity" : double.IsNegativeInfinity(d) ? "double.NegativeInfinity" : d.ToString("R", CultureInfo.InvariantCulture) + "D",
+            decimal m => m.ToString(CultureInfo.InvariantCulture) + "M",
+            long l => l.ToString(CultureInfo.InvariantCulture) + "L",
+            ulong u => u.ToString(CultureInfo.InvariantCulture) + "UL",
+            uint u => u.ToString(CultureInfo.InvariantCulture) + "U",
+            IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+            _ => "default",
+        };
+        return type.TypeKind == TypeKind.Enum ? "(" + type.ToDisplayString(s_code) + ")(" + literal + ")" : literal;
+    }
+
+    private static string HintName(INamedTypeSymbol type, string method)
+    {
+        var text = new StringBuilder();
+        if (!type.ContainingNamespace.IsGlobalNamespace)
+            text.Append(type.ContainingNamespace.ToDisplayString()).Append('.');
+        var chain = new List<string>();
+        for (var current = type; current is not null; current = current.ContainingType)
+            chain.Insert(0, current.Arity == 0 ? current.Name : current.Name + "_" + current.Arity.ToString(CultureInfo.InvariantCulture));
+        text.Append(string.Join(".", chain)).Append('.').Append(method).Append(".g.cs");
+        return text.ToString();
+    }
+
+    private static bool HasAttribute(ISymbol symbol, string metadataName)
+    {
+        foreach (var attribute in symbol.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == metadataName)
+                return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsIn(INamedTypeSymbol type, string ns) =>
+        type.ContainingType is null && type.ContainingNamespace.ToDisplayString() == ns;
+
+    private static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+}

@@ -1,0 +1,6 @@
+namespace System.Runtime.CompilerServices;
+
+// Lets records compile for netstandard2.0.
+internal static class IsExternalInit
+{
+}

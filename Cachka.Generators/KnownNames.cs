@@ -1,0 +1,21 @@
+namespace Cachka.Generators;
+
+/// <summary>Metadata and emitted names of the runtime types the generator depends on (no reference to Cachka.Runtime).</summary>
+internal static class KnownNames
+{
+    public const string CachedAttribute = "Cachka.CachedAttribute";
+    public const string CacheKeyAttribute = "Cachka.CacheKeyAttribute";
+    public const string NotCacheKeyAttribute = "Cachka.NotCacheKeyAttribute";
+    public const string CacheSourceAttribute = "Cachka.CacheSourceAttribute";
+    public const string CacheKeyFormattable = "Cachka.ICacheKeyFormattable";
+    public const string Cache = "Cachka.ICache";
+
+    public const string GlobalCache = "global::Cachka.ICache";
+    public const string GlobalCacheKey = "global::Cachka.ICacheKey";
+    public const string GlobalRegistry = "global::Cachka.CacheRegistry";
+    public const string GlobalEntryOptions = "global::Cachka.CacheEntryOptions";
+    public const string GlobalKeyBuilder = "global::Cachka.Keys.CacheKeyBuilder";
+    public const string GlobalKeyText = "global::Cachka.Keys.CacheKeyText";
+    public const string GlobalKeyEquality = "global::Cachka.Keys.CacheKeyEquality";
+    public const string GlobalKeyTypeName = "global::Cachka.Keys.CacheKeyTypeName";
+}

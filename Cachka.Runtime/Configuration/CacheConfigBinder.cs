@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Cachka;
+
+/// <summary>
+/// Reads a <see cref="CacheConfig"/> from configuration (appsettings.json), without reflection so it
+/// stays trimming- and AOT-safe. Layers are an ordered array of objects with a <c>Type</c>
+/// (<c>memory</c>, <c>sqlite</c>, or one you register with <see cref="RegisterLayer"/>).
+/// <code>
+/// "Cachka": { "Name": "default", "DefaultTtl": "00:05:00", "VacuumInterval": "01:00:00",
+///   "Layers": [ { "Type": "memory", "MaxSize": 2048, "Ttl": "00:10:00" }, { "Type": "sqlite", "DbPath": "cache.db" } ] }
+/// </code>
+/// A value that cannot be read throws <see cref="FormatException"/> naming its configuration path.
+/// </summary>
+public static class CacheConfigBinder
+{
+    private static readonly ConcurrentDictionary<string, Func<IConfigurationSection, CacheLayerConfig>> s_layers =
+        new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["memory"] = ReadMemory,
+            ["sqlite"] = ReadSqlite,
+        };
+
+    /// <summary>Teaches the binder a layer type: <paramref name="read"/> builds its config from the layer's section.</summary>
+    public static void RegisterLayer(string type, Func<IConfigurationSection, CacheLayerConfig> read)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(type);
+        ArgumentNullException.ThrowIfNull(read);
+        s_layers[type] = read;
+    }
+
+    /// <summary>Builds the configuration; settings that are absent keep their defaults. Validation happens when the cache is built.</summary>
+    public static CacheConfig Bind(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var defaults = CacheConfig.Default;
+        var layersSection = section.GetSection("Layers");
+        var layers = layersSection.GetChildren().Select(ReadLayer).ToList();
+        return defaults with
+        {
+            Layers = layers.Count > 0 ? layers : defaults.Layers,
+            Name = section.GetString("Name") ?? defaults.Name,
+            DefaultTtl = section.GetTimeSpan("DefaultTtl") ?? defaults.DefaultTtl,
+            VacuumInterval = IsOff(section, "VacuumInterval") ? null : section.GetTimeSpan("VacuumInterval") ?? defaults.VacuumInterval,
+            CleanupOnStart = section.GetBool("CleanupOnStart") ?? defaults.CleanupOnStart,
+            EnableMetrics = section.GetBool("EnableMetrics") ?? defaults.EnableMetrics,
+            CircuitBreakerThreshold = section.GetInt("CircuitBreakerThreshold") ?? defaults.CircuitBreakerThreshold,
+            CircuitBreakerWindow = section.GetTimeSpan("CircuitBreakerWindow") ?? defaults.CircuitBreakerWindow,
+        };
+    }
+
+    // JSON null, an empty string or "off" turn an optional interval off.
+    private static bool IsOff(IConfiguration section, string key) =>
+        section[key] is { } text ? text.Length == 0 || text.Equals("off", StringComparison.OrdinalIgnoreCase)
+            : section.GetChildren().Any(child => child.Key.Equals(key, StringComparison.OrdinalIgnoreCase) && child.Value is null && !child.GetChildren().Any());
+
+    private static CacheLayerConfig ReadLayer(IConfigurationSection layer)
+    {
+        var type = layer.GetString("Type")
+            ?? throw new FormatException($"Configuration '{layer.Path}' has no Type: give one of {string.Join(", ", s_layers.Keys.Order(StringComparer.Ordinal))}.");
+        if (!s_layers.TryGetValue(type, out var read))
+            throw new FormatException($"Configuration '{layer.Path}:Type' is '{type}', which is not a known layer type. Known: {string.Join(", ", s_layers.Keys.Order(StringComparer.Ordinal))}.");
+        return read(layer);
+    }
+
+    private static MemoryCacheConfig ReadMemory(IConfigurationSection section)
+    {
+        var defaults = new MemoryCacheConfig();
+        return new MemoryCacheConfig
+        {
+            Name = section.GetString("Name") ?? defaults.Name,
+            MaxSize = section.GetInt("MaxSize") ?? defaults.MaxSize,
+            Ttl = section.GetTimeSpan("Ttl") ?? defaults.Ttl,
+            Shards = section.GetInt("Shards") ?? defaults.Shards,
+            EnableMetrics = section.GetBool("EnableMetrics") ?? defaults.EnableMetrics,
+        };
+    }
+
+    private static SqliteCacheConfig ReadSqlite(IConfigurationSection section)
+    {
+        var defaults = new SqliteCacheConfig();
+        return new SqliteCacheConfig
+        {
+            Name = section.GetString("Name") ?? defaults.Name,
+            DbPath = section.GetString("DbPath") ?? defaults.DbPath,
+            EnableEncryption = section.GetBool("EnableEncryption") ?? defaults.EnableEncryption,
+            EncryptionKey = section.GetString("EncryptionKey") ?? defaults.EncryptionKey,
+            PreviousEncryptionKeys = section.GetSection("PreviousEncryptionKeys").GetChildren().Select(k => k.Value).OfType<string>().ToList() is { Count: > 0 } previous
+                ? previous
+                : defaults.PreviousEncryptionKeys,
+            MaxKeyLength = section.GetInt("MaxKeyLength") ?? defaults.MaxKeyLength,
+            MaxPayloadBytes = section.GetInt("MaxPayloadBytes") ?? defaults.MaxPayloadBytes,
+            BusyTimeout = section.GetTimeSpan("BusyTimeout") ?? defaults.BusyTimeout,
+        };
+    }
+
+    /// <summary>A non-empty string value, or null.</summary>
+    public static string? GetString(this IConfiguration section, string key) =>
+        section[key] is { Length: > 0 } value ? value : null;
+
+    /// <summary>An integer value (invariant culture), or null when absent.</summary>
+    public static int? GetInt(this IConfiguration section, string key) =>
+        Parse(section, key, static text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null, "an integer");
+
+    /// <summary>A boolean value (<c>true</c>/<c>false</c>), or null when absent.</summary>
+    public static bool? GetBool(this IConfiguration section, string key) =>
+        Parse(section, key, static text => bool.TryParse(text, out var v) ? v : (bool?)null, "true or false");
+
+    /// <summary>A duration as <c>hh:mm:ss</c> (or <c>d.hh:mm:ss</c>), or a number of seconds; null when absent.</summary>
+    public static TimeSpan? GetTimeSpan(this IConfiguration section, string key) =>
+        Parse(section, key, static text =>
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span
+            : (TimeSpan?)null, "a duration (\"00:05:00\") or a number of seconds");
+
+    private static T? Parse<T>(IConfiguration section, string key, Func<string, T?> parse, string expected)
+        where T : struct
+    {
+        var text = section[key];
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
+        return parse(text.Trim()) ?? throw new FormatException(
+            $"Configuration '{(section is IConfigurationSection s ? s.Path + ":" : "")}{key}' is '{text}', which is not {expected}.");
+    }
+}

@@ -1,0 +1,189 @@
+using Microsoft.Data.Sqlite;
+
+namespace Cachka;
+
+// The sync path: Microsoft.Data.Sqlite's sync API; waiting for a connection blocks on a semaphore, never on a task.
+public sealed partial class SqliteCacheLayer
+{
+    public CacheLayerHit<T> Get<T>(string key)
+    {
+        var storageKey = StorageKey(key, out var shortened);
+        SqliteSession? session = RentReader();
+        ReadResult<T> result;
+        try
+        {
+            session.SelectKey.Value = storageKey;
+            using var reader = session.Select.ExecuteReader();
+            result = reader.Read() ? Decode<T>(reader, key, shortened) : default;
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseReader(session);
+        }
+
+        if (result.InvalidBlob is not null)
+            Drop(storageKey, result.InvalidBlob, result.Reason!);
+        return result.ToHit();
+    }
+
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt)
+    {
+        var storageKey = StorageKey(key, out var shortened);
+        var blob = Encode(key, value, expiresAt);
+        SqliteSession? session = RentWriter();
+        try
+        {
+            if (blob is null)
+            {
+                // Not stored here: an older value must not outlive the new one in this layer.
+                session.DeleteKey.Value = storageKey;
+                session.Delete.ExecuteNonQuery();
+            }
+            else
+            {
+                BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
+                session.Upsert.ExecuteNonQuery();
+            }
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+    }
+
+    public bool Delete(string key)
+    {
+        var storageKey = StorageKey(key, out _);
+        SqliteSession? session = RentWriter();
+        try
+        {
+            session.DeleteKey.Value = storageKey;
+            return session.Delete.ExecuteNonQuery() > 0;
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+    }
+
+    public int CleanupExpired()
+    {
+        SqliteSession? session = RentWriter();
+        try
+        {
+            session.CleanupNow.Value = NowMs;
+            return session.Cleanup.ExecuteNonQuery();
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+    }
+
+    // Removes an unreadable entry, unless it was replaced meanwhile. Failing to remove it does not fail the read.
+    private void Drop(string storageKey, byte[] blob, string reason)
+    {
+        ReportDropped(reason);
+        SqliteSession? session;
+        try
+        {
+            session = RentWriter();
+        }
+        catch (Exception)
+        {
+            return;
+        }
+
+        try
+        {
+            session.DeleteIfSameKey.Value = storageKey;
+            session.DeleteIfSameValue.Value = blob;
+            session.DeleteIfSame.ExecuteNonQuery();
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+    }
+
+    private SqliteSession RentWriter()
+    {
+        ThrowIfDisposed();
+        _writerGate.Wait();
+        return TakeWriter();
+    }
+
+    private SqliteSession RentReader()
+    {
+        if (_readerSlots is null)
+            return RentWriter();
+        ThrowIfDisposed();
+        _readerSlots.Wait();
+        return TakeReader();
+    }
+
+    /// <summary>Stops new operations, waits for the ones in flight, closes every connection. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        var readers = 0;
+        while (readers < _readerCount && _readerSlots!.Wait(DisposeWait))
+            readers++;
+        var writer = _writerGate.Wait(DisposeWait);
+        try
+        {
+            CloseAll();
+        }
+        finally
+        {
+            if (writer)
+                _writerGate.Release();
+            if (readers > 0)
+                _readerSlots!.Release(readers);
+        }
+    }
+
+    // Used by maintenance and tests: runs one statement on the writer connection.
+    internal object? ExecuteScalar(string sql)
+    {
+        SqliteSession? session = RentWriter();
+        try
+        {
+            return SqliteSession.Scalar(session.Connection, sql);
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+    }
+}

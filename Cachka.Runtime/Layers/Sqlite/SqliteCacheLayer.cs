@@ -1,0 +1,396 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using SQLitePCL;
+
+namespace Cachka;
+
+/// <summary>
+/// The SQLite layer: one database file shared by every thread (and process) that opens it, in WAL mode.
+/// Writes go through one writer connection; reads through a small pool of reader connections, each with its
+/// prepared commands. The sync members use Microsoft.Data.Sqlite's sync API, the async members its async API.
+/// Entries that cannot be read back (unknown envelope, failed decryption, undeserializable payload) are a
+/// miss, are removed and are counted. A connection that breaks is reopened; a corrupt file is moved aside.
+/// </summary>
+public sealed partial class SqliteCacheLayer : ICacheLayer
+{
+    private const int MaxRetainedBuffer = 256 * 1024;
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    private readonly SqliteCacheConfig _config;
+    private readonly CacheLayerContext _context;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ICacheSerializer _serializer;
+    private readonly EnvelopeCipher? _cipher;
+    private readonly string? _path;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writerGate = new(1, 1);
+    private readonly SemaphoreSlim? _readerSlots;
+    private readonly int _readerCount;
+    private readonly Stack<SqliteSession> _idleReaders = new();
+    private SqliteSession? _writer;
+    private static readonly TimeSpan FileCheckInterval = TimeSpan.FromSeconds(1);
+    private int _generation;
+    private int _openedGeneration = -1;
+    private long _fileCheckedAt;
+    private int _disposed;
+
+    /// <summary>Builds the layer. No file is touched until the first operation, so a bad path degrades the layer instead of failing start-up.</summary>
+    public SqliteCacheLayer(SqliteCacheConfig config, CacheLayerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(context);
+        config.Validate();
+        _config = config;
+        _context = context;
+        _time = context.Time;
+        _logger = context.LoggerFactory.CreateLogger("Cachka.Sqlite");
+        _serializer = config.Serializer;
+        _cipher = config.CreateCipher();
+        _path = config.InMemory ? null : Path.GetFullPath(config.DbPath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _path ?? ":memory:",
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(config.BusyTimeout.TotalSeconds)),
+        }.ToString();
+
+        // An in-memory database lives in one connection: reads share the writer.
+        _readerCount = config.InMemory ? 0 : Math.Clamp(Environment.ProcessorCount, 2, 8);
+        _readerSlots = _readerCount == 0 ? null : new SemaphoreSlim(_readerCount, _readerCount);
+    }
+
+    public string Name => _config.Name;
+
+    /// <summary>True: the pipeline guards this layer with a circuit breaker.</summary>
+    public bool IsRemote => true;
+
+    /// <summary>The database file (null for <c>":memory:"</c>).</summary>
+    public string? DatabasePath => _path;
+
+    /// <summary>How many times the connections were reopened after a failure (tests, diagnostics).</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    // ---- encoding, shared by both paths ----
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private string StorageKey(string key, out bool shortened)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return KeyDigest.Fit(key, _config.MaxKeyLength, out shortened);
+    }
+
+    /// <summary>The stored blob, or null when the value is not stored here (counted; any older entry is then removed).</summary>
+    private byte[]? Encode<T>(string key, T value, DateTimeOffset expiresAt)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        try
+        {
+            try
+            {
+                _serializer.Serialize(value, buffer);
+            }
+            catch (Exception error)
+            {
+                Skip("serialize_failed", error);
+                return null;
+            }
+
+            if (buffer.WrittenCount > _config.MaxPayloadBytes)
+            {
+                Skip("payload_too_large", null);
+                return null;
+            }
+
+            return CacheEnvelope.Seal(buffer.WrittenSpan, expiresAt.ToUnixTimeMilliseconds(), key, _cipher);
+        }
+        finally
+        {
+            if (buffer.Capacity > MaxRetainedBuffer)
+                t_buffer = null;
+            else if (_cipher is not null)
+                buffer.Clear(); // no plaintext left behind in a long-lived buffer
+        }
+    }
+
+    private void Skip(string reason, Exception? error)
+    {
+        _context.ReportError(Name, reason);
+        SqliteLog.WriteSkipped(_logger, Name, reason, error);
+    }
+
+    private ReadResult<T> Decode<T>(SqliteDataReader reader, string key, bool shortened)
+    {
+        var now = NowMs;
+        if (reader.GetInt64(1) <= now)
+            return default;
+
+        // A shortened key's row carries the full key; a short key's row carries none. Anything else is another key's entry.
+        var storedFullKey = reader.IsDBNull(2) ? null : reader.GetString(2);
+        if (shortened ? !string.Equals(storedFullKey, key, StringComparison.Ordinal) : storedFullKey is not null)
+            return default;
+
+        var blob = raw.sqlite3_column_blob(reader.Handle!, 0);
+        var status = CacheEnvelope.Open(blob, key, _cipher, out var expiresAtMs, out var payload, out var rented);
+        try
+        {
+            if (status != EnvelopeStatus.Ok)
+                return ReadResult<T>.Invalid(blob.ToArray(), status == EnvelopeStatus.DecryptFailed ? "decrypt_failed" : "envelope_invalid");
+            if (expiresAtMs <= now)
+                return default;
+            T value;
+            try
+            {
+                value = _serializer.Deserialize<T>(payload);
+            }
+            catch (Exception)
+            {
+                return ReadResult<T>.Invalid(blob.ToArray(), "deserialize_failed");
+            }
+
+            return ReadResult<T>.Hit(value, expiresAtMs);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+        }
+    }
+
+    private readonly struct ReadResult<T>
+    {
+        private ReadResult(bool found, T value, long expiresAtMs, byte[]? invalidBlob, string? reason)
+        {
+            Found = found;
+            Value = value;
+            ExpiresAtMs = expiresAtMs;
+            InvalidBlob = invalidBlob;
+            Reason = reason;
+        }
+
+        public bool Found { get; }
+        public T Value { get; }
+        public long ExpiresAtMs { get; }
+        public byte[]? InvalidBlob { get; }
+        public string? Reason { get; }
+
+        public CacheLayerHit<T> ToHit() =>
+            Found ? new CacheLayerHit<T>(Value, DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs)) : CacheLayerHit<T>.Miss;
+
+        public static ReadResult<T> Hit(T value, long expiresAtMs) => new(true, value, expiresAtMs, null, null);
+
+        public static ReadResult<T> Invalid(byte[] blob, string reason) => new(false, default!, 0, blob, reason);
+    }
+
+    private void ReportDropped(string reason)
+    {
+        _context.ReportError(Name, reason);
+        SqliteLog.EntryDropped(_logger, Name, reason);
+    }
+
+    private static void BindUpsert(SqliteSession session, string storageKey, byte[] blob, DateTimeOffset expiresAt, string key, bool shortened)
+    {
+        session.UpsertKey.Value = storageKey;
+        session.UpsertValue.Value = blob;
+        session.UpsertExpiresAt.Value = expiresAt.ToUnixTimeMilliseconds();
+        session.UpsertFullKey.Value = shortened ? key : DBNull.Value;
+    }
+
+    // ---- connections ----
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private SqliteSession OpenSession()
+    {
+        var generation = Volatile.Read(ref _generation);
+        SqliteSession session;
+        try
+        {
+            EnsureDirectory();
+            session = SqliteSession.Open(_connectionString, _config, generation);
+        }
+        catch (Exception error) when (SqliteFaults.Classify(error) == SqliteFault.Corrupt && Quarantine(generation))
+        {
+            session = SqliteSession.Open(_connectionString, _config, Volatile.Read(ref _generation));
+        }
+
+        Volatile.Write(ref _openedGeneration, session.Generation);
+        return session;
+    }
+
+    private void EnsureDirectory()
+    {
+        var directory = _path is null ? null : Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+            Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>
+    /// Handles a failed operation on <paramref name="session"/>: keeps it for transient failures (busy, full),
+    /// otherwise closes it and starts a new generation so every other connection is reopened too, moving a
+    /// corrupt file aside first. Returns the session when it is still usable, otherwise null.
+    /// </summary>
+    private SqliteSession? Fail(SqliteSession session, Exception error)
+    {
+        var fault = SqliteFaults.Classify(error);
+        if (fault == SqliteFault.Transient)
+            return session;
+        SqliteLog.ConnectionFailed(_logger, Name, fault, error);
+        session.Dispose();
+        if (fault == SqliteFault.Corrupt)
+            Quarantine(session.Generation);
+        else
+            Interlocked.CompareExchange(ref _generation, session.Generation + 1, session.Generation);
+        return null;
+    }
+
+    /// <summary>Moves a corrupt database (and its WAL) aside, once per generation; true when a fresh file can be opened.</summary>
+    private bool Quarantine(int generation)
+    {
+        if (Interlocked.CompareExchange(ref _generation, generation + 1, generation) != generation)
+            return true; // another caller already did it
+        if (_path is null)
+            return true;
+        try
+        {
+            var target = string.Create(CultureInfo.InvariantCulture, $"{_path}.corrupt-{_time.GetUtcNow():yyyyMMddHHmmssfff}-{generation + 1}");
+            if (File.Exists(_path))
+                File.Move(_path, target);
+            if (File.Exists(_path + "-wal"))
+                File.Move(_path + "-wal", target + "-wal");
+            if (File.Exists(_path + "-shm"))
+                File.Delete(_path + "-shm");
+            SqliteLog.Quarantined(_logger, Name, target);
+            return true;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            SqliteLog.QuarantineFailed(_logger, Name, error);
+            return false;
+        }
+    }
+
+    private SqliteSession TakeWriter()
+    {
+        try
+        {
+            ThrowIfDisposed();
+            CheckFile(throttled: true);
+            var writer = _writer;
+            if (writer is not null && writer.Generation != Volatile.Read(ref _generation))
+            {
+                writer.Dispose();
+                writer = null;
+            }
+
+            return _writer = writer ?? OpenSession();
+        }
+        catch
+        {
+            _writer = null;
+            _writerGate.Release();
+            throw;
+        }
+    }
+
+    private void ReleaseWriter(SqliteSession? session)
+    {
+        if (session is null)
+            _writer = null;
+        _writerGate.Release();
+    }
+
+    private SqliteSession TakeReader()
+    {
+        try
+        {
+            ThrowIfDisposed();
+            CheckFile(throttled: true);
+            var generation = Volatile.Read(ref _generation);
+            lock (_idleReaders)
+            {
+                while (_idleReaders.TryPop(out var idle))
+                {
+                    if (idle.Generation == generation)
+                        return idle;
+                    idle.Dispose();
+                }
+            }
+
+            return OpenSession();
+        }
+        catch
+        {
+            _readerSlots!.Release();
+            throw;
+        }
+    }
+
+    private void ReleaseReader(SqliteSession? session)
+    {
+        if (_readerSlots is null)
+        {
+            ReleaseWriter(session);
+            return;
+        }
+
+        if (session is not null)
+        {
+            if (session.Generation == Volatile.Read(ref _generation) && Volatile.Read(ref _disposed) == 0)
+            {
+                lock (_idleReaders)
+                    _idleReaders.Push(session);
+            }
+            else
+            {
+                session.Dispose();
+            }
+        }
+
+        _readerSlots.Release();
+    }
+
+    private void CloseAll()
+    {
+        lock (_idleReaders)
+        {
+            while (_idleReaders.TryPop(out var idle))
+                idle.Dispose();
+        }
+
+        _writer?.Dispose();
+        _writer = null;
+        _cipher?.Dispose();
+    }
+
+    /// <summary>
+    /// SQLite keeps writing to a database file that was deleted under it (the data would vanish on close), so the
+    /// layer looks for the file itself: at most once a second before an operation, and on every maintenance pass.
+    /// A file that is gone after this generation opened it starts a new generation (a fresh file).
+    /// </summary>
+    private void CheckFile(bool throttled)
+    {
+        if (_path is null)
+            return;
+        if (throttled)
+        {
+            var last = Volatile.Read(ref _fileCheckedAt);
+            if ((last != 0 && _time.GetElapsedTime(last) < FileCheckInterval) || Interlocked.CompareExchange(ref _fileCheckedAt, _time.GetTimestamp(), last) != last)
+                return;
+        }
+
+        var generation = Volatile.Read(ref _generation);
+        if (Volatile.Read(ref _openedGeneration) == generation && !File.Exists(_path)
+            && Interlocked.CompareExchange(ref _generation, generation + 1, generation) == generation)
+            SqliteLog.FileMissing(_logger, Name);
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cachka.Internal;
+
+internal static partial class SqliteLog
+{
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': unreadable entry removed ({Reason}).")]
+    public static partial void EntryDropped(ILogger logger, string layer, string reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': value not stored ({Reason}).")]
+    public static partial void WriteSkipped(ILogger logger, string layer, string reason, Exception? error);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': connection failed ({Fault}); connections will be reopened.")]
+    public static partial void ConnectionFailed(ILogger logger, string layer, SqliteFault fault, Exception error);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "SQLite cache layer '{Layer}': the database file is corrupt; it was moved to '{QuarantinePath}' and a new one is created.")]
+    public static partial void Quarantined(ILogger logger, string layer, string quarantinePath);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "SQLite cache layer '{Layer}': the corrupt database file could not be moved aside.")]
+    public static partial void QuarantineFailed(ILogger logger, string layer, Exception error);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': the database file is gone; connections will be reopened.")]
+    public static partial void FileMissing(ILogger logger, string layer);
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Cachka.Internal;
+
+/// <summary>
+/// One open connection with its prepared commands, used by one operation at a time. Opening sets the
+/// per-connection pragmas and makes sure the schema exists (versioned with <c>PRAGMA user_version</c>).
+/// </summary>
+internal sealed class SqliteSession : IDisposable
+{
+    public const int SchemaVersion = 1;
+    public const string Table = "cachka_entries";
+
+    private SqliteSession(SqliteConnection connection, int generation)
+    {
+        Connection = connection;
+        Generation = generation;
+
+        Select = Prepare($"SELECT value, expires_at, full_key FROM {Table} WHERE key = $key", out SelectKey);
+        Upsert = Prepare($"INSERT OR REPLACE INTO {Table} (key, value, expires_at, full_key) VALUES ($key, $value, $expires_at, $full_key)", out UpsertKey);
+        UpsertValue = Upsert.Parameters.Add("$value", SqliteType.Blob);
+        UpsertExpiresAt = Upsert.Parameters.Add("$expires_at", SqliteType.Integer);
+        UpsertFullKey = Upsert.Parameters.Add("$full_key", SqliteType.Text);
+        Delete = Prepare($"DELETE FROM {Table} WHERE key = $key", out DeleteKey);
+        DeleteIfSame = Prepare($"DELETE FROM {Table} WHERE key = $key AND value = $value", out DeleteIfSameKey);
+        DeleteIfSameValue = DeleteIfSame.Parameters.Add("$value", SqliteType.Blob);
+        Cleanup = connection.CreateCommand();
+        Cleanup.CommandText = $"DELETE FROM {Table} WHERE expires_at <= $now";
+        CleanupNow = Cleanup.Parameters.Add("$now", SqliteType.Integer);
+    }
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>The layer's connection generation this session was opened in; an older one is closed on return.</summary>
+    public int Generation { get; }
+
+    public SqliteCommand Select { get; }
+    public readonly SqliteParameter SelectKey;
+
+    public SqliteCommand Upsert { get; }
+    public readonly SqliteParameter UpsertKey;
+    public SqliteParameter UpsertValue { get; }
+    public SqliteParameter UpsertExpiresAt { get; }
+    public SqliteParameter UpsertFullKey { get; }
+
+    public SqliteCommand Delete { get; }
+    public readonly SqliteParameter DeleteKey;
+
+    public SqliteCommand DeleteIfSame { get; }
+    public readonly SqliteParameter DeleteIfSameKey;
+    public SqliteParameter DeleteIfSameValue { get; }
+
+    public SqliteCommand Cleanup { get; }
+    public SqliteParameter CleanupNow { get; }
+
+    /// <summary>Opens a connection, applies the pragmas and the schema. Throws (and closes) on failure.</summary>
+    public static SqliteSession Open(string connectionString, SqliteCacheConfig config, int generation)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+            var busyMs = (long)config.BusyTimeout.TotalMilliseconds;
+            Execute(connection, $"PRAGMA busy_timeout = {busyMs.ToString(CultureInfo.InvariantCulture)}");
+            EnsureSchema(connection, config);
+            Execute(connection, "PRAGMA synchronous = NORMAL");
+            Execute(connection, "PRAGMA temp_store = MEMORY");
+            if (config.MaxDatabaseBytes is { } maxBytes)
+            {
+                var pageSize = Convert.ToInt64(Scalar(connection, "PRAGMA page_size"), CultureInfo.InvariantCulture);
+                var pages = Math.Max(1, maxBytes / Math.Max(1, pageSize));
+                Scalar(connection, $"PRAGMA max_page_count = {pages.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            return new SqliteSession(connection, generation);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void EnsureSchema(SqliteConnection connection, SqliteCacheConfig config)
+    {
+        var version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version == SchemaVersion)
+        {
+            if (!config.InMemory)
+                Scalar(connection, "PRAGMA journal_mode = WAL");
+            return;
+        }
+
+        if (version > SchemaVersion)
+            throw new InvalidOperationException(
+                $"The SQLite cache file has schema version {version}, newer than this Cachka ({SchemaVersion}); use another DbPath or delete the file.");
+
+        // auto_vacuum must be chosen before the first table exists, so incremental_vacuum can shrink the file later.
+        Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL");
+        if (!config.InMemory)
+            Scalar(connection, "PRAGMA journal_mode = WAL");
+        using var transaction = connection.BeginTransaction(deferred: false);
+        // Another process may have created it meanwhile: re-read under the write lock.
+        version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version", transaction), CultureInfo.InvariantCulture);
+        if (version == 0)
+        {
+            Execute(connection, $"""
+                CREATE TABLE IF NOT EXISTS {Table} (
+                    key TEXT NOT NULL PRIMARY KEY,
+                    value BLOB NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    full_key TEXT NULL);
+                CREATE INDEX IF NOT EXISTS {Table}_expires_at ON {Table} (expires_at);
+                PRAGMA user_version = {SchemaVersion};
+                """, transaction);
+        }
+
+        transaction.Commit();
+    }
+
+    private SqliteCommand Prepare(string sql, out SqliteParameter key)
+    {
+        var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        key = command.Parameters.Add("$key", SqliteType.Text);
+        return command;
+    }
+
+    public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    public static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command.ExecuteScalar();
+    }
+
+    public void Dispose()
+    {
+        Select.Dispose();
+        Upsert.Dispose();
+        Delete.Dispose();
+        DeleteIfSame.Dispose();
+        Cleanup.Dispose();
+        Connection.Dispose();
+    }
+}

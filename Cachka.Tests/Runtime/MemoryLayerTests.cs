@@ -1,0 +1,194 @@
+namespace Cachka.Tests.Runtime;
+
+public class MemoryLayerTests
+{
+    [Test]
+    public void An_entry_lives_until_its_ttl_and_not_a_tick_longer()
+    {
+        var clock = TestCaches.Clock();
+        using var cache = TestCaches.Memory(clock);
+        cache.Set("k", "v", TimeSpan.FromSeconds(10));
+
+        clock.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromMilliseconds(1));
+        Assert.That(cache.Get<string>("k"), Is.EqualTo("v"));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.That(cache.TryGet<string>("k").HasValue, Is.False);
+    }
+
+    [Test]
+    public void The_per_call_ttl_is_capped_by_the_memory_ttl()
+    {
+        var clock = TestCaches.Clock();
+        using var cache = TestCaches.Memory(clock, memoryTtl: TimeSpan.FromSeconds(30));
+        cache.Set("k", 1, TimeSpan.FromHours(1));
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.That(cache.TryGet<int>("k").HasValue, Is.False);
+    }
+
+    [Test]
+    public void A_short_per_call_ttl_wins_over_the_memory_ttl()
+    {
+        var clock = TestCaches.Clock();
+        using var cache = TestCaches.Memory(clock, memoryTtl: TimeSpan.FromMinutes(5));
+        cache.Set("k", 1, TimeSpan.FromSeconds(1));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(cache.TryGet<int>("k").HasValue, Is.False);
+    }
+
+    [Test]
+    public void Without_a_ttl_the_cache_default_applies()
+    {
+        var clock = TestCaches.Clock();
+        using var cache = new LayeredCache(new CacheConfig { DefaultTtl = TimeSpan.FromSeconds(20), VacuumInterval = null }, clock);
+        cache.Set("k", 1);
+        clock.Advance(TimeSpan.FromSeconds(19));
+        Assert.That(cache.TryGet<int>("k").HasValue, Is.True);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(cache.TryGet<int>("k").HasValue, Is.False);
+    }
+
+    [TestCase(1, 8)]
+    [TestCase(3, 8)]
+    [TestCase(10, 3)]
+    [TestCase(1024, 8)]
+    [TestCase(1000, 7)]
+    public void The_layer_never_holds_more_than_MaxSize(int maxSize, int shards)
+    {
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = maxSize, Shards = shards }, TestCaches.Clock());
+        var expiry = DateTimeOffset.MaxValue;
+        for (var i = 0; i < maxSize * 5; i++)
+        {
+            layer.Set($"key-{i}", i, expiry);
+            Assert.That(layer.Count, Is.LessThanOrEqualTo(maxSize));
+        }
+
+        Assert.That(layer.Count, Is.EqualTo(maxSize), "a full layer holds exactly MaxSize");
+    }
+
+    [Test]
+    public void Eviction_drops_the_least_recently_used_entry_and_is_counted()
+    {
+        var clock = TestCaches.Clock();
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 3, Shards = 1 }, clock);
+        var expiry = clock.GetUtcNow().AddHours(1);
+        layer.Set("a", 1, expiry);
+        layer.Set("b", 2, expiry);
+        layer.Set("c", 3, expiry);
+        Assert.That(layer.Get<int>("a").Found, Is.True, "reading a makes it recently used");
+
+        layer.Set("d", 4, expiry);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.Get<int>("b").Found, Is.False, "b was the least recently used");
+            Assert.That(layer.Get<int>("a").Found, Is.True);
+            Assert.That(layer.Get<int>("c").Found, Is.True);
+            Assert.That(layer.Get<int>("d").Found, Is.True);
+            Assert.That(layer.Evictions.Value, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Expired_entries_are_evicted_before_live_ones_and_not_counted_as_evictions()
+    {
+        var clock = TestCaches.Clock();
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 2, Shards = 1 }, clock);
+        layer.Set("live", 1, clock.GetUtcNow().AddHours(1));
+        layer.Set("short", 2, clock.GetUtcNow().AddSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        layer.Set("new", 3, clock.GetUtcNow().AddHours(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.Get<int>("live").Found, Is.True);
+            Assert.That(layer.Get<int>("new").Found, Is.True);
+            Assert.That(layer.Evictions.Value, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void Overwriting_a_key_replaces_the_value_without_growing()
+    {
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 10 }, TestCaches.Clock());
+        layer.Set("k", 1, DateTimeOffset.MaxValue);
+        layer.Set("k", 2, DateTimeOffset.MaxValue);
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.Get<int>("k").Value, Is.EqualTo(2));
+            Assert.That(layer.Count, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void CleanupExpired_removes_every_expired_entry_whatever_its_lru_position()
+    {
+        var clock = TestCaches.Clock();
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 100, Shards = 2 }, clock);
+        layer.Set("old-1", 1, clock.GetUtcNow().AddSeconds(1));
+        layer.Set("live", 2, clock.GetUtcNow().AddHours(1));
+        layer.Set("old-2", 3, clock.GetUtcNow().AddSeconds(1));
+        layer.Get<int>("old-1"); // moves nothing, but marks it recently used
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.CleanupExpired(), Is.EqualTo(2));
+            Assert.That(layer.Count, Is.EqualTo(1));
+            Assert.That(layer.Get<int>("live").Found, Is.True);
+        });
+    }
+
+    [Test]
+    public void A_hit_reports_the_remaining_lifetime()
+    {
+        var clock = TestCaches.Clock();
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig(), clock);
+        var expiry = clock.GetUtcNow().AddSeconds(100);
+        layer.Set("k", 1, expiry);
+        clock.Advance(TimeSpan.FromSeconds(40));
+
+        Assert.That(layer.Get<int>("k").ExpiresAt, Is.EqualTo(expiry));
+    }
+
+    [Test]
+    public void A_value_of_another_type_is_a_miss_not_an_exception()
+    {
+        using var cache = TestCaches.Memory();
+        cache.Set("k", "text");
+        Assert.That(cache.TryGet<int>("k").HasValue, Is.False);
+    }
+
+    [Test]
+    public void Delete_removes_and_reports_whether_something_was_there()
+    {
+        using var cache = TestCaches.Memory();
+        cache.Set("k", 1);
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.Delete("k"), Is.True);
+            Assert.That(cache.Delete("k"), Is.False);
+            Assert.That(cache.TryGet<int>("k").HasValue, Is.False);
+        });
+    }
+
+    [Test]
+    public void Hits_misses_and_evictions_are_counted()
+    {
+        using var cache = TestCaches.Memory(maxSize: 1, shards: 1);
+        cache.Set("a", 1);
+        cache.Get<int>("a");
+        cache.Get<int>("a");
+        cache.Get<int>("nope");
+        cache.Set("b", 2);
+        var layer = (MemoryCacheLayer)cache.Layers[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.Hits.Value, Is.EqualTo(2));
+            Assert.That(layer.Misses.Value, Is.EqualTo(1));
+            Assert.That(layer.Evictions.Value, Is.EqualTo(1));
+        });
+    }
+}
