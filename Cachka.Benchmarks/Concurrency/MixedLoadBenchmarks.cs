@@ -42,7 +42,7 @@ public class MixedLoadBenchmarks
     {
         for (var i = 0; i < KeyCount; i++)
         {
-            _keys[i] = Keys.For(i);
+            _keys[i] = WarmKeys.For(i);
             _values[i] = new User(i, "user " + i);
         }
 

@@ -12,7 +12,7 @@ namespace Cachka.Benchmarks.L1;
 [MemoryDiagnoser]
 public class L1AnatomyBenchmarks
 {
-    private readonly string[] _keys = new string[Keys.Count];
+    private readonly string[] _keys = new string[WarmKeys.Count];
     private readonly StripedCounter _counter = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, User> _map = new(StringComparer.Ordinal);
     private readonly CacheClock _clock = new(TimeProvider.System);
@@ -27,9 +27,9 @@ public class L1AnatomyBenchmarks
         _cache = Peers.Cachka();
         _interface = _cache;
         _l1 = (MemoryCacheLayer)_cache.Layers[0];
-        for (var id = 0; id < Keys.Count; id++)
+        for (var id = 0; id < WarmKeys.Count; id++)
         {
-            var key = _keys[id] = Keys.For(id);
+            var key = _keys[id] = WarmKeys.For(id);
             var user = new User(id, "user " + id);
             _cache.Set(key, user);
             _map[key] = user;
@@ -44,7 +44,7 @@ public class L1AnatomyBenchmarks
     private int NextId()
     {
         var id = _next + 1;
-        if (id == Keys.Count)
+        if (id == WarmKeys.Count)
             id = 0;
         _next = id;
         return id;

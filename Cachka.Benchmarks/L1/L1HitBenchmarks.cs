@@ -24,7 +24,7 @@ public class L1HitBenchmarks
 
     private readonly ConcurrentDictionary<int, User> _intMap = new();
     private readonly ConcurrentDictionary<string, User> _stringMap = new(StringComparer.Ordinal);
-    private readonly string[] _keys = new string[Keys.Count];
+    private readonly string[] _keys = new string[WarmKeys.Count];
     private ICache _cachka = null!;
     private MemoryCache _memory = null!;
     private FusionCache _fusion = null!;
@@ -43,9 +43,9 @@ public class L1HitBenchmarks
         (_hybridMutable, _hybridMutableServices) = Peers.HybridCache();
         (_hybridImmutable, _hybridImmutableServices) = Peers.HybridCache();
 
-        for (var id = 0; id < Keys.Count; id++)
+        for (var id = 0; id < WarmKeys.Count; id++)
         {
-            var key = _keys[id] = Keys.For(id);
+            var key = _keys[id] = WarmKeys.For(id);
             var user = new User(id, "user " + id);
             _intMap[id] = user;
             _stringMap[key] = user;
@@ -72,7 +72,7 @@ public class L1HitBenchmarks
     private int NextId()
     {
         var id = _next + 1;
-        if (id == Keys.Count)
+        if (id == WarmKeys.Count)
             id = 0;
         _next = id;
         return id;
@@ -93,7 +93,7 @@ public class L1HitBenchmarks
     [Benchmark(Baseline = true, Description = "Floor: ConcurrentDictionary<string,User>, key per call"), BenchmarkCategory(Sync)]
     public User Floor_StringDictionary_KeyPerCall()
     {
-        _stringMap.TryGetValue(Keys.For(NextId()), out var user);
+        _stringMap.TryGetValue(WarmKeys.For(NextId()), out var user);
         return user!;
     }
 
@@ -108,7 +108,7 @@ public class L1HitBenchmarks
     public User Cachka_GetOrCreate_KeyPerCall()
     {
         var id = NextId();
-        return _cachka.GetOrCreate(Keys.For(id), id, static id => Load(id));
+        return _cachka.GetOrCreate(WarmKeys.For(id), id, static id => Load(id));
     }
 
     [Benchmark(Description = "Cachka GetOrCreate, pre-built key"), BenchmarkCategory(Sync)]
@@ -127,7 +127,7 @@ public class L1HitBenchmarks
 
     [Benchmark(Description = "IMemoryCache.GetOrCreate"), BenchmarkCategory(Sync)]
     public User MemoryCache_GetOrCreate() =>
-        _memory.GetOrCreate(Keys.For(NextId()), static entry =>
+        _memory.GetOrCreate(WarmKeys.For(NextId()), static entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = Peers.Ttl;
             return Load(0);
@@ -135,7 +135,7 @@ public class L1HitBenchmarks
 
     [Benchmark(Description = "FusionCache.GetOrSet"), BenchmarkCategory(Sync)]
     public User FusionCache_GetOrSet() =>
-        _fusion.GetOrSet<User>(Keys.For(NextId()), static (_, _) => Load(0));
+        _fusion.GetOrSet<User>(WarmKeys.For(NextId()), static (_, _) => Load(0));
 
     // ---- async ----
 
@@ -149,7 +149,7 @@ public class L1HitBenchmarks
     [Benchmark(Baseline = true, Description = "Floor async: string key per call, ValueTask<User>"), BenchmarkCategory(Async)]
     public ValueTask<User> Floor_Async_StringDictionary_KeyPerCall()
     {
-        _stringMap.TryGetValue(Keys.For(NextId()), out var user);
+        _stringMap.TryGetValue(WarmKeys.For(NextId()), out var user);
         return new ValueTask<User>(user!);
     }
 
@@ -157,7 +157,7 @@ public class L1HitBenchmarks
     public ValueTask<User> Cachka_GetOrCreateAsync_KeyPerCall()
     {
         var id = NextId();
-        return _cachka.GetOrCreateAsync(Keys.For(id), id, static (id, _) => new ValueTask<User>(Load(id)));
+        return _cachka.GetOrCreateAsync(WarmKeys.For(id), id, static (id, _) => new ValueTask<User>(Load(id)));
     }
 
     [Benchmark(Description = "Cachka GetOrCreateAsync, pre-built key"), BenchmarkCategory(Async)]
@@ -183,7 +183,7 @@ public class L1HitBenchmarks
 
     [Benchmark(Description = "IMemoryCache.GetOrCreateAsync"), BenchmarkCategory(Async)]
     public Task<User?> MemoryCache_GetOrCreateAsync() =>
-        _memory.GetOrCreateAsync(Keys.For(NextId()), static entry =>
+        _memory.GetOrCreateAsync(WarmKeys.For(NextId()), static entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = Peers.Ttl;
             return Task.FromResult(Load(0));
@@ -191,19 +191,19 @@ public class L1HitBenchmarks
 
     [Benchmark(Description = "FusionCache.GetOrSetAsync"), BenchmarkCategory(Async)]
     public ValueTask<User> FusionCache_GetOrSetAsync() =>
-        _fusion.GetOrSetAsync<User>(Keys.For(NextId()), static (_, _) => Task.FromResult(Load(0)));
+        _fusion.GetOrSetAsync<User>(WarmKeys.For(NextId()), static (_, _) => Task.FromResult(Load(0)));
 
     [Benchmark(Description = "HybridCache.GetOrCreateAsync, ordinary class"), BenchmarkCategory(Async)]
     public ValueTask<MutableUser> HybridCache_GetOrCreateAsync_Mutable()
     {
         var id = NextId();
-        return _hybridMutable.GetOrCreateAsync(Keys.For(id), id, static (id, _) => new ValueTask<MutableUser>(new MutableUser(id, "user")));
+        return _hybridMutable.GetOrCreateAsync(WarmKeys.For(id), id, static (id, _) => new ValueTask<MutableUser>(new MutableUser(id, "user")));
     }
 
     [Benchmark(Description = "HybridCache.GetOrCreateAsync, sealed [ImmutableObject] class"), BenchmarkCategory(Async)]
     public ValueTask<ImmutableUser> HybridCache_GetOrCreateAsync_Immutable()
     {
         var id = NextId();
-        return _hybridImmutable.GetOrCreateAsync(Keys.For(id), id, static (id, _) => new ValueTask<ImmutableUser>(new ImmutableUser(id, "user")));
+        return _hybridImmutable.GetOrCreateAsync(WarmKeys.For(id), id, static (id, _) => new ValueTask<ImmutableUser>(new ImmutableUser(id, "user")));
     }
 }

@@ -36,7 +36,7 @@ public readonly struct UserKey(int id) : ICacheKey<UserKey>
     public override int GetHashCode() => Id;
 }
 
-internal static class Keys
+internal static class WarmKeys
 {
     public const int Count = 1000;
 
