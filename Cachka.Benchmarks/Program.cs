@@ -10,6 +10,13 @@ if (args is ["l1-interleaved"])
     return;
 }
 
+// dotnet run -c Release --project Cachka.Benchmarks -- sqlite-interleaved (the SQLite L2 cases round-robin)
+if (args is ["sqlite-interleaved"])
+{
+    await Cachka.Benchmarks.Sqlite.SqliteInterleaved.RunAsync(Console.Out).ConfigureAwait(false);
+    return;
+}
+
 if (args is ["stampede"])
 {
     await StampedeReport.RunAsync(Console.Out).ConfigureAwait(false);
