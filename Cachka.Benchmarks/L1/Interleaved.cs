@@ -7,27 +7,29 @@ using Cachka.Benchmarks.Shared;
 namespace Cachka.Benchmarks.L1;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Cachka.Benchmarks -- l1-interleaved</c>: the <see cref="L1HitBenchmarks"/>
-/// cases run round-robin in one process (a short timed batch of each, many rounds), so every case sees
+/// <c>dotnet run -c Release --project Cachka.Benchmarks -- interleaved L1HitBenchmarks</c> (or
+/// <c>L1AnatomyBenchmarks</c>): the suite's cases run round-robin in one process (a short timed batch of each, many rounds), so every case sees
 /// the same machine load; a shared, noisy machine shifts BenchmarkDotNet's one-case-at-a-time results
 /// by more than the differences being measured. Reports the fastest and the median batch per case, the
-/// ratio of the medians to the floors, and bytes allocated per call.
+/// ratios of the fastest batches to the floors (when the suite has them), and bytes allocated per call.
 /// </summary>
-internal static class L1Interleaved
+internal static class Interleaved
 {
     private const int Rounds = 40;
     private const int WarmupRounds = 5;
     private const int CallsPerBatch = 100_000;
 
-    public static void Run(TextWriter output)
+    public static void Run(string suiteName, TextWriter output)
     {
-        var suite = new L1HitBenchmarks();
-        suite.Setup();
+        var suiteType = typeof(Interleaved).Assembly.GetTypes().SingleOrDefault(t => t.Name == suiteName)
+            ?? throw new ArgumentException($"No benchmark class named {suiteName}.", nameof(suiteName));
+        var suite = Activator.CreateInstance(suiteType)!;
+        Invoke<GlobalSetupAttribute>(suite);
         try
         {
-            var cases = typeof(L1HitBenchmarks).GetMethods()
+            var cases = suiteType.GetMethods()
                 .Select(m => (Method: m, Info: m.GetCustomAttribute<BenchmarkAttribute>()))
-                .Where(c => c.Info is not null)
+                .Where(c => c.Info is { OperationsPerInvoke: 1 })
                 .Select(c => new Case(c.Info!.Description ?? c.Method.Name, c.Method.Name, Batch(suite, c.Method)))
                 .ToList();
 
@@ -47,29 +49,55 @@ internal static class L1Interleaved
                 }
             }
 
-            var intFloor = cases.Single(c => c.Name == nameof(L1HitBenchmarks.Floor_IntDictionary)).Median;
-            var stringFloor = cases.Single(c => c.Name == nameof(L1HitBenchmarks.Floor_StringDictionary_KeyPerCall)).Median;
+            var intFloor = cases.SingleOrDefault(c => c.Name == nameof(L1HitBenchmarks.Floor_IntDictionary))?.Fastest;
+            var stringFloor = cases.SingleOrDefault(c => c.Name == nameof(L1HitBenchmarks.Floor_StringDictionary_KeyPerCall))?.Fastest;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Rounds - WarmupRounds} interleaved rounds of {CallsPerBatch:N0} calls per case; ratios are of medians."));
+                $"{suiteName}: {Rounds - WarmupRounds} interleaved rounds of {CallsPerBatch:N0} calls per case; ratios are of the fastest batches."));
             output.WriteLine();
             output.WriteLine("| Case | Fastest | Median | vs string-key floor | vs int floor | Allocated |");
             output.WriteLine("|---|---:|---:|---:|---:|---:|");
             foreach (var c in cases)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {c.Description} | {c.Fastest:0.0} ns | {c.Median:0.0} ns | {c.Median / stringFloor:0.00}x | {c.Median / intFloor:0.0}x | {Math.Round(c.Bytes):0} B |"));
+                    $"| {c.Description} | {c.Fastest:0.0} ns | {c.Median:0.0} ns | {Ratio(c.Fastest, stringFloor, "0.00")} | {Ratio(c.Fastest, intFloor, "0.0")} | {Math.Round(c.Bytes):0} B |"));
             }
         }
         finally
         {
-            suite.Cleanup();
+            Invoke<GlobalCleanupAttribute>(suite);
         }
     }
 
+    private static string Ratio(double value, double? floor, string format) =>
+        floor is { } f ? (value / f).ToString(format, CultureInfo.InvariantCulture) + "x" : "-";
+
+    private static void Invoke<TAttribute>(object suite)
+        where TAttribute : Attribute
+    {
+        foreach (var method in suite.GetType().GetMethods().Where(m => m.GetCustomAttribute<TAttribute>() is not null))
+            method.Invoke(suite, null);
+    }
+
     // A typed loop per return type, so no case pays for boxing or a generic await.
-    private static Action<int> Batch(L1HitBenchmarks suite, MethodInfo method)
+    private static Action<int> Batch(object suite, MethodInfo method)
     {
         var type = method.ReturnType;
+        if (type == typeof(void))
+        {
+            var action = method.CreateDelegate<Action>(suite);
+            return calls =>
+            {
+                for (var i = 0; i < calls; i++)
+                    action();
+            };
+        }
+
+        if (type == typeof(long))
+            return Loop(method.CreateDelegate<Func<long>>(suite), static v => (int)v);
+        if (type == typeof(int))
+            return Loop(method.CreateDelegate<Func<int>>(suite), static v => v);
+        if (type == typeof(object))
+            return Loop(method.CreateDelegate<Func<object?>>(suite), static v => v is null ? 0 : 1);
         if (type == typeof(User))
             return Loop(method.CreateDelegate<Func<User>>(suite), static u => u.Id);
         if (type == typeof(ValueTask<User>))
