@@ -107,6 +107,7 @@ internal static class CachedMethodParser
             TtlSeconds: ttl,
             KeyStructName: "__" + method.Name + suffix + "CacheKey",
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
+            InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
             CacheSource: CacheSource(type, method.IsStatic),
             OnSurface: OnSurface(context.SemanticModel.Compilation, type, method));
     }
@@ -351,6 +352,16 @@ internal static class CachedMethodParser
         return (index + 1, clash);
     }
 
+    // GetUserAsync is invalidated by InvalidateGetUser and InvalidateGetUserAsync, unless a cached GetUser exists too.
+    private static string InvalidationName(IMethodSymbol method)
+    {
+        const string suffix = "Async";
+        if (method.Name.Length <= suffix.Length || !method.Name.EndsWith(suffix, StringComparison.Ordinal))
+            return method.Name;
+        var trimmed = method.Name.Substring(0, method.Name.Length - suffix.Length);
+        return method.ContainingType.GetMembers(trimmed).Any(static m => HasAttribute(m, KnownNames.CachedAttribute)) ? method.Name : trimmed;
+    }
+
     private static string Signature(IMethodSymbol method, bool keyOnly) =>
         string.Join(",", method.Parameters.Where(p => !keyOnly || RoleOf(p) == ParameterRole.Key).Select(p => p.Type.ToDisplayString(s_identity)));
 
@@ -480,7 +491,8 @@ internal static class CachedMethodParser
     }
 
     private static bool IsCache(ITypeSymbol type) =>
-        type.ToDisplayString() == KnownNames.Cache || type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.Cache);
+        type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString() == KnownNames.Cache
+        || type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.Cache);
 
     // Whether the method can appear on the public surface (interface, key builder) next to the type:
     // every type in its signature is at least as accessible as the type and visible where the surface lives.

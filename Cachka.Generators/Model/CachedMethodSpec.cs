@@ -29,6 +29,7 @@ internal sealed record CachedMethodSpec(
     int TtlSeconds,
     string KeyStructName,
     string SurfaceName,
+    string InvalidationName,
     string? CacheSource,
     bool OnSurface)
 {

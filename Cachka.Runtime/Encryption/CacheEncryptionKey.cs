@@ -34,7 +34,7 @@ public static class CacheEncryptionKey
             }
         }
 
-        var bytes = new byte[SizeInBytes + 3];
+        var bytes = new byte[(base64.Length / 4 * 3) + 3];
         if (base64.Length % 4 != 0 || !Convert.TryFromBase64String(base64, bytes, out var written))
         {
             error = "the key is not valid base64 (wrong length or padding)";

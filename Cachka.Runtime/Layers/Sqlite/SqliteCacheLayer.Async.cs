@@ -107,7 +107,7 @@ public sealed partial class SqliteCacheLayer
     /// </summary>
     public async ValueTask<int> RunMaintenanceAsync(CancellationToken cancellationToken)
     {
-        CheckFile();
+        CheckFile(throttled: false);
         var removed = await CleanupExpiredAsync(cancellationToken).ConfigureAwait(false);
         SqliteSession? session = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -34,7 +34,10 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     private readonly int _readerCount;
     private readonly Stack<SqliteSession> _idleReaders = new();
     private SqliteSession? _writer;
+    private static readonly TimeSpan FileCheckInterval = TimeSpan.FromSeconds(1);
     private int _generation;
+    private int _openedGeneration = -1;
+    private long _fileCheckedAt;
     private int _disposed;
 
     /// <summary>Builds the layer. No file is touched until the first operation, so a bad path degrades the layer instead of failing start-up.</summary>
@@ -209,15 +212,19 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     private SqliteSession OpenSession()
     {
         var generation = Volatile.Read(ref _generation);
+        SqliteSession session;
         try
         {
             EnsureDirectory();
-            return SqliteSession.Open(_connectionString, _config, generation);
+            session = SqliteSession.Open(_connectionString, _config, generation);
         }
         catch (Exception error) when (SqliteFaults.Classify(error) == SqliteFault.Corrupt && Quarantine(generation))
         {
-            return SqliteSession.Open(_connectionString, _config, Volatile.Read(ref _generation));
+            session = SqliteSession.Open(_connectionString, _config, Volatile.Read(ref _generation));
         }
+
+        Volatile.Write(ref _openedGeneration, session.Generation);
+        return session;
     }
 
     private void EnsureDirectory()
@@ -255,7 +262,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
             return true;
         try
         {
-            var target = string.Create(CultureInfo.InvariantCulture, $"{_path}.corrupt-{_time.GetUtcNow():yyyyMMddHHmmssfff}");
+            var target = string.Create(CultureInfo.InvariantCulture, $"{_path}.corrupt-{_time.GetUtcNow():yyyyMMddHHmmssfff}-{generation + 1}");
             if (File.Exists(_path))
                 File.Move(_path, target);
             if (File.Exists(_path + "-wal"))
@@ -277,6 +284,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         try
         {
             ThrowIfDisposed();
+            CheckFile(throttled: true);
             var writer = _writer;
             if (writer is not null && writer.Generation != Volatile.Read(ref _generation))
             {
@@ -306,6 +314,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         try
         {
             ThrowIfDisposed();
+            CheckFile(throttled: true);
             var generation = Volatile.Read(ref _generation);
             lock (_idleReaders)
             {
@@ -363,13 +372,25 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         _cipher?.Dispose();
     }
 
-    /// <summary>A live check of the file, run by maintenance: a deleted file starts a new generation (a fresh file).</summary>
-    private void CheckFile()
+    /// <summary>
+    /// SQLite keeps writing to a database file that was deleted under it (the data would vanish on close), so the
+    /// layer looks for the file itself: at most once a second before an operation, and on every maintenance pass.
+    /// A file that is gone after this generation opened it starts a new generation (a fresh file).
+    /// </summary>
+    private void CheckFile(bool throttled)
     {
-        if (_path is not null && !File.Exists(_path) && Volatile.Read(ref _writer) is not null)
+        if (_path is null)
+            return;
+        if (throttled)
         {
-            SqliteLog.FileMissing(_logger, Name);
-            Interlocked.Increment(ref _generation);
+            var last = Volatile.Read(ref _fileCheckedAt);
+            if ((last != 0 && _time.GetElapsedTime(last) < FileCheckInterval) || Interlocked.CompareExchange(ref _fileCheckedAt, _time.GetTimestamp(), last) != last)
+                return;
         }
+
+        var generation = Volatile.Read(ref _generation);
+        if (Volatile.Read(ref _openedGeneration) == generation && !File.Exists(_path)
+            && Interlocked.CompareExchange(ref _generation, generation + 1, generation) == generation)
+            SqliteLog.FileMissing(_logger, Name);
     }
 }

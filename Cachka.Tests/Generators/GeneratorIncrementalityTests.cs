@@ -1,0 +1,122 @@
+using System.Collections;
+using System.Reflection;
+using Cachka.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Cachka.Tests.Generators;
+
+/// <summary>The pipeline caches: unchanged or unrelated edits reuse every step, relevant edits regenerate, and no step keeps Roslyn objects.</summary>
+public sealed class GeneratorIncrementalityTests
+{
+    private const string Service = """
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public partial class Users
+        {
+            [CacheKey] public string Tenant { get; set; } = "t";
+
+            [Cached(Ttl = 60)]
+            public partial Task<string> NameAsync(int id);
+            private Task<string> NameAsyncCore(int id) => Task.FromResult("u" + id);
+
+            [Cached(Ttl = 60)]
+            public partial int Score(string name, int[] weights);
+            private int ScoreCore(string name, int[] weights) => name.Length;
+        }
+        """;
+
+    private const string Unrelated = """
+        namespace Shop;
+
+        public sealed class Clock
+        {
+            public int Hour => 3;
+        }
+        """;
+
+    private static readonly string[] s_steps = [TrackingNames.Parse, TrackingNames.Specs];
+
+    [Test]
+    public void A_second_run_on_an_unchanged_compilation_is_all_cached()
+    {
+        var compilation = GeneratorHarness.Compile(Service, Unrelated);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+
+        var second = driver.RunGenerators(compilation.Clone()).GetRunResult().Results[0];
+
+        AssertAllReused(second);
+    }
+
+    [Test]
+    public void An_unrelated_edit_reuses_every_step()
+    {
+        var compilation = GeneratorHarness.Compile(Service, Unrelated);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var unrelated = compilation.SyntaxTrees.Single(t => t.FilePath == "Input1.cs");
+        var edited = compilation.ReplaceSyntaxTree(unrelated, CSharpSyntaxTree.ParseText(Unrelated.Replace("3", "4", StringComparison.Ordinal), GeneratorHarness.ParseOptions, "Input1.cs"));
+
+        var second = driver.RunGenerators(edited).GetRunResult().Results[0];
+
+        AssertAllReused(second);
+    }
+
+    [Test]
+    public void Editing_a_cached_method_regenerates_it()
+    {
+        var compilation = GeneratorHarness.Compile(Service);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var edited = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0], CSharpSyntaxTree.ParseText(Service.Replace("Ttl = 60)]\n    public partial int", "Ttl = 90)]\n    public partial int", StringComparison.Ordinal), GeneratorHarness.ParseOptions, "Input0.cs"));
+
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
+
+        var reasons = result.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.That(reasons, Has.Member(IncrementalStepRunReason.Modified));
+        Assert.That(result.GeneratedSources.Single(s => s.HintName == "Shop.Users.Score.g.cs").SourceText.ToString(), Does.Contain("FromSeconds(90)"));
+    }
+
+    [Test]
+    public void Pipeline_outputs_hold_no_symbols_syntax_or_compilations()
+    {
+        var result = GeneratorHarness.Driver().RunGenerators(GeneratorHarness.Compile(Service)).GetRunResult().Results[0];
+
+        var outputs = s_steps.SelectMany(step => result.TrackedSteps[step]).SelectMany(run => run.Outputs).Select(o => o.Value).ToList();
+
+        Assert.That(outputs, Is.Not.Empty);
+        foreach (var output in outputs)
+            AssertNoRoslynObjects(output, new HashSet<object>(ReferenceEqualityComparer.Instance), "output");
+    }
+
+    private static void AssertAllReused(GeneratorRunResult result)
+    {
+        foreach (var step in s_steps)
+        {
+            Assert.That(result.TrackedSteps.ContainsKey(step), $"step {step} was not tracked");
+            var reasons = result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+            Assert.That(reasons, Is.Not.Empty, step);
+            Assert.That(reasons, Is.All.Matches<IncrementalStepRunReason>(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged), step);
+        }
+    }
+
+    private static void AssertNoRoslynObjects(object? value, HashSet<object> seen, string path)
+    {
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum || !seen.Add(value))
+            return;
+        Assert.That(value, Is.Not.InstanceOf<ISymbol>().And.Not.InstanceOf<SyntaxNode>().And.Not.InstanceOf<Compilation>()
+            .And.Not.InstanceOf<SemanticModel>().And.Not.InstanceOf<Location>().And.Not.InstanceOf<SyntaxTree>(), path);
+        if (value is IEnumerable sequence)
+        {
+            var i = 0;
+            foreach (var item in sequence)
+                AssertNoRoslynObjects(item, seen, path + "[" + i++ + "]");
+        }
+
+        for (var type = value.GetType(); type is not null && type != typeof(object); type = type.BaseType)
+        {
+            foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                AssertNoRoslynObjects(field.GetValue(value), seen, path + "." + field.Name);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+namespace Cachka.Tests.Generators;
+
+/// <summary>
+/// The generated code of every interesting input, pinned as a snapshot; each output must also compile
+/// without a warning against net10 and the runtime.
+/// </summary>
+public sealed class GeneratorSnapshotTests
+{
+    private static void Verify(string name, params string[] sources)
+    {
+        var result = GeneratorHarness.Run(sources);
+        Assert.That(result.Files, Is.Not.Empty, "nothing was generated");
+        Assert.That(result.Diagnostics, Is.Empty, result.DiagnosticsText + "\n\n" + result.AllText);
+        Snapshot.Match(result.AllText, name);
+    }
+
+    [Test]
+    public void Sync_instance_method_with_CacheKey_members() => Verify(nameof(Sync_instance_method_with_CacheKey_members), """
+        using Cachka;
+        namespace Shop.Services;
+
+        public sealed record Product(int Id, string Name);
+
+        public partial class CatalogService(string region)
+        {
+            [CacheKey] public string Region { get; } = region;
+            [CacheKey] private readonly int _tenant = 7;
+
+            [Cached(Ttl = 120)]
+            public partial Product? GetProduct(int id);
+
+            private Product? GetProductCore(int id) => new(id, Region + _tenant);
+        }
+        """);
+
+    [Test]
+    public void Task_and_ValueTask_with_cancellation_token() => Verify(nameof(Task_and_ValueTask_with_cancellation_token), """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public partial class Users
+        {
+            [Cached(SimplifiedSelfSerialization = true)]
+            public partial Task<string?> FindAsync(int id, CancellationToken ct = default);
+            private Task<string?> FindAsyncCore(int id, CancellationToken ct) => Task.FromResult<string?>("u" + id);
+
+            [Cached(Ttl = 30, SimplifiedSelfSerialization = true)]
+            internal partial ValueTask<int> CountAsync(string group, CancellationToken cancellationToken);
+            private ValueTask<int> CountAsyncCore(string group, CancellationToken cancellationToken) => new(group.Length);
+
+            [Cached(SimplifiedSelfSerialization = true)]
+            public partial ValueTask<long> TotalAsync();
+            private static ValueTask<long> TotalAsyncCore() => new(42L);
+        }
+        """);
+
+    [Test]
+    public void Static_methods_in_a_static_class() => Verify(nameof(Static_methods_in_a_static_class), """
+        using Cachka;
+        namespace Maths;
+
+        internal static partial class Primes
+        {
+            [Cached(Ttl = 3600)]
+            public static partial bool IsPrime(long n);
+            private static bool IsPrimeCore(long n) => n > 1;
+
+            [Cached]
+            internal static partial int[] Below(int limit, [NotCacheKey] bool trace = false);
+            private static int[] BelowCore(int limit, bool trace) => [];
+        }
+        """);
+
+    [Test]
+    public void Nested_and_generic_containing_types() => Verify(nameof(Nested_and_generic_containing_types), """
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Data;
+
+        public partial class Outer<TOuter>
+        {
+            public partial class Repository<TItem> where TItem : class, new()
+            {
+                [Cached(SimplifiedSelfSerialization = true)]
+                public partial Task<TItem?> GetAsync(int id, TOuter scope);
+                private Task<TItem?> GetAsyncCore(int id, TOuter scope) => Task.FromResult<TItem?>(new TItem());
+
+                [Cached(SimplifiedSelfSerialization = true)]
+                public partial List<TItem> All(IReadOnlyList<TItem> seed);
+                private List<TItem> AllCore(IReadOnlyList<TItem> seed) => new(seed);
+            }
+
+            private partial struct Hidden
+            {
+                [Cached] public static partial int Twice(int x);
+                private static int TwiceCore(int x) => 2 * x;
+            }
+        }
+        """);
+
+    [Test]
+    public void Overloads_get_distinct_keys_and_members() => Verify(nameof(Overloads_get_distinct_keys_and_members), """
+        using Cachka;
+        namespace Shop;
+
+        public partial class Prices
+        {
+            [Cached(SimplifiedSelfSerialization = true)] public partial decimal Price(int id);
+            private decimal PriceCore(int id) => id;
+
+            [Cached(SimplifiedSelfSerialization = true)] public partial decimal Price(string sku);
+            private decimal PriceCore(string sku) => sku.Length;
+
+            [Cached(SimplifiedSelfSerialization = true)] public partial decimal Price(int id, [NotCacheKey] string? reason);
+            private decimal PriceCore(int id, string? reason) => id;
+        }
+        """);
+
+    [Test]
+    public void Every_supported_key_type() => Verify(nameof(Every_supported_key_type), """
+        using System;
+        using System.Collections.Generic;
+        using Cachka;
+        namespace Keys;
+
+        public enum Color : byte { Red, Green }
+
+        public sealed class Money(decimal amount) : ICacheKeyFormattable
+        {
+            public string FormatCacheKey() => amount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public sealed record Filter(string Text, int Page);
+
+        public static partial class AllKeys
+        {
+            [Cached]
+            public static partial string Scalars(bool b, char c, sbyte sb, byte by, short s, ushort us, int i, uint ui, long l, ulong ul,
+                float f, double d, decimal m, string? text, nint ni, nuint nu);
+            private static string ScalarsCore(bool b, char c, sbyte sb, byte by, short s, ushort us, int i, uint ui, long l, ulong ul,
+                float f, double d, decimal m, string? text, nint ni, nuint nu) => "";
+
+            [Cached]
+            public static partial string Structs(Guid g, DateTime dt, DateTimeOffset dto, DateOnly day, TimeOnly time, TimeSpan span, Color color);
+            private static string StructsCore(Guid g, DateTime dt, DateTimeOffset dto, DateOnly day, TimeOnly time, TimeSpan span, Color color) => "";
+
+            [Cached]
+            public static partial string Nullables(int? i, double? d, DateTime? dt, Color? color, Guid? g);
+            private static string NullablesCore(int? i, double? d, DateTime? dt, Color? color, Guid? g) => "";
+
+            [Cached]
+            public static partial string Sequences(int[] ids, List<string> names, IReadOnlyList<Color> colors, IList<Guid> guids, IEnumerable<double?> values);
+            private static string SequencesCore(int[] ids, List<string> names, IReadOnlyList<Color> colors, IList<Guid> guids, IEnumerable<double?> values) => "";
+
+            [Cached]
+            public static partial string Others(Money? money, Filter filter, object? anything);
+            private static string OthersCore(Money? money, Filter filter, object? anything) => "";
+        }
+        """);
+
+    [Test]
+    public void Implementation_NotCacheKey_and_defaults() => Verify(nameof(Implementation_NotCacheKey_and_defaults), """
+        using Cachka;
+        namespace Shop;
+
+        public enum Sort { Name = 1, Price = 2 }
+
+        public partial class Search
+        {
+            [Cached(Implementation = nameof(RunSearch), SimplifiedSelfSerialization = true)]
+            public partial string[] Find(string query = "all", int page = 1, Sort sort = Sort.Price, double boost = 0.5,
+                [NotCacheKey] bool verbose = false, params string[] tags);
+
+            private string[] RunSearch(string query, int page, Sort sort, double boost, bool verbose, string[] tags) => tags;
+        }
+        """);
+
+    [Test]
+    public void Global_namespace_records_and_structs() => Verify(nameof(Global_namespace_records_and_structs), """
+        using Cachka;
+
+        public partial record Settings(string Name)
+        {
+            [Cached(SimplifiedSelfSerialization = true)] public partial string Get(string key);
+            private string GetCore(string key) => Name + key;
+        }
+
+        public readonly partial record struct Point(int X, int Y)
+        {
+            [Cached] public partial double Distance(int x, int y);
+            private double DistanceCore(int x, int y) => System.Math.Sqrt((X - x) * (X - x) + (Y - y) * (Y - y));
+            [CacheKey] public int Key => X * 31 + Y;
+        }
+
+        internal partial struct Counter
+        {
+            [Cached(SimplifiedSelfSerialization = true)] internal partial int Next(int step);
+            private int NextCore(int step) => step + 1;
+        }
+        """);
+
+    [Test]
+    public void Cache_source_routes_to_a_member() => Verify(nameof(Cache_source_routes_to_a_member), """
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Routing;
+
+        public partial class Routed(ICache cache)
+        {
+            [CacheSource] private readonly ICache _cache = cache;
+            [CacheSource] private static ICache? Shared { get; set; }
+
+            [Cached(SimplifiedSelfSerialization = true)] public partial Task<int> Instance(int x);
+            private Task<int> InstanceCore(int x) => Task.FromResult(x);
+
+            [Cached] public static partial int Static(int x);
+            private static int StaticCore(int x) => x;
+        }
+        """);
+
+    [Test]
+    public void Methods_spread_over_several_partial_files() => Verify(
+        nameof(Methods_spread_over_several_partial_files),
+        """
+        using Cachka;
+        namespace Split;
+
+        public partial class Service
+        {
+            [Cached(SimplifiedSelfSerialization = true)] public partial int A(int x);
+        }
+        """,
+        """
+        using Cachka;
+        namespace Split;
+
+        public partial class Service
+        {
+            [Cached(SimplifiedSelfSerialization = true)] public partial string B(string y);
+            private int ACore(int x) => x;
+        }
+        """,
+        """
+        namespace Split;
+
+        public partial class Service
+        {
+            private string BCore(string y) => y;
+        }
+        """);
+}
