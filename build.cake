@@ -74,6 +74,23 @@ Task("Pack")
         Configuration = configuration,
         OutputDirectory = packages,
     });
+
+    // The generator and analyzers ship inside the runtime package; a package without them is broken.
+    var expected = new List<string> { "Cachka.Generators.dll", "Cachka.Analyzers.dll" };
+    if (FileExists("./Cachka.Analyzers.CodeFixes/Cachka.Analyzers.CodeFixes.csproj"))
+        expected.Add("Cachka.Analyzers.CodeFixes.dll");
+    foreach (var package in GetFiles(packages.FullPath + "/Cachka.Runtime.*.nupkg"))
+    {
+        using var archive = System.IO.Compression.ZipFile.OpenRead(package.FullPath);
+        var entries = archive.Entries.Select(e => e.FullName).ToList();
+        foreach (var name in expected)
+        {
+            if (!entries.Contains("analyzers/dotnet/roslyn4.8/cs/" + name))
+                throw new Exception($"{package.GetFilename()} lacks analyzers/dotnet/roslyn4.8/cs/{name}.");
+        }
+
+        Information($"{package.GetFilename()}: runtime + {string.Join(", ", expected)} under analyzers/dotnet/roslyn4.8/cs");
+    }
 });
 
 Task("Bench")

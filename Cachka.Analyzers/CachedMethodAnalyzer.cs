@@ -1,18 +1,458 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Cachka.Analyzers;
 
-/// <summary>Reports what cannot be cached (placeholder until the diagnostics land).</summary>
+/// <summary>
+/// Reports every problem with a <c>[Cached]</c> method that the generator would silently skip or
+/// implement badly: shape (partial, body, return type, parameters), keys and serializability.
+/// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
 {
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray<DiagnosticDescriptor>.Empty;
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.NotPartial,
+        DiagnosticDescriptors.ImplementationNotFound,
+        DiagnosticDescriptors.ImplementationSignatureMismatch,
+        DiagnosticDescriptors.UnsupportedReturnType,
+        DiagnosticDescriptors.UnsupportedParameter,
+        DiagnosticDescriptors.GenericMethod,
+        DiagnosticDescriptors.KeyTypeNotEncodable,
+        DiagnosticDescriptors.ResultNotSerializable,
+        DiagnosticDescriptors.InvalidTtl,
+        DiagnosticDescriptors.InstanceWithoutCacheKey,
+        DiagnosticDescriptors.ContextParameterInKey,
+        DiagnosticDescriptors.InvalidTarget,
+        DiagnosticDescriptors.CacheSourceIgnored);
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Not None: see GeneratedCode; declarations in generated files are skipped by hand.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(static start =>
+        {
+            var known = KnownSymbols.Create(start.Compilation);
+            if (known is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(symbolContext => AnalyzeMethod(symbolContext, known), SymbolKind.Method);
+            start.RegisterSyntaxNodeAction(
+                nodeContext => AnalyzeFunction(nodeContext, known),
+                SyntaxKind.LocalFunctionStatement,
+                SyntaxKind.ParenthesizedLambdaExpression,
+                SyntaxKind.SimpleLambdaExpression);
+        });
+    }
+
+    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownSymbols known)
+    {
+        var method = (IMethodSymbol)context.Symbol;
+
+        // A partial method is analyzed once, through its defining declaration.
+        if (method.PartialDefinitionPart is not null)
+        {
+            return;
+        }
+
+        var cached = known.FindCached(method);
+        if (cached is null)
+        {
+            return;
+        }
+
+        var cancellationToken = context.CancellationToken;
+        var tree = method.Locations[0].SourceTree;
+        if (tree is null || GeneratedCode.IsGenerated(tree, context.Options, cancellationToken))
+        {
+            return;
+        }
+
+        var attributeSyntax = cached.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        var invalidTarget = DescribeInvalidTarget(method);
+        if (invalidTarget is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.InvalidTarget,
+                attributeSyntax?.GetLocation() ?? method.Locations[0],
+                invalidTarget));
+            return;
+        }
+
+        var declaration = FindDeclaration(method, cancellationToken);
+        var location = method.Locations[0];
+        var name = method.Name;
+        var implementationName = ImplementationLookup.GetImplementationName(method, cached);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ImplementationNameProperty, implementationName);
+
+        var isPartial = declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword);
+        var notPartial = DescribeMissingPartial(method, isPartial, cancellationToken);
+        if (notPartial is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotPartial, location, properties, name, notPartial));
+        }
+
+        if (method.IsGenericMethod)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GenericMethod, location, name));
+        }
+
+        var returnLocation = declaration?.ReturnType.GetLocation() ?? location;
+        var valueType = ResultTypes.GetCachedValueType(method, out var unsupportedReturn);
+        if (unsupportedReturn is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, returnLocation, name, unsupportedReturn));
+        }
+
+        AnalyzeParameters(context, known, method);
+        AnalyzeTtl(context, cached, attributeSyntax, method);
+
+        // A non-partial method with a body is its own body (CACHKA001's fix moves it); a generic one is already an error.
+        var hasOwnBody = declaration is { Body: not null } or { ExpressionBody: not null };
+        if ((isPartial || !hasOwnBody) && !method.IsGenericMethod)
+        {
+            var body = ImplementationLookup.Find(method, implementationName, out var mismatch);
+            if (body is null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.ImplementationNotFound,
+                    location,
+                    properties,
+                    name,
+                    implementationName,
+                    TypeFacts.Display(method.ContainingType)));
+            }
+            else if (mismatch is not null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.ImplementationSignatureMismatch,
+                    location,
+                    additionalLocations: body.Locations.Length > 0 && body.Locations[0].IsInSource ? new[] { body.Locations[0] } : null,
+                    name,
+                    body.Name,
+                    mismatch));
+            }
+        }
+
+        if (valueType is not null)
+        {
+            var problem = JsonRoundTrip.FindProblem(valueType);
+            if (problem is not null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ResultNotSerializable, returnLocation, name, problem));
+            }
+        }
+
+        if (!method.IsStatic && !IsSimplifiedSelfSerialization(cached) && !HasCacheKeyMembers(method.ContainingType, known))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.InstanceWithoutCacheKey,
+                location,
+                name,
+                TypeFacts.Display(method.ContainingType)));
+        }
+
+        if (method.IsStatic && FindInstanceOnlyCacheSource(method.ContainingType, known) is { } instanceSource)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.CacheSourceIgnored,
+                location,
+                instanceSource.Name,
+                "the static method '" + name + "' can only use a static [CacheSource] member and uses CacheRegistry.Get() instead; make the member static or the method an instance method"));
+        }
+    }
+
+    // An instance [CacheSource] member when the type (and its bases) has no static one.
+    private static ISymbol? FindInstanceOnlyCacheSource(INamedTypeSymbol type, KnownSymbols known)
+    {
+        if (known.CacheSource is null)
+        {
+            return null;
+        }
+
+        ISymbol? instance = null;
+        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is not (IFieldSymbol or IPropertySymbol) || !known.HasCacheSource(member))
+                {
+                    continue;
+                }
+
+                if (member.IsStatic)
+                {
+                    return null;
+                }
+
+                instance ??= member;
+            }
+        }
+
+        return instance;
+    }
+
+    private static void AnalyzeParameters(SymbolAnalysisContext context, KnownSymbols known, IMethodSymbol method)
+    {
+        if (method.IsVararg)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, method.Locations[0], "__arglist", method.Name, "is a variable argument list"));
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            var location = parameter.Locations.Length > 0 ? parameter.Locations[0] : method.Locations[0];
+            var unsupported = DescribeUnsupportedParameter(parameter);
+            if (unsupported is not null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, parameter.Name, method.Name, unsupported));
+                continue;
+            }
+
+            var type = parameter.Type;
+            if (KeyTypes.IsCancellationToken(type) || known.HasNotCacheKey(parameter) || KeyTypes.IsEncodable(type, known)
+                || type.TypeKind == TypeKind.Error)
+            {
+                continue;
+            }
+
+            var typeName = TypeFacts.Display(type);
+            context.ReportDiagnostic(KeyTypes.IsContextLike(type)
+                ? Diagnostic.Create(DiagnosticDescriptors.ContextParameterInKey, location, parameter.Name, typeName)
+                : Diagnostic.Create(DiagnosticDescriptors.KeyTypeNotEncodable, location, "Parameter", parameter.Name, typeName, KeyTypes.DescribeFix(type, "mark the parameter [NotCacheKey]")));
+        }
+    }
+
+    private static string? DescribeUnsupportedParameter(IParameterSymbol parameter)
+    {
+        switch (parameter.RefKind)
+        {
+            case RefKind.None:
+                break;
+            case RefKind.Ref:
+                return "is passed by 'ref'";
+            case RefKind.Out:
+                return "is an 'out' parameter";
+            case RefKind.In:
+                return "is passed by 'in'";
+            default:
+                return "is passed by 'ref readonly'";
+        }
+
+        if (parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+        {
+            return "is a pointer";
+        }
+
+        return parameter.Type.IsRefLikeType
+            ? "is of the ref struct type '" + TypeFacts.Display(parameter.Type) + "', which cannot be kept for the key or the body call"
+            : null;
+    }
+
+    private static void AnalyzeTtl(SymbolAnalysisContext context, AttributeData cached, AttributeSyntax? attributeSyntax, IMethodSymbol method)
+    {
+        foreach (var argument in cached.NamedArguments)
+        {
+            if (argument.Key != "Ttl" || argument.Value.Value is not int ttl || ttl > 0)
+            {
+                continue;
+            }
+
+            var location = attributeSyntax?.GetLocation() ?? method.Locations[0];
+            if (attributeSyntax?.ArgumentList is { } arguments)
+            {
+                foreach (var syntax in arguments.Arguments)
+                {
+                    if (syntax.NameEquals?.Name.Identifier.ValueText == "Ttl")
+                    {
+                        location = syntax.Expression.GetLocation();
+                    }
+                }
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.InvalidTtl,
+                location,
+                method.Name,
+                ttl.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
+    private static void AnalyzeFunction(SyntaxNodeAnalysisContext context, KnownSymbols known)
+    {
+        var attributeLists = context.Node switch
+        {
+            LocalFunctionStatementSyntax local => local.AttributeLists,
+            LambdaExpressionSyntax lambda => lambda.AttributeLists,
+            _ => default,
+        };
+        if (attributeLists.Count == 0 || GeneratedCode.IsGenerated(context.Node.SyntaxTree, context.Options, context.CancellationToken))
+        {
+            return;
+        }
+
+        foreach (var list in attributeLists)
+        {
+            foreach (var attribute in list.Attributes)
+            {
+                if (!MayBeCachedAttribute(attribute.Name)
+                    || context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol is not IMethodSymbol constructor
+                    || !SymbolEqualityComparer.Default.Equals(constructor.ContainingType, known.Cached))
+                {
+                    continue;
+                }
+
+                var target = context.Node is LocalFunctionStatementSyntax function
+                    ? "the local function '" + function.Identifier.ValueText + "'"
+                    : "a lambda";
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidTarget, attribute.GetLocation(), target));
+            }
+        }
+    }
+
+    // Cheap syntactic filter before asking the semantic model (aliases of the attribute are not seen).
+    private static bool MayBeCachedAttribute(NameSyntax name)
+    {
+        var identifier = name switch
+        {
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            _ => string.Empty,
+        };
+        return identifier is "Cached" or "CachedAttribute";
+    }
+
+    private static string? DescribeInvalidTarget(IMethodSymbol method)
+    {
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.TypeKind == TypeKind.Interface)
+            {
+                return "a member of the interface '" + TypeFacts.Display(type) + "'";
+            }
+
+            if (type.IsRefLikeType)
+            {
+                return "a member of the ref struct '" + TypeFacts.Display(type) + "'";
+            }
+
+            if (type.IsFileLocal)
+            {
+                return "a member of the file-local type '" + TypeFacts.Display(type) + "'";
+            }
+        }
+
+        switch (method.MethodKind)
+        {
+            case MethodKind.Ordinary:
+                break;
+            case MethodKind.PropertyGet:
+            case MethodKind.PropertySet:
+            case MethodKind.EventAdd:
+            case MethodKind.EventRemove:
+            case MethodKind.EventRaise:
+                return "the accessor '" + method.Name + "'";
+            case MethodKind.UserDefinedOperator:
+            case MethodKind.Conversion:
+                return "an operator";
+            case MethodKind.ExplicitInterfaceImplementation:
+                return "the explicit interface implementation '" + method.Name + "'";
+            case MethodKind.LocalFunction:
+                return "the local function '" + method.Name + "'";
+            default:
+                return "'" + method.Name + "'";
+        }
+
+        if (method.IsAbstract)
+        {
+            return "the abstract method '" + method.Name + "'";
+        }
+
+        return method.IsExtern ? "the extern method '" + method.Name + "'" : null;
+    }
+
+    private static MethodDeclarationSyntax? FindDeclaration(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is MethodDeclarationSyntax declaration)
+            {
+                return declaration;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? DescribeMissingPartial(IMethodSymbol method, bool methodIsPartial, CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        if (!methodIsPartial)
+        {
+            missing.Add("the method '" + method.Name + "'");
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax typeDeclaration
+                    && !typeDeclaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    missing.Add("the type '" + type.Name + "'");
+                    break;
+                }
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return null;
+        }
+
+        return missing.Count == 1
+            ? missing[0]
+            : string.Join(", ", missing.Take(missing.Count - 1)) + " and " + missing[missing.Count - 1];
+    }
+
+    private static bool IsSimplifiedSelfSerialization(AttributeData cached)
+    {
+        foreach (var argument in cached.NamedArguments)
+        {
+            if (argument.Key == "SimplifiedSelfSerialization" && argument.Value.Value is true)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasCacheKeyMembers(INamedTypeSymbol type, KnownSymbols known)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                // The generator ignores private [CacheKey] members of base types: it cannot read them.
+                if (member is IFieldSymbol or IPropertySymbol && !member.IsStatic && known.HasCacheKey(member)
+                    && (SymbolEqualityComparer.Default.Equals(current, type) || member.DeclaredAccessibility != Accessibility.Private))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 }

@@ -1,10 +1,14 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
 namespace Cachka.Internal;
 
 /// <summary>
-/// A counter for hot paths: increments land in one of several padded cells picked by thread id, so
-/// threads on different cores do not fight over one cache line. Reads sum the cells.
+/// A counter for hot paths (an L1 hit counts one). Each of the first threads that count gets a cell of
+/// its own in every counter and bumps it with a plain write: exact, because that thread is the cell's only
+/// writer, and without the lock prefix an interlocked add pays on every hit. Threads beyond those share
+/// padded cells through <see cref="Interlocked"/>. Reads sum the cells. A dead thread's cell passes to the
+/// next new thread with its count kept, so the total never loses an increment.
 /// </summary>
 internal sealed class StripedCounter
 {
@@ -15,21 +19,34 @@ internal sealed class StripedCounter
         public long Value;
     }
 
+    // [0, OwnedCells): one owner thread each. [OwnedCells, OwnedCells + shared): shared, interlocked.
     private readonly Cell[] _cells;
-    private readonly int _mask;
+    private readonly int _sharedMask;
 
     public StripedCounter()
     {
-        var size = 1;
-        while (size < Environment.ProcessorCount * 2)
-            size <<= 1;
-        _cells = new Cell[size];
-        _mask = size - 1;
+        var shared = 1;
+        while (shared < Environment.ProcessorCount * 2)
+            shared <<= 1;
+        _cells = new Cell[CellOwner.OwnedCells + shared];
+        _sharedMask = shared - 1;
     }
 
-    public void Increment() => Interlocked.Increment(ref _cells[Environment.CurrentManagedThreadId & _mask].Value);
+    public void Increment() => Add(1);
 
-    public void Add(long value) => Interlocked.Add(ref _cells[Environment.CurrentManagedThreadId & _mask].Value, value);
+    public void Add(long value)
+    {
+        var owned = CellOwner.Current;
+        if ((uint)owned < (uint)CellOwner.OwnedCells)
+        {
+            ref var cell = ref _cells[owned].Value;
+            Volatile.Write(ref cell, cell + value);
+        }
+        else
+        {
+            Interlocked.Add(ref _cells[CellOwner.OwnedCells + (Environment.CurrentManagedThreadId & _sharedMask)].Value, value);
+        }
+    }
 
     public long Value
     {
@@ -39,6 +56,55 @@ internal sealed class StripedCounter
             for (var i = 0; i < _cells.Length; i++)
                 sum += Volatile.Read(ref _cells[i].Value);
             return sum;
+        }
+    }
+
+    /// <summary>Which owned cell (same index in every counter) the current thread writes, or -1 for the shared cells.</summary>
+    private static class CellOwner
+    {
+        public static readonly int OwnedCells = Math.Clamp(Environment.ProcessorCount * 4, 16, 256);
+
+        private static readonly ConcurrentStack<int> s_released = new();
+        private static int s_next = -1;
+
+        // The owned cell + 1; 0 until the thread first counts; -1 for a thread that uses the shared cells.
+        [ThreadStatic]
+        private static int t_cell;
+
+        // Unreachable once the thread has ended: its finalizer hands the cell to the next new thread.
+        [ThreadStatic]
+        private static Lease? t_lease;
+
+        public static int Current
+        {
+            get
+            {
+                var cell = t_cell;
+                return cell != 0 ? cell - 1 : Assign();
+            }
+        }
+
+        private static int Assign()
+        {
+            if (!s_released.TryPop(out var cell))
+            {
+                cell = Interlocked.Increment(ref s_next);
+                if (cell >= OwnedCells)
+                {
+                    // All owned cells are taken by live threads: this thread uses the shared ones from now on.
+                    t_cell = -1;
+                    return -1;
+                }
+            }
+
+            t_lease = new Lease(cell);
+            t_cell = cell + 1;
+            return cell;
+        }
+
+        private sealed class Lease(int cell)
+        {
+            ~Lease() => s_released.Push(cell);
         }
     }
 }

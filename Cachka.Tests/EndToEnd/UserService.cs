@@ -106,7 +106,9 @@ public static partial class KeyFormats
     [Cached] public static partial string Lists(int[]? ids, List<string?> names, IReadOnlyList<Tier> tiers, IEnumerable<double> values);
     private static string ListsCore(int[]? ids, List<string?> names, IReadOnlyList<Tier> tiers, IEnumerable<double> values) => "";
 
+#pragma warning disable CACHKA007 // the JSON fallback of key parts is what this method pins
     [Cached] public static partial string Others(Money money, Filter filter, object? anything);
+#pragma warning restore CACHKA007
     private static string OthersCore(Money money, Filter filter, object? anything) => "";
 
     [Cached] public static partial string Overloaded(int x);
@@ -131,8 +133,10 @@ public sealed partial class Box<T>(ICache cache)
 
     public int Calls { get; private set; }
 
+#pragma warning disable CACHKA007 // a type argument's key part goes through the JSON fallback, which this type exercises
     [Cached(SimplifiedSelfSerialization = true)]
     public partial string Describe(T value);
+#pragma warning restore CACHKA007
 
     private string DescribeCore(T value)
     {

@@ -1,8 +1,32 @@
 using System.Diagnostics;
 using Cachka;
+using Cachka.Sample;
 
 // The embedded default configuration (CacheConfig.Default).
 var cache = CacheRegistry.Initialize();
+
+// [Cached] methods: the generated code builds a typed key and calls the body once per key.
+var forecasts = new ForecastService();
+Console.WriteLine("== [Cached] sync: ForecastService.GetForecast ==");
+for (var i = 1; i <= 3; i++)
+{
+    var watch = Stopwatch.StartNew();
+    var forecast = forecasts.GetForecast("Lisbon", 3);
+    Console.WriteLine($"call {i}: {forecast} in {watch.Elapsed.TotalMilliseconds:F3} ms");
+}
+
+Console.WriteLine("== [Cached] async: ForecastService.GetForecastAsync ==");
+for (var i = 1; i <= 3; i++)
+{
+    var watch = Stopwatch.StartNew();
+    var forecast = await forecasts.GetForecastAsync("Bergen");
+    Console.WriteLine($"call {i}: {forecast} in {watch.Elapsed.TotalMilliseconds:F3} ms");
+}
+
+Console.WriteLine($"key: {ForecastServiceCacheKeys.GetForecast("Lisbon", 3)}");
+IForecastServiceCached cached = forecasts;
+Console.WriteLine($"invalidated: {cached.InvalidateGetForecast("Lisbon", 3)}; body calls so far: {forecasts.Calls}");
+
 var weather = new WeatherService();
 
 Console.WriteLine("== sync: GetOrCreate ==");

@@ -1,0 +1,132 @@
+using Microsoft.CodeAnalysis;
+
+namespace Cachka.Analyzers;
+
+/// <summary>
+/// Every diagnostic Cachka reports, in one place. Keep this table, <c>AnalyzerReleases.Unshipped.md</c>
+/// and <c>docs/diagnostics.md</c> in step.
+/// </summary>
+public static class DiagnosticDescriptors
+{
+    public const string Category = "Cachka";
+
+    public const string NotPartialId = "CACHKA001";
+    public const string ImplementationNotFoundId = "CACHKA002";
+    public const string ImplementationSignatureMismatchId = "CACHKA003";
+    public const string UnsupportedReturnTypeId = "CACHKA004";
+    public const string UnsupportedParameterId = "CACHKA005";
+    public const string GenericMethodId = "CACHKA006";
+    public const string KeyTypeNotEncodableId = "CACHKA007";
+    public const string ResultNotSerializableId = "CACHKA008";
+    public const string InvalidTtlId = "CACHKA009";
+    public const string InstanceWithoutCacheKeyId = "CACHKA010";
+    public const string ContextParameterInKeyId = "CACHKA011";
+    public const string InvalidTargetId = "CACHKA012";
+    public const string CacheKeyMemberMisuseId = "CACHKA013";
+    public const string CacheSourceIgnoredId = "CACHKA014";
+
+    /// <summary>Diagnostic property: the name of the body method a code fix should create or move the body into.</summary>
+    public const string ImplementationNameProperty = "ImplementationName";
+
+    public static readonly DiagnosticDescriptor NotPartial = Create(
+        NotPartialId,
+        DiagnosticSeverity.Error,
+        "[Cached] method or its containing type is not partial",
+        "'{0}' cannot be implemented by the Cachka generator: add 'partial' to {1}",
+        "The generator writes the implementing part of a [Cached] method, so the method and every type that contains it must be declared 'partial'.");
+
+    public static readonly DiagnosticDescriptor ImplementationNotFound = Create(
+        ImplementationNotFoundId,
+        DiagnosticSeverity.Error,
+        "No uncached body found for a [Cached] method",
+        "No body found for '{0}': declare a method '{1}' in '{2}' with the same parameters and return type, or name an existing one with [Cached(Implementation = \"...\")]",
+        "The generated method calls the uncached body on a miss. The body is the method named <Name>Core, or the method named by [Cached(Implementation = \"...\")], declared in the same type.");
+
+    public static readonly DiagnosticDescriptor ImplementationSignatureMismatch = Create(
+        ImplementationSignatureMismatchId,
+        DiagnosticSeverity.Error,
+        "The body of a [Cached] method has a different signature",
+        "The body '{1}' does not match '{0}': {2}. It must take the same parameter types in the same order with the same ref kinds, return the same type, and be static when '{0}' is static.",
+        "The generated method forwards its arguments to the body unchanged and returns its result, so both must have the same parameter types, ref kinds and return type; the body of a static method must be static too.");
+
+    public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
+        UnsupportedReturnTypeId,
+        DiagnosticSeverity.Error,
+        "Unsupported return type for a [Cached] method",
+        "'{0}' cannot be cached because it {1}; return a value, Task<T> or ValueTask<T>",
+        "A cached method must produce a value that can be stored: a plain value (sync), Task<T> or ValueTask<T> (async). void, non-generic Task/ValueTask, IAsyncEnumerable<T>, other awaitables, ref returns, pointers and ref structs cannot be cached.");
+
+    public static readonly DiagnosticDescriptor UnsupportedParameter = Create(
+        UnsupportedParameterId,
+        DiagnosticSeverity.Error,
+        "Unsupported parameter for a [Cached] method",
+        "Parameter '{0}' of '{1}' {2}; a [Cached] method takes its arguments by value: remove the modifier or use an ordinary type",
+        "The generated method captures the arguments to build the key and to call the body later, which is impossible for ref, out and in parameters, pointers, ref structs such as Span<T>, and __arglist.");
+
+    public static readonly DiagnosticDescriptor GenericMethod = Create(
+        GenericMethodId,
+        DiagnosticSeverity.Error,
+        "Generic [Cached] methods are not supported",
+        "'{0}' is generic, which [Cached] does not support: declare one non-generic [Cached] method per type argument you need",
+        "The key of a cached call must identify the method exactly, including the types it works on; generic methods are not supported (generic containing types are).");
+
+    public static readonly DiagnosticDescriptor KeyTypeNotEncodable = Create(
+        KeyTypeNotEncodableId,
+        DiagnosticSeverity.Warning,
+        "Key part whose type cannot be encoded into a cache key directly",
+        "{0} '{1}' of type '{2}' cannot be encoded into a cache key directly and falls back to JSON serialization; {3}",
+        "Keys are built directly from primitives, string, enums, Guid, date and time types, decimal, nullables, arrays and lists of these, and types implementing ICacheKeyFormattable. Any other type is serialized to JSON for the key, which is slower and only deterministic if the type's JSON is.");
+
+    public static readonly DiagnosticDescriptor ResultNotSerializable = Create(
+        ResultNotSerializableId,
+        DiagnosticSeverity.Warning,
+        "Result type that the L2/L3 serializer cannot round-trip",
+        "The result of '{0}' cannot be round-tripped through System.Text.Json (the L2/L3 serializer): {1}; return a concrete type with public properties, or add a JsonConverter for it",
+        "Values in the SQLite and Redis layers are stored as JSON. Delegates, object, dynamic, streams, pointers, System.Type, tasks, and interfaces or abstract classes other than the collection interfaces System.Text.Json can instantiate come back wrong or not at all.");
+
+    public static readonly DiagnosticDescriptor InvalidTtl = Create(
+        InvalidTtlId,
+        DiagnosticSeverity.Error,
+        "Ttl must be greater than zero",
+        "Ttl of '{0}' is {1}; it is a number of seconds and must be greater than 0",
+        "An entry with a time to live of zero or less would expire before it is read; the runtime rejects it.");
+
+    public static readonly DiagnosticDescriptor InstanceWithoutCacheKey = Create(
+        InstanceWithoutCacheKeyId,
+        DiagnosticSeverity.Warning,
+        "Instance [Cached] method in a type without [CacheKey] members",
+        "'{0}' is an instance method but '{1}' has no [CacheKey] members, so all instances share its entries: mark the fields or properties that distinguish instances with [CacheKey], or set SimplifiedSelfSerialization = true if sharing is intended",
+        "The key of an instance method includes the members marked [CacheKey]. Without any, two instances with different state would return each other's cached results; SimplifiedSelfSerialization = true states that this is intended.");
+
+    public static readonly DiagnosticDescriptor ContextParameterInKey = Create(
+        ContextParameterInKeyId,
+        DiagnosticSeverity.Warning,
+        "Parameter that looks like context is part of the cache key",
+        "Parameter '{0}' of type '{1}' looks like context rather than data and would make every call a different key; mark it [NotCacheKey]",
+        "Loggers, service providers, progress reporters, cancellation token sources and other *Context or *Token objects carry no data that identifies the result. In the key they defeat caching.");
+
+    public static readonly DiagnosticDescriptor InvalidTarget = Create(
+        InvalidTargetId,
+        DiagnosticSeverity.Error,
+        "[Cached] is not valid on this member",
+        "[Cached] cannot be applied to {0}; apply it to an ordinary method of a class, struct or record that declares its uncached body",
+        "The generator implements [Cached] partial methods of classes, structs and records. Interface members, abstract and extern methods, accessors, operators, local functions and lambdas cannot be implemented that way.");
+
+    public static readonly DiagnosticDescriptor CacheKeyMemberMisuse = Create(
+        CacheKeyMemberMisuseId,
+        DiagnosticSeverity.Warning,
+        "[CacheKey] on a member that cannot contribute to keys",
+        "[CacheKey] on '{0}' has no effect: {1}",
+        "Only readable instance fields and properties of the type that declares [Cached] instance methods contribute to its keys.");
+
+    public static readonly DiagnosticDescriptor CacheSourceIgnored = Create(
+        CacheSourceIgnoredId,
+        DiagnosticSeverity.Warning,
+        "[CacheSource] member that is ignored",
+        "[CacheSource] on '{0}' is ignored: {1}",
+        "A [CacheSource] field or property routes a type's [Cached] methods to a specific ICache. One that is not an ICache, cannot be read, or is an instance member seen from a static method is ignored, and the methods use CacheRegistry.Get() instead.");
+
+    private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true, description,
+            helpLinkUri: "https://github.com/cachka/cachka/blob/main/docs/diagnostics.md#cachka" + id.Substring("CACHKA".Length));
+}
