@@ -105,33 +105,31 @@ internal static partial class CachedMethodEmitter
             _ => ("(" + string.Join(", ", state.Select(static s => s.Type)) + ")", "(" + string.Join(", ", state.Select(static s => s.Value)) + ")"),
         };
 
-        var arguments = new List<string>();
+        var bodyArguments = new List<string>();
         var next = spec.BodyIsStatic ? 0 : 1;
         foreach (var parameter in spec.Parameters)
-            arguments.Add(isAsync && parameter.Role == ParameterRole.CancellationToken ? "__ct" : StateItem(next++));
+            bodyArguments.Add(isAsync && parameter.Role == ParameterRole.CancellationToken ? "__ct" : StateItem(next++));
 
         var target = spec.BodyIsStatic ? spec.Type.FullName : StateItem(0);
-        var call = target + "." + spec.BodyName + "(" + string.Join(", ", arguments) + ")";
+        var call = target + "." + spec.BodyName + "(" + string.Join(", ", bodyArguments) + ")";
         var typeArguments = "<" + spec.KeyStructName + ", " + stateType + ", " + spec.ValueType + ">";
         var callerToken = spec.Parameters.FirstOrDefault(p => p.Role == ParameterRole.CancellationToken)?.Name;
         var options = spec.KeyStructName + ".Options";
-        switch (spec.ReturnKind)
+        var (member, rest) = spec.ReturnKind switch
         {
-            case ReturnKind.Sync:
-                writer.Line("return " + Cache(spec) + ".GetOrCreate" + typeArguments + "(in __key, " + stateValue
-                    + ", static __state => " + call + ", " + options + ");");
-                break;
-            case ReturnKind.ValueTask:
-                writer.Line("return " + Cache(spec) + ".GetOrCreateAsync" + typeArguments + "(in __key, " + stateValue
-                    + ", static (__state, __ct) => " + call + ", " + options + (callerToken is null ? "" : ", " + callerToken) + ");");
-                break;
-            default:
-                writer.Line("return " + Cache(spec) + ".GetOrCreateTaskAsync" + typeArguments + "(in __key, " + stateValue
-                    + ", static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<" + spec.ValueType + ">(" + call + "), "
-                    + options + (callerToken is null ? "" : ", " + callerToken) + ");");
-                break;
-        }
+            ReturnKind.Sync => ("GetOrCreate", "static __state => " + call + ", " + options),
+            ReturnKind.ValueTask => ("GetOrCreateAsync", "static (__state, __ct) => " + call + ", " + options + (callerToken is null ? "" : ", " + callerToken)),
+            _ => ("GetOrCreateTaskAsync", "static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<" + spec.ValueType + ">(" + call + "), "
+                + options + (callerToken is null ? "" : ", " + callerToken)),
+        };
+        var arguments = "(in __key, " + stateValue + ", " + rest + ");";
 
+        // The runtime's own cache is called directly: a generic method through the interface costs a
+        // virtual-dispatch lookup on every hit.
+        writer.Line("var __cache = " + Cache(spec) + ";");
+        writer.Line("if (__cache is " + KnownNames.GlobalLayeredCache + " __layered)");
+        writer.Line("    return __layered." + member + typeArguments + arguments);
+        writer.Line("return __cache." + member + typeArguments + arguments);
         writer.Close();
     }
 

@@ -41,7 +41,7 @@ internal static partial class CachedMethodEmitter
         writer.Line();
         writer.Line("public override bool Equals(object? obj) => obj is " + name + " other && Equals(other);");
         writer.Line();
-        WriteHashCode(writer, parts.Count);
+        WriteHashCode(writer, parts.Count, parts.Count == 1 && parts[0].Encoding is KeyEncoding.Direct or KeyEncoding.Enum && parts[0].Equality != KeyEquality.String);
         writer.Line();
         writer.Open("public string ToKeyString()");
         writer.Line("var __builder = new " + KnownNames.GlobalKeyBuilder + "(stackalloc char[256]);");
@@ -109,11 +109,18 @@ internal static partial class CachedMethodEmitter
         return field + " == other." + field;
     }
 
-    private static void WriteHashCode(SourceWriter writer, int count)
+    private static void WriteHashCode(SourceWriter writer, int count, bool singleValueType)
     {
         if (count == 0)
         {
             writer.Line("public override int GetHashCode() => 0;");
+            return;
+        }
+
+        if (count == 1)
+        {
+            // One part: its own hash (the typed index needs no mixing of a single value).
+            writer.Line("public override int GetHashCode() => " + (singleValueType ? "_p0.GetHashCode()" : "global::System.HashCode.Combine(_p0)") + ";");
             return;
         }
 

@@ -7,8 +7,9 @@ namespace Cachka.Internal;
 /// A counter for hot paths (an L1 hit counts one). Each of the first threads that count gets a cell of
 /// its own in every counter and bumps it with a plain write: exact, because that thread is the cell's only
 /// writer, and without the lock prefix an interlocked add pays on every hit. Threads beyond those share
-/// padded cells through <see cref="Interlocked"/>. Reads sum the cells. A dead thread's cell passes to the
-/// next new thread with its count kept, so the total never loses an increment.
+/// padded cells through <see cref="Interlocked"/> and look for a free owned cell again now and then. Reads
+/// sum the cells. A dead thread's cell passes to a later thread with its count kept, so the total never
+/// loses an increment.
 /// </summary>
 internal sealed class StripedCounter
 {
@@ -62,12 +63,16 @@ internal sealed class StripedCounter
     /// <summary>Which owned cell (same index in every counter) the current thread writes, or -1 for the shared cells.</summary>
     private static class CellOwner
     {
+        // A thread that found no free cell counts this many times on the shared cells before it looks again.
+        private const int RetryAfter = 4096;
+
         public static readonly int OwnedCells = Math.Clamp(Environment.ProcessorCount * 4, 16, 256);
 
         private static readonly ConcurrentStack<int> s_released = new();
         private static int s_next = -1;
 
-        // The owned cell + 1; 0 until the thread first counts; -1 for a thread that uses the shared cells.
+        // The owned cell + 1; 0 until the thread first counts (or when it should look for a free cell
+        // again); negative while it uses the shared cells, counting up to the next look.
         [ThreadStatic]
         private static int t_cell;
 
@@ -80,21 +85,23 @@ internal sealed class StripedCounter
             get
             {
                 var cell = t_cell;
-                return cell != 0 ? cell - 1 : Assign();
+                if (cell > 0)
+                    return cell - 1;
+                if (cell == 0)
+                    return Assign();
+                t_cell = cell + 1;
+                return -1;
             }
         }
 
         private static int Assign()
         {
-            if (!s_released.TryPop(out var cell))
+            if (!s_released.TryPop(out var cell)
+                && (Volatile.Read(ref s_next) >= OwnedCells - 1 || (cell = Interlocked.Increment(ref s_next)) >= OwnedCells))
             {
-                cell = Interlocked.Increment(ref s_next);
-                if (cell >= OwnedCells)
-                {
-                    // All owned cells are taken by live threads: this thread uses the shared ones from now on.
-                    t_cell = -1;
-                    return -1;
-                }
+                // Every owned cell belongs to a live thread (or to one whose end the GC has not noticed yet).
+                t_cell = -RetryAfter;
+                return -1;
             }
 
             t_lease = new Lease(cell);

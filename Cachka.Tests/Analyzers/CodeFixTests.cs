@@ -15,7 +15,7 @@ public class CodeFixTests
                 internal class Maths
                 {
                     /// <summary>Squares.</summary>
-                    [Cached] public static int {|CACHKA001:Square|}(int x);
+                    [Cached] public static int {|CACHKA001:{|CS0501:Square|}|}(int x);
                     private static int SquareCore(int x) => x * x;
                 }
             }
@@ -39,7 +39,7 @@ public class CodeFixTests
             partial class Maths
             {
                 [Cached]
-                static int {|CACHKA001:Square|}(int x);
+                static int {|CACHKA001:{|CS0501:Square|}|}(int x);
                 private static int SquareCore(int x) => x * x;
             }
             """,
@@ -169,6 +169,36 @@ public class CodeFixTests
                     [Cached] public static partial int Count(int id, [System.ComponentModel.Description("f")][NotCacheKey] Filter filter);
                     private static int CountCore(int id, Filter filter) => id;
                 }
+            }
+            """);
+
+    [Test]
+    public Task Share_entries_sets_SimplifiedSelfSerialization() =>
+        AnalyzerTest.VerifyFixAsync<CachedMethodAnalyzer, ShareEntriesCodeFixProvider>(
+            """
+            public partial class Users
+            {
+                [Cached] public partial int {|CACHKA010:Count|}(int id);
+                private int CountCore(int id) => id;
+
+                [Cached(Ttl = 60)] public partial int {|CACHKA010:Age|}(int id);
+                private int AgeCore(int id) => id;
+
+                [Cached(SimplifiedSelfSerialization = false)] public partial int {|CACHKA010:Rank|}(int id);
+                private int RankCore(int id) => id;
+            }
+            """,
+            """
+            public partial class Users
+            {
+                [Cached(SimplifiedSelfSerialization = true)] public partial int Count(int id);
+                private int CountCore(int id) => id;
+
+                [Cached(Ttl = 60, SimplifiedSelfSerialization = true)] public partial int Age(int id);
+                private int AgeCore(int id) => id;
+
+                [Cached(SimplifiedSelfSerialization = true)] public partial int Rank(int id);
+                private int RankCore(int id) => id;
             }
             """);
 }

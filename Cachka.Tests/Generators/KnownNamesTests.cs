@@ -19,6 +19,7 @@ public sealed class KnownNamesTests
     [Test]
     public void Emitted_names_match_the_runtime_types()
     {
+        Assert.That("global::" + typeof(LayeredCache).FullName, Is.EqualTo(KnownNames.GlobalLayeredCache));
         Assert.That("global::" + typeof(CacheRegistry).FullName, Is.EqualTo(KnownNames.GlobalRegistry));
         Assert.That("global::" + typeof(CacheEntryOptions).FullName, Is.EqualTo(KnownNames.GlobalEntryOptions));
         Assert.That("global::" + typeof(Cachka.Keys.CacheKeyBuilder).FullName, Is.EqualTo(KnownNames.GlobalKeyBuilder));

@@ -102,7 +102,7 @@ public sealed partial class SqliteCacheLayer
 
     /// <summary>
     /// Removes expired rows, returns the freed pages to the file system (<c>PRAGMA incremental_vacuum</c>), folds the
-    /// WAL back into the database (<c>wal_checkpoint(TRUNCATE)</c>) and refreshes the planner (<c>optimize</c>).
+    /// WAL back into the database (<c>wal_checkpoint(TRUNCATE)</c>) and refreshes the planner statistics (<c>optimize</c>).
     /// Live rows are never touched. A deleted database file is noticed here and recreated.
     /// </summary>
     public async ValueTask<int> RunMaintenanceAsync(CancellationToken cancellationToken)
@@ -140,7 +140,7 @@ public sealed partial class SqliteCacheLayer
         return removed;
     }
 
-    private static readonly string[] MaintenancePragmas = ["PRAGMA incremental_vacuum", "PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA optimize"];
+    private static readonly string[] MaintenancePragmas = ["PRAGMA incremental_vacuum", "PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"];
 
     private async ValueTask DropAsync(string storageKey, byte[] blob, string reason)
     {

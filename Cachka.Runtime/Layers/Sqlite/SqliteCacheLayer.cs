@@ -285,18 +285,16 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         {
             ThrowIfDisposed();
             CheckFile(throttled: true);
-            var writer = _writer;
-            if (writer is not null && writer.Generation != Volatile.Read(ref _generation))
+            if (_writer is { } stale && stale.Generation != Volatile.Read(ref _generation))
             {
-                writer.Dispose();
-                writer = null;
+                stale.Dispose();
+                _writer = null;
             }
 
-            return _writer = writer ?? OpenSession();
+            return _writer ??= OpenSession();
         }
         catch
         {
-            _writer = null;
             _writerGate.Release();
             throw;
         }

@@ -11,7 +11,10 @@ namespace Routing
         public partial global::System.Threading.Tasks.Task<int> Instance(int x)
         {
             var __key = new __InstanceCacheKey(x);
-            return (this._cache ?? global::Cachka.CacheRegistry.Get()).GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>(in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
+            var __cache = (this._cache ?? global::Cachka.CacheRegistry.Get());
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>(in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
+            return __cache.GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>(in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Instance</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -44,7 +47,7 @@ namespace Routing
 
             public override bool Equals(object? obj) => obj is __InstanceCacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {
@@ -96,7 +99,10 @@ namespace Routing
         public static partial int Static(int x)
         {
             var __key = new __StaticCacheKey(x);
-            return (global::Routing.Routed.Shared ?? global::Cachka.CacheRegistry.Get()).GetOrCreate<__StaticCacheKey, int, int>(in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
+            var __cache = (global::Routing.Routed.Shared ?? global::Cachka.CacheRegistry.Get());
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__StaticCacheKey, int, int>(in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
+            return __cache.GetOrCreate<__StaticCacheKey, int, int>(in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Static</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -125,7 +131,7 @@ namespace Routing
 
             public override bool Equals(object? obj) => obj is __StaticCacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {

@@ -11,7 +11,10 @@ namespace Keys
         public static partial string Nullables(int? i, double? d, global::System.DateTime? dt, global::Keys.Color? color, global::System.Guid? g)
         {
             var __key = new __NullablesCacheKey(i, d, dt, color, g);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
+            return __cache.GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Nullables</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -93,7 +96,10 @@ namespace Keys
         public static partial string Others(global::Keys.Money? money, global::Keys.Filter filter, object? anything)
         {
             var __key = new __OthersCacheKey(money, filter, anything);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
+            return __cache.GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Others</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -167,7 +173,10 @@ namespace Keys
         public static partial string Scalars(bool b, char c, sbyte sb, byte by, short s, ushort us, int i, uint ui, long l, ulong ul, float f, double d, decimal m, string? text, nint ni, nuint nu)
         {
             var __key = new __ScalarsCacheKey(b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
+            return __cache.GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Scalars</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -313,7 +322,10 @@ namespace Keys
         public static partial string Sequences(int[] ids, global::System.Collections.Generic.List<string> names, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color> colors, global::System.Collections.Generic.IList<global::System.Guid> guids, global::System.Collections.Generic.IEnumerable<double?> values)
         {
             var __key = new __SequencesCacheKey(ids, names, colors, guids, values);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
+            return __cache.GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Sequences</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -395,7 +407,10 @@ namespace Keys
         public static partial string Structs(global::System.Guid g, global::System.DateTime dt, global::System.DateTimeOffset dto, global::System.DateOnly day, global::System.TimeOnly time, global::System.TimeSpan span, global::Keys.Color color)
         {
             var __key = new __StructsCacheKey(g, dt, dto, day, time, span, color);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
+            return __cache.GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Structs</c> for these arguments from every layer; true when a layer held it.</summary>

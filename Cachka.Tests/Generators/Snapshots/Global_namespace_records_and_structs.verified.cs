@@ -9,7 +9,10 @@ partial struct Counter : global::ICounterCached
     internal partial int Next(int step)
     {
         var __key = new __NextCacheKey(step);
-        return global::Cachka.CacheRegistry.Get().GetOrCreate<__NextCacheKey, (global::Counter, int), int>(in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
+        var __cache = global::Cachka.CacheRegistry.Get();
+        if (__cache is global::Cachka.LayeredCache __layered)
+            return __layered.GetOrCreate<__NextCacheKey, (global::Counter, int), int>(in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
+        return __cache.GetOrCreate<__NextCacheKey, (global::Counter, int), int>(in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
     }
 
     /// <summary>Removes the cached result of <c>Next</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -42,7 +45,7 @@ partial struct Counter : global::ICounterCached
 
         public override bool Equals(object? obj) => obj is __NextCacheKey other && Equals(other);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+        public override int GetHashCode() => _p0.GetHashCode();
 
         public string ToKeyString()
         {
@@ -91,7 +94,10 @@ partial record struct Point : global::IPointCached
     public partial double Distance(int x, int y)
     {
         var __key = new __DistanceCacheKey(this, x, y);
-        return global::Cachka.CacheRegistry.Get().GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
+        var __cache = global::Cachka.CacheRegistry.Get();
+        if (__cache is global::Cachka.LayeredCache __layered)
+            return __layered.GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
+        return __cache.GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
     }
 
     /// <summary>Removes the cached result of <c>Distance</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -181,7 +187,10 @@ partial record Settings : global::ISettingsCached
     public partial string Get(string key)
     {
         var __key = new __GetCacheKey(key);
-        return global::Cachka.CacheRegistry.Get().GetOrCreate<__GetCacheKey, (global::Settings, string), string>(in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
+        var __cache = global::Cachka.CacheRegistry.Get();
+        if (__cache is global::Cachka.LayeredCache __layered)
+            return __layered.GetOrCreate<__GetCacheKey, (global::Settings, string), string>(in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
+        return __cache.GetOrCreate<__GetCacheKey, (global::Settings, string), string>(in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
     }
 
     /// <summary>Removes the cached result of <c>Get</c> for these arguments from every layer; true when a layer held it.</summary>

@@ -11,7 +11,10 @@ namespace Split
         public partial int A(int x)
         {
             var __key = new __ACacheKey(x);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
+            return __cache.GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>A</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -44,7 +47,7 @@ namespace Split
 
             public override bool Equals(object? obj) => obj is __ACacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {
@@ -96,7 +99,10 @@ namespace Split
         public partial string B(string y)
         {
             var __key = new __BCacheKey(y);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
+            return __cache.GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>B</c> for these arguments from every layer; true when a layer held it.</summary>

@@ -13,7 +13,10 @@ namespace Data
             public static partial int Twice(int x)
             {
                 var __key = new __TwiceCacheKey(x);
-                return global::Cachka.CacheRegistry.Get().GetOrCreate<__TwiceCacheKey, int, int>(in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
+                var __cache = global::Cachka.CacheRegistry.Get();
+                if (__cache is global::Cachka.LayeredCache __layered)
+                    return __layered.GetOrCreate<__TwiceCacheKey, int, int>(in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
+                return __cache.GetOrCreate<__TwiceCacheKey, int, int>(in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
             }
 
             /// <summary>Removes the cached result of <c>Twice</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -42,7 +45,7 @@ namespace Data
 
                 public override bool Equals(object? obj) => obj is __TwiceCacheKey other && Equals(other);
 
-                public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+                public override int GetHashCode() => _p0.GetHashCode();
 
                 public string ToKeyString()
                 {
@@ -82,7 +85,10 @@ namespace Data
             public partial global::System.Collections.Generic.List<TItem> All(global::System.Collections.Generic.IReadOnlyList<TItem> seed)
             {
                 var __key = new __AllCacheKey(seed);
-                return global::Cachka.CacheRegistry.Get().GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
+                var __cache = global::Cachka.CacheRegistry.Get();
+                if (__cache is global::Cachka.LayeredCache __layered)
+                    return __layered.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
+                return __cache.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
             }
 
             /// <summary>Removes the cached result of <c>All</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -170,7 +176,10 @@ namespace Data
             public partial global::System.Threading.Tasks.Task<TItem?> GetAsync(int id, TOuter scope)
             {
                 var __key = new __GetAsyncCacheKey(id, scope);
-                return global::Cachka.CacheRegistry.Get().GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
+                var __cache = global::Cachka.CacheRegistry.Get();
+                if (__cache is global::Cachka.LayeredCache __layered)
+                    return __layered.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
+                return __cache.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
             }
 
             /// <summary>Removes the cached result of <c>GetAsync</c> for these arguments from every layer; true when a layer held it.</summary>

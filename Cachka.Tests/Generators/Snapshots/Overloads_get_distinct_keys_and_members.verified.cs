@@ -11,7 +11,10 @@ namespace Shop
         public partial decimal Price(int id)
         {
             var __key = new __Price_1CacheKey(id);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
+            return __cache.GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Price</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -44,7 +47,7 @@ namespace Shop
 
             public override bool Equals(object? obj) => obj is __Price_1CacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {
@@ -96,7 +99,10 @@ namespace Shop
         public partial decimal Price(int id, string? reason)
         {
             var __key = new __Price_2CacheKey(id);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
+            return __cache.GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Price</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -129,7 +135,7 @@ namespace Shop
 
             public override bool Equals(object? obj) => obj is __Price_2CacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {
@@ -181,7 +187,10 @@ namespace Shop
         public partial decimal Price(string sku)
         {
             var __key = new __Price_3CacheKey(sku);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
+            return __cache.GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Price</c> for these arguments from every layer; true when a layer held it.</summary>

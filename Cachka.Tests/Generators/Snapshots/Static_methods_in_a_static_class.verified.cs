@@ -11,7 +11,10 @@ namespace Maths
         internal static partial int[] Below(int limit, bool trace)
         {
             var __key = new __BelowCacheKey(limit);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__BelowCacheKey, (int, bool), int[]>(in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__BelowCacheKey, (int, bool), int[]>(in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
+            return __cache.GetOrCreate<__BelowCacheKey, (int, bool), int[]>(in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Below</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -40,7 +43,7 @@ namespace Maths
 
             public override bool Equals(object? obj) => obj is __BelowCacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {
@@ -77,7 +80,10 @@ namespace Maths
         public static partial bool IsPrime(long n)
         {
             var __key = new __IsPrimeCacheKey(n);
-            return global::Cachka.CacheRegistry.Get().GetOrCreate<__IsPrimeCacheKey, long, bool>(in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreate<__IsPrimeCacheKey, long, bool>(in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
+            return __cache.GetOrCreate<__IsPrimeCacheKey, long, bool>(in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>IsPrime</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -106,7 +112,7 @@ namespace Maths
 
             public override bool Equals(object? obj) => obj is __IsPrimeCacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {

@@ -11,7 +11,10 @@ namespace Shop
         internal partial global::System.Threading.Tasks.ValueTask<int> CountAsync(string group, global::System.Threading.CancellationToken cancellationToken)
         {
             var __key = new __CountAsyncCacheKey(group);
-            return global::Cachka.CacheRegistry.Get().GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
+            return __cache.GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
         }
 
         /// <summary>Removes the cached result of <c>CountAsync</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -96,7 +99,10 @@ namespace Shop
         public partial global::System.Threading.Tasks.Task<string?> FindAsync(int id, global::System.Threading.CancellationToken ct)
         {
             var __key = new __FindAsyncCacheKey(id);
-            return global::Cachka.CacheRegistry.Get().GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
+            return __cache.GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
         }
 
         /// <summary>Removes the cached result of <c>FindAsync</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -129,7 +135,7 @@ namespace Shop
 
             public override bool Equals(object? obj) => obj is __FindAsyncCacheKey other && Equals(other);
 
-            public override int GetHashCode() => global::System.HashCode.Combine(_p0);
+            public override int GetHashCode() => _p0.GetHashCode();
 
             public string ToKeyString()
             {
@@ -181,7 +187,10 @@ namespace Shop
         public partial global::System.Threading.Tasks.ValueTask<long> TotalAsync()
         {
             var __key = new __TotalAsyncCacheKey();
-            return global::Cachka.CacheRegistry.Get().GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
+            var __cache = global::Cachka.CacheRegistry.Get();
+            if (__cache is global::Cachka.LayeredCache __layered)
+                return __layered.GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
+            return __cache.GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>TotalAsync</c> for these arguments from every layer; true when a layer held it.</summary>

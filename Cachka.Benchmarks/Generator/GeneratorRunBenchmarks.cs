@@ -1,0 +1,85 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Cachka.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Cachka.Benchmarks.Generator;
+
+/// <summary>
+/// The generator on a synthetic compilation with 1,000 <c>[Cached]</c> methods (100 types of 10): a
+/// full first run, and a re-run after an unrelated edit (what the IDE does on most keystrokes). Each
+/// iteration gets a fresh compilation, so no run profits from another's binding caches.
+/// </summary>
+[MemoryDiagnoser]
+public class GeneratorRunBenchmarks
+{
+    private const int Types = 100;
+    private const int MethodsPerType = 10;
+
+    private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.CSharp12);
+
+    private CSharpCompilation _compilation = null!;
+    private SyntaxTree _unrelated = null!;
+    private GeneratorDriver _warmDriver = null!;
+    private CSharpCompilation _next = null!;
+    private int _edits;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var trees = new List<SyntaxTree>();
+        for (var t = 0; t < Types; t++)
+            trees.Add(CSharpSyntaxTree.ParseText(ServiceSource(t), s_parseOptions, path: $"Service{t}.cs"));
+        _unrelated = CSharpSyntaxTree.ParseText(UnrelatedSource(0), s_parseOptions, path: "Unrelated.cs");
+        trees.Add(_unrelated);
+
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .Append(MetadataReference.CreateFromFile(typeof(CachedAttribute).Assembly.Location));
+        _compilation = CSharpCompilation.Create("Synthetic", trees, references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+        _warmDriver = NewDriver().RunGenerators(_compilation);
+        var generated = _warmDriver.GetRunResult().GeneratedTrees.Length;
+        if (generated != Types * MethodsPerType)
+            throw new InvalidOperationException($"expected {Types * MethodsPerType} generated files, got {generated}");
+    }
+
+    [IterationSetup(Target = nameof(FullRun))]
+    public void FreshCompilation() => _next = _compilation.Clone();
+
+    [IterationSetup(Target = nameof(RerunAfterUnrelatedEdit))]
+    public void UnrelatedEdit() =>
+        _next = _compilation.ReplaceSyntaxTree(_unrelated, CSharpSyntaxTree.ParseText(UnrelatedSource(++_edits), s_parseOptions, path: "Unrelated.cs"));
+
+    [Benchmark(Baseline = true, Description = "Full run, 1,000 [Cached] methods")]
+    public GeneratorDriver FullRun() => NewDriver().RunGenerators(_next);
+
+    [Benchmark(Description = "Re-run after an unrelated edit")]
+    public GeneratorDriver RerunAfterUnrelatedEdit() => _warmDriver.RunGenerators(_next);
+
+    private static GeneratorDriver NewDriver() =>
+        CSharpGeneratorDriver.Create([new CachedMethodGenerator().AsSourceGenerator()], parseOptions: s_parseOptions);
+
+    private static string ServiceSource(int index)
+    {
+        var text = new StringBuilder();
+        text.Append("using System.Threading;\nusing System.Threading.Tasks;\nusing Cachka;\nnamespace Synthetic.Area").Append(index % 10).Append(";\n\n");
+        text.Append("public sealed partial class Service").Append(index).Append("\n{\n    [CacheKey] public string Tenant { get; } = \"t\";\n");
+        for (var m = 0; m < MethodsPerType; m++)
+        {
+            var returnType = (m % 3) switch { 0 => "string", 1 => "Task<string>", _ => "ValueTask<string>" };
+            var body = (m % 3) switch { 0 => "\"v\" + id", 1 => "Task.FromResult(\"v\" + id)", _ => "new ValueTask<string>(\"v\" + id)" };
+            text.Append("    [Cached(Ttl = ").Append(60 + m).Append(")] public partial ").Append(returnType).Append(" Get").Append(m)
+                .Append("(int id, string name, CancellationToken ct = default);\n");
+            text.Append("    private ").Append(returnType).Append(" Get").Append(m).Append("Core(int id, string name, CancellationToken ct) => ").Append(body).Append(";\n");
+        }
+
+        return text.Append("}\n").ToString();
+    }
+
+    private static string UnrelatedSource(int edit) => $"namespace Synthetic;\n\npublic static class Unrelated\n{{\n    public static int Value => {edit};\n}}\n";
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Cachka;
+using Microsoft.Data.Sqlite;
+
+// Usage:
+//   write  <db> <key> <value>          store one string for an hour
+//   read   <db> <key>                  print the stored string, or "<miss>"
+//   stress <db> <worker-id> <ops>      mixed get/set/delete on 64 shared keys; every value read must belong to its key
+//   lock   <db> <milliseconds>         hold the write lock (BEGIN EXCLUSIVE), print "locked", then commit
+// Exit code 0 on success; 1 with a message on stderr otherwise.
+var command = args.Length > 0 ? args[0] : "";
+var db = args.Length > 1 ? args[1] : "";
+try
+{
+    switch (command)
+    {
+        case "write":
+            using (var cache = Open(db))
+                cache.Set(args[2], args[3], TimeSpan.FromHours(1));
+            return 0;
+        case "read":
+            using (var cache = Open(db))
+                Console.WriteLine(cache.TryGet<string>(args[2]) is { HasValue: true } hit ? hit.Value : "<miss>");
+            return 0;
+        case "stress":
+            return await StressAsync(db, args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+        case "lock":
+            Lock(db, int.Parse(args[2], CultureInfo.InvariantCulture));
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown command '{command}'");
+            return 1;
+    }
+}
+catch (Exception error)
+{
+    Console.Error.WriteLine(error);
+    return 1;
+}
+
+static LayeredCache Open(string db) => new(new CacheConfig
+{
+    Layers = [new SqliteCacheConfig { DbPath = db, BusyTimeout = TimeSpan.FromSeconds(5) }],
+    VacuumInterval = null,
+    CleanupOnStart = false,
+});
+
+static async Task<int> StressAsync(string db, string worker, int operations)
+{
+    await using var cache = Open(db);
+    var random = new Random(worker.GetHashCode(StringComparison.Ordinal));
+    var wrong = 0;
+    for (var i = 0; i < operations; i++)
+    {
+        var key = "shared:" + random.Next(64).ToString(CultureInfo.InvariantCulture);
+        var value = $"{key}|{worker}|{i}";
+        switch (random.Next(6))
+        {
+            case 0:
+                cache.Set(key, value, TimeSpan.FromMinutes(5));
+                break;
+            case 1:
+                await cache.SetAsync(key, value, TimeSpan.FromMinutes(5));
+                break;
+            case 2:
+                if (cache.TryGet<string>(key) is { HasValue: true } hit && !hit.Value!.StartsWith(key + "|", StringComparison.Ordinal))
+                    wrong++;
+                break;
+            case 3:
+                if (await cache.TryGetAsync<string>(key) is { HasValue: true } asyncHit && !asyncHit.Value!.StartsWith(key + "|", StringComparison.Ordinal))
+                    wrong++;
+                break;
+            case 4:
+                cache.Delete(key);
+                break;
+            default:
+                await cache.DeleteAsync(key);
+                break;
+        }
+    }
+
+    var errors = cache.GetStatistics().Errors;
+    Console.WriteLine($"ops={operations} wrong={wrong} errors={errors}");
+    if (wrong == 0 && errors == 0)
+        return 0;
+    Console.Error.WriteLine($"worker {worker}: {wrong} wrong values, {errors} layer errors");
+    return 1;
+}
+
+static void Lock(string db, int milliseconds)
+{
+    using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Pooling = false }.ToString());
+    connection.Open();
+    using var command = connection.CreateCommand();
+    command.CommandText = "BEGIN EXCLUSIVE";
+    command.ExecuteNonQuery();
+    Console.WriteLine("locked");
+    Console.Out.Flush();
+    Thread.Sleep(milliseconds);
+    command.CommandText = "COMMIT";
+    command.ExecuteNonQuery();
+}

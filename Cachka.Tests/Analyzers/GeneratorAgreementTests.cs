@@ -1,0 +1,95 @@
+using Cachka.Analyzers;
+using Cachka.Tests.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Cachka.Tests.Analyzers;
+
+/// <summary>
+/// The contract between the generator and the analyzers, checked with both running: every [Cached]
+/// method the generator skips gets an analyzer error, and code the analyzers accept compiles.
+/// </summary>
+public class GeneratorAgreementTests
+{
+    private const string Prelude = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+
+        namespace N;
+
+        public sealed record User(int Id, string Name);
+        public sealed class Filter { public string Text { get; set; } = ""; }
+
+        """;
+
+    [TestCase("public partial int Get(int id);", TestName = "Agreement: no body")]
+    [TestCase("public partial int Get(int id); private string GetCore(int id) => \"\";", TestName = "Agreement: body returns another type")]
+    [TestCase("public partial int Get(int id); private int GetCore(long id) => 0;", TestName = "Agreement: body takes other parameter types")]
+    [TestCase("public partial void Get(int id); private void GetCore(int id) { }", TestName = "Agreement: void")]
+    [TestCase("public partial Task Get(int id); private Task GetCore(int id) => Task.CompletedTask;", TestName = "Agreement: non-generic Task")]
+    [TestCase("public partial ValueTask Get(int id); private ValueTask GetCore(int id) => default;", TestName = "Agreement: non-generic ValueTask")]
+    [TestCase("public partial IAsyncEnumerable<int> Get(int id); private IAsyncEnumerable<int> GetCore(int id) => null!;", TestName = "Agreement: IAsyncEnumerable")]
+    [TestCase("public partial ref int Get(int id); private ref int GetCore(int id) => throw null!;", TestName = "Agreement: ref return")]
+    [TestCase("public partial Span<int> Get(int id); private Span<int> GetCore(int id) => default;", TestName = "Agreement: ref struct return")]
+    [TestCase("public partial int Get(ref int id); private int GetCore(ref int id) => id;", TestName = "Agreement: ref parameter")]
+    [TestCase("public partial int Get(out int id); private int GetCore(out int id) { id = 0; return 0; }", TestName = "Agreement: out parameter")]
+    [TestCase("public partial int Get(in int id); private int GetCore(in int id) => id;", TestName = "Agreement: in parameter")]
+    [TestCase("public partial int Get(ReadOnlySpan<char> id); private int GetCore(ReadOnlySpan<char> id) => 0;", TestName = "Agreement: span parameter")]
+    [TestCase("public partial T Get<T>(int id); private T GetCore<T>(int id) => default!;", TestName = "Agreement: generic method")]
+    [TestCase("[Cached(Ttl = 0)] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: zero ttl")]
+    [TestCase("[Cached(Implementation = \"Nope\")] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: missing named implementation")]
+    [TestCase("public static partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: instance body of a static method")]
+    public Task A_method_the_generator_skips_has_an_analyzer_error(string members) =>
+        AssertAgreementAsync(Prelude + "public partial class S\n{\n    [CacheKey] public int Region { get; set; }\n\n    " + WithCached(members) + "\n}\n", expectSkip: true);
+
+    [TestCase("public class S\n{\n    [Cached] public static partial int Get(int id);\n    private static int GetCore(int id) => id;\n}", TestName = "Agreement: type not partial")]
+    [TestCase("public class Outer\n{\n    public partial class S\n    {\n        [Cached] public static partial int Get(int id);\n        private static int GetCore(int id) => id;\n    }\n}", TestName = "Agreement: container not partial")]
+    [TestCase("public ref partial struct S\n{\n    [Cached] public static partial int Get(int id);\n    private static int GetCore(int id) => id;\n}", TestName = "Agreement: ref struct")]
+    [TestCase("file partial class S\n{\n    [Cached] public static partial int Get(int id);\n    private static int GetCore(int id) => id;\n}", TestName = "Agreement: file-local type")]
+    public Task A_type_the_generator_skips_has_an_analyzer_error(string type) =>
+        AssertAgreementAsync(Prelude + type + "\n", expectSkip: true);
+
+    [TestCase("public partial Task<User?> GetAsync(int id, CancellationToken ct = default); private Task<User?> GetAsyncCore(int id, CancellationToken ct) => Task.FromResult<User?>(null);", TestName = "Agreement: Task of a record")]
+    [TestCase("public partial ValueTask<string> GetAsync(Guid id, [NotCacheKey] string? trace = null); private ValueTask<string> GetAsyncCore(Guid id, string? trace) => new(\"\");", TestName = "Agreement: ValueTask with a [NotCacheKey]")]
+    [TestCase("public static partial int[] Get(int[] ids, List<string?> names, DayOfWeek? day, DateOnly on); private static int[] GetCore(int[] ids, List<string?> names, DayOfWeek? day, DateOnly on) => ids;", TestName = "Agreement: key types")]
+    [TestCase("public partial int Get(int id); private static int GetCore(int id) => id;", TestName = "Agreement: static body of an instance method")]
+    [TestCase("[Cached(Implementation = nameof(Compute))] public partial long Get(int id); private long Compute(int id) => id;", TestName = "Agreement: named implementation")]
+    [TestCase("public partial int Get(int id); private int GetCore(long id) => 0; private int GetCore(int id) => id;", TestName = "Agreement: overloaded bodies")]
+    public Task Code_the_analyzers_accept_compiles(string members) =>
+        AssertAgreementAsync(Prelude + "public partial class S\n{\n    [CacheKey] public int Region { get; set; }\n\n    " + WithCached(members) + "\n}\n", expectSkip: false);
+
+    private static string WithCached(string members) => members.StartsWith('[') ? members : "[Cached] " + members;
+
+    private static async Task AssertAgreementAsync(string source, bool expectSkip)
+    {
+        var compilation = GeneratorHarness.Compile(source);
+        compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(true));
+        GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+
+        var skipped = output.GetDiagnostics().Where(d => d.Id == "CS8795").ToList();
+        var compilerErrors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var analyzerErrors = (await output
+                .WithAnalyzers([new CachedMethodAnalyzer(), new CacheMemberAnalyzer()])
+                .GetAnalyzerDiagnosticsAsync())
+            .Where(d => d.Severity == DiagnosticSeverity.Error)
+            .ToList();
+
+        if (expectSkip)
+        {
+            // The generator left the method out (CS8795), or the declaration cannot compile at all
+            // (a partial method in a type that is not partial): either way a CACHKA error must say why.
+            Assert.That(compilerErrors, Is.Not.Empty, "the generator implemented the method");
+            Assert.That(analyzerErrors, Is.Not.Empty, "no analyzer error; compiler says:\n" + string.Join("\n", compilerErrors));
+            Assert.That(analyzerErrors.Select(d => d.Id), Is.All.StartsWith("CACHKA"));
+        }
+        else
+        {
+            Assert.That(analyzerErrors, Is.Empty, string.Join("\n", analyzerErrors));
+            Assert.That(skipped, Is.Empty, "the generator skipped a method the analyzers accept");
+            Assert.That(compilerErrors, Is.Empty, string.Join("\n", compilerErrors));
+        }
+    }
+}
