@@ -45,17 +45,19 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterSymbolAction(symbolContext => AnalyzeMethod(symbolContext, known), SymbolKind.Method);
+            var caches = new CompilationCaches(known);
+            start.RegisterSymbolAction(symbolContext => AnalyzeMethod(symbolContext, caches), SymbolKind.Method);
             start.RegisterSyntaxNodeAction(
-                nodeContext => AnalyzeFunction(nodeContext, known),
+                nodeContext => AnalyzeFunction(nodeContext, caches),
                 SyntaxKind.LocalFunctionStatement,
                 SyntaxKind.ParenthesizedLambdaExpression,
                 SyntaxKind.SimpleLambdaExpression);
         });
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownSymbols known)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, CompilationCaches caches)
     {
+        var known = caches.Known;
         var method = (IMethodSymbol)context.Symbol;
 
         // A partial method is analyzed once, through its defining declaration.
@@ -64,15 +66,15 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var cached = known.FindCached(method);
-        if (cached is null)
+        // Most methods have no attributes at all: skip them without binding any.
+        if (!HasAttributeSyntax(method, context.CancellationToken) || known.FindCached(method) is not { } cached)
         {
             return;
         }
 
         var cancellationToken = context.CancellationToken;
         var tree = method.Locations[0].SourceTree;
-        if (tree is null || GeneratedCode.IsGenerated(tree, context.Options, cancellationToken))
+        if (tree is null || caches.IsGenerated(tree, context.Options, cancellationToken))
         {
             return;
         }
@@ -95,7 +97,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         var properties = ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ImplementationNameProperty, implementationName);
 
         var isPartial = declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword);
-        var notPartial = DescribeMissingPartial(method, isPartial, cancellationToken);
+        var notPartial = DescribeMissingPartial(method, isPartial, caches, cancellationToken);
         if (notPartial is not null)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotPartial, location, properties, name, notPartial));
@@ -152,7 +154,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        if (!method.IsStatic && !IsSimplifiedSelfSerialization(cached) && !HasCacheKeyMembers(method.ContainingType, known))
+        if (!method.IsStatic && !IsSimplifiedSelfSerialization(cached) && !caches.HasCacheKeyMembers(method.ContainingType))
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.InstanceWithoutCacheKey,
@@ -161,7 +163,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
                 TypeFacts.Display(method.ContainingType)));
         }
 
-        if (method.IsStatic && FindInstanceOnlyCacheSource(method.ContainingType, known) is { } instanceSource)
+        if (method.IsStatic && caches.FindInstanceOnlyCacheSource(method.ContainingType) is { } instanceSource)
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.CacheSourceIgnored,
@@ -171,34 +173,21 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    // An instance [CacheSource] member when the type (and its bases) has no static one.
-    private static ISymbol? FindInstanceOnlyCacheSource(INamedTypeSymbol type, KnownSymbols known)
+    private static bool HasAttributeSyntax(IMethodSymbol method, CancellationToken cancellationToken)
     {
-        if (known.CacheSource is null)
+        foreach (var part in method.PartialImplementationPart is { } implementation ? new[] { method, implementation } : new[] { method })
         {
-            return null;
-        }
-
-        ISymbol? instance = null;
-        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
-        {
-            foreach (var member in current.GetMembers())
+            foreach (var reference in part.DeclaringSyntaxReferences)
             {
-                if (member is not (IFieldSymbol or IPropertySymbol) || !known.HasCacheSource(member))
+                if (reference.GetSyntax(cancellationToken) is not BaseMethodDeclarationSyntax { AttributeLists.Count: 0 }
+                    and not LocalFunctionStatementSyntax { AttributeLists.Count: 0 })
                 {
-                    continue;
+                    return true;
                 }
-
-                if (member.IsStatic)
-                {
-                    return null;
-                }
-
-                instance ??= member;
             }
         }
 
-        return instance;
+        return false;
     }
 
     private static void AnalyzeParameters(SymbolAnalysisContext context, KnownSymbols known, IMethodSymbol method)
@@ -287,7 +276,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeFunction(SyntaxNodeAnalysisContext context, KnownSymbols known)
+    private static void AnalyzeFunction(SyntaxNodeAnalysisContext context, CompilationCaches caches)
     {
         var attributeLists = context.Node switch
         {
@@ -295,7 +284,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             LambdaExpressionSyntax lambda => lambda.AttributeLists,
             _ => default,
         };
-        if (attributeLists.Count == 0 || GeneratedCode.IsGenerated(context.Node.SyntaxTree, context.Options, context.CancellationToken))
+        if (attributeLists.Count == 0 || caches.IsGenerated(context.Node.SyntaxTree, context.Options, context.CancellationToken))
         {
             return;
         }
@@ -306,7 +295,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             {
                 if (!MayBeCachedAttribute(attribute.Name)
                     || context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol is not IMethodSymbol constructor
-                    || !SymbolEqualityComparer.Default.Equals(constructor.ContainingType, known.Cached))
+                    || !SymbolEqualityComparer.Default.Equals(constructor.ContainingType, caches.Known.Cached))
                 {
                     continue;
                 }
@@ -394,7 +383,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static string? DescribeMissingPartial(IMethodSymbol method, bool methodIsPartial, CancellationToken cancellationToken)
+    private static string? DescribeMissingPartial(IMethodSymbol method, bool methodIsPartial, CompilationCaches caches, CancellationToken cancellationToken)
     {
         var missing = new List<string>();
         if (!methodIsPartial)
@@ -404,14 +393,9 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
 
         for (var type = method.ContainingType; type is not null; type = type.ContainingType)
         {
-            foreach (var reference in type.DeclaringSyntaxReferences)
+            if (!caches.IsPartial(type, cancellationToken))
             {
-                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax typeDeclaration
-                    && !typeDeclaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                {
-                    missing.Add("the type '" + type.Name + "'");
-                    break;
-                }
+                missing.Add("the type '" + type.Name + "'");
             }
         }
 
@@ -432,24 +416,6 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             if (argument.Key == "SimplifiedSelfSerialization" && argument.Value.Value is true)
             {
                 return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool HasCacheKeyMembers(INamedTypeSymbol type, KnownSymbols known)
-    {
-        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
-        {
-            foreach (var member in current.GetMembers())
-            {
-                // The generator ignores private [CacheKey] members of base types: it cannot read them.
-                if (member is IFieldSymbol or IPropertySymbol && !member.IsStatic && known.HasCacheKey(member)
-                    && (SymbolEqualityComparer.Default.Equals(current, type) || member.DeclaredAccessibility != Accessibility.Private))
-                {
-                    return true;
-                }
             }
         }
 

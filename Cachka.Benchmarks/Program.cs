@@ -3,10 +3,17 @@ using Cachka.Benchmarks.Stampede;
 
 // dotnet run -c Release --project Cachka.Benchmarks -- --filter '*L1*' --job short
 // dotnet run -c Release --project Cachka.Benchmarks -- stampede         (factory-run counts only, no timing)
-// dotnet run -c Release --project Cachka.Benchmarks -- l1-interleaved   (the L1 cases round-robin: robust on a noisy machine)
-if (args is ["l1-interleaved"])
+// dotnet run -c Release --project Cachka.Benchmarks -- interleaved L1HitBenchmarks   (cases round-robin: robust on a noisy machine)
+if (args is ["interleaved", var suite])
 {
-    Cachka.Benchmarks.L1.L1Interleaved.Run(Console.Out);
+    Cachka.Benchmarks.L1.Interleaved.Run(suite, Console.Out);
+    return;
+}
+
+// dotnet run -c Release --project Cachka.Benchmarks -- sqlite-interleaved (the SQLite L2 cases round-robin)
+if (args is ["sqlite-interleaved"])
+{
+    await Cachka.Benchmarks.Sqlite.SqliteInterleaved.RunAsync(Console.Out).ConfigureAwait(false);
     return;
 }
 

@@ -184,7 +184,7 @@ internal static class CachedMethodParser
             return ParameterRole.CancellationToken;
         foreach (var attribute in parameter.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() == KnownNames.NotCacheKeyAttribute)
+            if (IsCachkaType(attribute.AttributeClass, KnownNames.NotCacheKeyAttribute))
                 return ParameterRole.NotKey;
         }
 
@@ -224,7 +224,7 @@ internal static class CachedMethodParser
     {
         var members = new List<(string Name, ITypeSymbol Type)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = type; current is not null; current = current.BaseType)
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
         {
             foreach (var member in current.GetMembers())
             {
@@ -266,7 +266,7 @@ internal static class CachedMethodParser
 
         if (SequenceElement(type) is { } element && IsElement(element))
             return new KeyPartSpec(name, isMember, display, KeyEncoding.Sequence, KeyEquality.String, element.ToDisplayString(s_code));
-        if (type.TypeKind != TypeKind.TypeParameter && type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.CacheKeyFormattable))
+        if (type.TypeKind != TypeKind.TypeParameter && type.AllInterfaces.Any(static i => IsCachkaType(i, KnownNames.CacheKeyFormattable)))
             return new KeyPartSpec(name, isMember, display, KeyEncoding.Formattable, KeyEquality.String, null);
         return new KeyPartSpec(name, isMember, display, KeyEncoding.Dynamic, KeyEquality.String, null);
     }
@@ -467,7 +467,7 @@ internal static class CachedMethodParser
 
     private static string? CacheSource(INamedTypeSymbol type, bool forStatic)
     {
-        for (var current = type; current is not null; current = current.BaseType)
+        for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
         {
             foreach (var member in current.GetMembers())
             {
@@ -491,8 +491,7 @@ internal static class CachedMethodParser
     }
 
     private static bool IsCache(ITypeSymbol type) =>
-        type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString() == KnownNames.Cache
-        || type.AllInterfaces.Any(static i => i.ToDisplayString() == KnownNames.Cache);
+        IsCachkaType(type, KnownNames.Cache) || type.AllInterfaces.Any(static i => IsCachkaType(i, KnownNames.Cache));
 
     // Whether the method can appear on the public surface (interface, key builder) next to the type:
     // every type in its signature is at least as accessible as the type and visible where the surface lives.
@@ -580,15 +579,36 @@ internal static class CachedMethodParser
     {
         foreach (var attribute in symbol.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() == metadataName)
+            if (IsCachkaType(attribute.AttributeClass, metadataName))
                 return true;
         }
 
         return false;
     }
 
-    private static bool IsIn(INamedTypeSymbol type, string ns) =>
-        type.ContainingType is null && type.ContainingNamespace.ToDisplayString() == ns;
+    // "Cachka.X" without building display strings (this runs for every member the parser looks at).
+    private static bool IsCachkaType(ITypeSymbol? type, string metadataName) =>
+        type is INamedTypeSymbol { ContainingType: null, ContainingNamespace: { Name: "Cachka", ContainingNamespace.IsGlobalNamespace: true } } named
+        && metadataName.Length == named.Name.Length + "Cachka.".Length
+        && metadataName.EndsWith(named.Name, StringComparison.Ordinal);
+
+    private static bool IsIn(INamedTypeSymbol type, string ns)
+    {
+        if (type.ContainingType is not null)
+            return false;
+        var end = ns.Length;
+        for (var current = type.ContainingNamespace; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace)
+        {
+            var start = end - current.Name.Length;
+            if (start < 0 || string.CompareOrdinal(ns, start, current.Name, 0, current.Name.Length) != 0)
+                return false;
+            end = start - 1;
+            if (end >= 0 && ns[end] != '.')
+                return false;
+        }
+
+        return end == -1;
+    }
 
     private static string Identifier(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;

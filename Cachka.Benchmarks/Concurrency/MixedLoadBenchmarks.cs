@@ -7,7 +7,7 @@ using ZiggyCreatures.Caching.Fusion;
 namespace Cachka.Benchmarks.Concurrency;
 
 /// <summary>
-/// Throughput under contention: 2x processor-count tasks share 80,000 operations of a fixed mix over 10,000 keys, 90%
+/// Throughput under contention: 2x processor-count tasks share 160,000 operations of a fixed mix over 10,000 keys, 90%
 /// get-or-create and 10% set. "Warm": every key fits, so the gets are hits. "Bounded": the cache holds
 /// a quarter of the keys (Cachka MaxSize, IMemoryCache SizeLimit), so gets miss, factories run and
 /// writes evict. Mean is per operation; baseline is Cachka in each category.
@@ -19,7 +19,7 @@ public class MixedLoadBenchmarks
 {
     public const int KeyCount = 10_000;
     public const int BoundedSize = KeyCount / 4;
-    private const int TotalOps = 80_000;
+    private const int TotalOps = 160_000;
     private const string Warm = "Warm";
     private const string Bounded = "Bounded";
 

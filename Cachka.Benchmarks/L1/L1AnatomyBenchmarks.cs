@@ -13,7 +13,10 @@ namespace Cachka.Benchmarks.L1;
 public class L1AnatomyBenchmarks
 {
     private readonly string[] _keys = new string[WarmKeys.Count];
+    private const int ContendedIncrements = 4 * 250_000;
+
     private readonly StripedCounter _counter = new();
+    private readonly InterlockedStripedCounter _previous = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, User> _map = new(StringComparer.Ordinal);
     private readonly CacheClock _clock = new(TimeProvider.System);
     private LayeredCache _cache = null!;
@@ -40,6 +43,14 @@ public class L1AnatomyBenchmarks
 
     [GlobalCleanup]
     public void Cleanup() => _cache.Dispose();
+
+    private static void Contended(Action count)
+    {
+        var tasks = new Task[4];
+        for (var t = 0; t < tasks.Length; t++)
+            tasks[t] = Task.Run(count);
+        Task.WaitAll(tasks);
+    }
 
     private int NextId()
     {
@@ -78,6 +89,25 @@ public class L1AnatomyBenchmarks
 
     [Benchmark]
     public void StripedCounter_Increment() => _counter.Increment();
+
+    [Benchmark]
+    public void PreviousCounter_Increment() => _previous.Increment();
+
+    // Four pool threads counting at once: the previous design's cells were picked by thread id, so threads
+    // sharing a cell fought over its cache line on every hit.
+    [Benchmark(OperationsPerInvoke = ContendedIncrements)]
+    public void StripedCounter_Increment_4Threads() => Contended(() =>
+    {
+        for (var i = 0; i < ContendedIncrements / 4; i++)
+            _counter.Increment();
+    });
+
+    [Benchmark(OperationsPerInvoke = ContendedIncrements)]
+    public void PreviousCounter_Increment_4Threads() => Contended(() =>
+    {
+        for (var i = 0; i < ContendedIncrements / 4; i++)
+            _previous.Increment();
+    });
 
     [Benchmark]
     public object? MemoryLayer_Find_String() => _l1.Find(_keys[NextId()]);
@@ -129,5 +159,30 @@ public class L1AnatomyBenchmarks
     {
         var key = new UserKey(NextId());
         return _interface.GetOrCreate(in key, key.Id, static id => new User(id, "?"));
+    }
+}
+
+/// <summary>The hit counter before the review: every increment interlocked, on a cell picked by thread id.</summary>
+internal sealed class InterlockedStripedCounter
+{
+    private readonly Cell[] _cells;
+    private readonly int _mask;
+
+    public InterlockedStripedCounter()
+    {
+        var size = 1;
+        while (size < Environment.ProcessorCount * 2)
+            size <<= 1;
+        _cells = new Cell[size];
+        _mask = size - 1;
+    }
+
+    public void Increment() => Interlocked.Increment(ref _cells[Environment.CurrentManagedThreadId & _mask].Value);
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 64)]
+    private struct Cell
+    {
+        [System.Runtime.InteropServices.FieldOffset(0)]
+        public long Value;
     }
 }

@@ -115,7 +115,9 @@ internal sealed class EnvelopeCipher : IDisposable
     // AesGcm instances are not shared between threads: each key keeps a few for reuse.
     private sealed class Slot(byte[] key) : IDisposable
     {
-        private readonly ConcurrentBag<AesGcm> _pool = [];
+        private const int MaxPooled = 16;
+        private readonly ConcurrentQueue<AesGcm> _pool = new();
+        private int _pooled;
 
         public byte[] Id { get; } = IdOf(key);
 
@@ -126,19 +128,32 @@ internal sealed class EnvelopeCipher : IDisposable
             return hash[..KeyIdSize].ToArray();
         }
 
-        public AesGcm Rent() => _pool.TryTake(out var aes) ? aes : new AesGcm(key, TagSize);
+        public AesGcm Rent()
+        {
+            if (_pool.TryDequeue(out var aes))
+            {
+                Interlocked.Decrement(ref _pooled);
+                return aes;
+            }
+
+            return new AesGcm(key, TagSize);
+        }
 
         public void Return(AesGcm aes)
         {
-            if (_pool.Count < 16)
-                _pool.Add(aes);
-            else
-                aes.Dispose();
+            if (Interlocked.Increment(ref _pooled) <= MaxPooled)
+            {
+                _pool.Enqueue(aes);
+                return;
+            }
+
+            Interlocked.Decrement(ref _pooled);
+            aes.Dispose();
         }
 
         public void Dispose()
         {
-            while (_pool.TryTake(out var aes))
+            while (_pool.TryDequeue(out var aes))
                 aes.Dispose();
         }
     }

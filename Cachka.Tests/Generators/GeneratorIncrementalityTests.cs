@@ -78,6 +78,32 @@ public sealed class GeneratorIncrementalityTests
     }
 
     [Test]
+    public void Changing_a_key_type_in_another_file_regenerates_the_method()
+    {
+        const string service = """
+            using Cachka;
+            namespace Shop;
+
+            public static partial class Prices
+            {
+                [Cached] public static partial int Price(Money money);
+                private static int PriceCore(Money money) => 1;
+            }
+            """;
+        const string plain = "namespace Shop;\npublic sealed class Money { public decimal Amount { get; set; } }\n";
+        const string formattable = "namespace Shop;\npublic sealed class Money : Cachka.ICacheKeyFormattable { public decimal Amount { get; set; } public string FormatCacheKey() => \"m\"; }\n";
+        var compilation = GeneratorHarness.Compile(service, plain);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var moneyTree = compilation.SyntaxTrees.Single(t => t.FilePath == "Input1.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(moneyTree, CSharpSyntaxTree.ParseText(formattable, GeneratorHarness.ParseOptions, "Input1.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
+
+        Assert.That(result.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Reason), Has.Member(IncrementalStepRunReason.Modified));
+        Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("CacheKeyText.Formattable<global::Shop.Money>(money)"));
+    }
+
+    [Test]
     public void Pipeline_outputs_hold_no_symbols_syntax_or_compilations()
     {
         var result = GeneratorHarness.Driver().RunGenerators(GeneratorHarness.Compile(Service)).GetRunResult().Results[0];

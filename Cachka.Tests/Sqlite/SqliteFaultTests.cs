@@ -203,6 +203,34 @@ public class SqliteFaultTests : SqliteTestBase
     }
 
     [Test]
+    public async Task A_full_database_makes_room_from_expired_rows()
+    {
+        var layer = Layer(Config() with { MaxDatabaseBytes = 128 * 1024 });
+        var value = new string('x', 4000);
+        var stored = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            try
+            {
+                layer.Set($"short{i}", value, In(TimeSpan.FromSeconds(10)));
+                stored++;
+            }
+            catch (SqliteException)
+            {
+            }
+        }
+
+        Assert.That(stored, Is.LessThan(60), "the cap was reached");
+        Clock.Advance(TimeSpan.FromSeconds(11));
+
+        layer.Set("sync", value, In(TimeSpan.FromMinutes(5)));
+        await layer.SetAsync("async", value, In(TimeSpan.FromMinutes(5)), CancellationToken.None);
+
+        Assert.That(layer.Get<string>("sync").Found, Is.True);
+        Assert.That(layer.Get<string>("async").Found, Is.True);
+    }
+
+    [Test]
     public async Task A_bad_path_does_not_fail_initialization_and_recovers()
     {
         var blocker = Path.Combine(Directory, "not-a-directory");

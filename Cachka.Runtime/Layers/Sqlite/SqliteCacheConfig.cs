@@ -33,7 +33,10 @@ public sealed record SqliteCacheConfig : CacheLayerConfig
     /// <summary>Largest serialized value stored (bytes); a larger value is not stored in this layer (counted as <c>payload_too_large</c>).</summary>
     public int MaxPayloadBytes { get; init; } = DefaultMaxPayloadBytes;
 
-    /// <summary>How long an operation waits for a lock held by another connection or process before failing (counted, the layer is skipped).</summary>
+    /// <summary>
+    /// How long an operation waits for a lock held by another connection or process before failing (counted, the
+    /// layer is skipped). Microsoft.Data.Sqlite retries busy statements for whole seconds, so waits are at least one second.
+    /// </summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Optional cap on the database file size (bytes, rounded down to whole pages); writes beyond it fail like a full disk.</summary>

@@ -47,7 +47,17 @@ public sealed partial class SqliteCacheLayer
             else
             {
                 BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
-                await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (SqliteException full) when (SqliteFaults.IsFull(full))
+                {
+                    session.CleanupNow.Value = NowMs;
+                    if (await session.Cleanup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                        throw;
+                    await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception error)

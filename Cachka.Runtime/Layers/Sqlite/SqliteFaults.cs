@@ -19,6 +19,8 @@ internal static class SqliteFaults
 {
     private const int Busy = 5, Locked = 6, Interrupt = 9, Corrupt = 11, Full = 13, Constraint = 19, TooBig = 18, NotADatabase = 26;
 
+    public static bool IsFull(SqliteException error) => (error.SqliteErrorCode & 0xFF) == Full;
+
     public static SqliteFault Classify(Exception error) => error switch
     {
         SqliteException sqlite => (sqlite.SqliteErrorCode & 0xFF) switch

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+using Cachka.Benchmarks.Shared;
+
+namespace Cachka.Benchmarks.L1;
+
+/// <summary>
+/// <c>dotnet run -c Release --project Cachka.Benchmarks -- interleaved L1HitBenchmarks</c> (or
+/// <c>L1AnatomyBenchmarks</c>): the suite's cases run round-robin in one process (a short timed batch of each, many rounds), so every case sees
+/// the same machine load; a shared, noisy machine shifts BenchmarkDotNet's one-case-at-a-time results
+/// by more than the differences being measured. Reports the fastest and the median batch per case, the
+/// ratios of the fastest batches to the floors (when the suite has them), and bytes allocated per call.
+/// </summary>
+internal static class Interleaved
+{
+    private const int Rounds = 40;
+    private const int WarmupRounds = 5;
+    private const int CallsPerBatch = 100_000;
+
+    public static void Run(string suiteName, TextWriter output)
+    {
+        var suiteType = typeof(Interleaved).Assembly.GetTypes().SingleOrDefault(t => t.Name == suiteName)
+            ?? throw new ArgumentException($"No benchmark class named {suiteName}.", nameof(suiteName));
+        var suite = Activator.CreateInstance(suiteType)!;
+        Invoke<GlobalSetupAttribute>(suite);
+        try
+        {
+            var cases = suiteType.GetMethods()
+                .Select(m => (Method: m, Info: m.GetCustomAttribute<BenchmarkAttribute>()))
+                .Where(c => c.Info is not null)
+                .Select(c => new Case(Describe(c.Method, c.Info!), c.Method.Name, Batch(suite, c.Method), c.Info!.OperationsPerInvoke))
+                .ToList();
+
+            for (var round = 0; round < Rounds; round++)
+            {
+                foreach (var c in cases)
+                {
+                    var allocated = GC.GetAllocatedBytesForCurrentThread();
+                    var started = Stopwatch.GetTimestamp();
+                    c.Run(c.Calls);
+                    var nanoseconds = Stopwatch.GetElapsedTime(started).TotalNanoseconds / c.Operations;
+                    if (round >= WarmupRounds)
+                    {
+                        c.Times.Add(nanoseconds);
+                        c.Bytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)c.Operations;
+                    }
+                }
+            }
+
+            var intFloor = cases.SingleOrDefault(c => c.Name == nameof(L1HitBenchmarks.Floor_IntDictionary))?.Fastest;
+            var stringFloor = cases.SingleOrDefault(c => c.Name == nameof(L1HitBenchmarks.Floor_StringDictionary_KeyPerCall))?.Fastest;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{suiteName}: {Rounds - WarmupRounds} interleaved rounds of {CallsPerBatch:N0} calls per case (one call for a case that runs many operations per call; times are per operation); ratios are of the fastest batches. Allocated counts this thread only."));
+            output.WriteLine();
+            output.WriteLine("| Case | Fastest | Median | vs string-key floor | vs int floor | Allocated |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var c in cases)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {c.Description} | {c.Fastest:0.0} ns | {c.Median:0.0} ns | {Ratio(c.Fastest, stringFloor, "0.00")} | {Ratio(c.Fastest, intFloor, "0.0")} | {Math.Round(c.Bytes):0} B |"));
+            }
+        }
+        finally
+        {
+            Invoke<GlobalCleanupAttribute>(suite);
+        }
+    }
+
+    private static string Describe(MethodInfo method, BenchmarkAttribute info)
+    {
+        var name = info.Description ?? method.Name;
+        var category = method.GetCustomAttribute<BenchmarkCategoryAttribute>()?.Categories.FirstOrDefault();
+        return category is null ? name : $"{name} ({category})";
+    }
+
+    private static string Ratio(double value, double? floor, string format) =>
+        floor is { } f ? (value / f).ToString(format, CultureInfo.InvariantCulture) + "x" : "-";
+
+    private static void Invoke<TAttribute>(object suite)
+        where TAttribute : Attribute
+    {
+        foreach (var method in suite.GetType().GetMethods().Where(m => m.GetCustomAttribute<TAttribute>() is not null))
+            method.Invoke(suite, null);
+    }
+
+    // A typed loop per return type, so no case pays for boxing or a generic await.
+    private static Action<int> Batch(object suite, MethodInfo method)
+    {
+        var type = method.ReturnType;
+        if (type == typeof(void))
+        {
+            var action = method.CreateDelegate<Action>(suite);
+            return calls =>
+            {
+                for (var i = 0; i < calls; i++)
+                    action();
+            };
+        }
+
+        if (type == typeof(long))
+            return Loop(method.CreateDelegate<Func<long>>(suite), static v => (int)v);
+        if (type == typeof(int))
+            return Loop(method.CreateDelegate<Func<int>>(suite), static v => v);
+        if (type == typeof(object))
+            return Loop(method.CreateDelegate<Func<object?>>(suite), static v => v is null ? 0 : 1);
+        if (type == typeof(User))
+            return Loop(method.CreateDelegate<Func<User>>(suite), static u => u.Id);
+        if (type == typeof(ValueTask<User>))
+            return Loop(method.CreateDelegate<Func<ValueTask<User>>>(suite), static t => t.Result.Id);
+        if (type == typeof(Task<User>))
+            return Loop(method.CreateDelegate<Func<Task<User>>>(suite), static t => t.Result.Id);
+        if (type == typeof(Task<User?>))
+            return Loop(method.CreateDelegate<Func<Task<User?>>>(suite), static t => t.Result!.Id);
+        if (type == typeof(ValueTask<MutableUser>))
+            return Loop(method.CreateDelegate<Func<ValueTask<MutableUser>>>(suite), static t => t.Result.Id);
+        if (type == typeof(ValueTask<ImmutableUser>))
+            return Loop(method.CreateDelegate<Func<ValueTask<ImmutableUser>>>(suite), static t => t.Result.Id);
+        throw new NotSupportedException($"{method.Name} returns {type}: add a loop for it.");
+    }
+
+    private static Action<int> Loop<TResult>(Func<TResult> call, Func<TResult, int> use) => calls =>
+    {
+        var sink = 0;
+        for (var i = 0; i < calls; i++)
+            sink += use(call());
+        GC.KeepAlive(sink);
+    };
+
+    private sealed class Case(string description, string name, Action<int> run, int operationsPerInvoke)
+    {
+        // A case that runs many operations per call (a multi-threaded batch) is called once per batch.
+        public int Calls { get; } = operationsPerInvoke > 1 ? 1 : CallsPerBatch;
+
+        public double Operations => operationsPerInvoke > 1 ? operationsPerInvoke : CallsPerBatch;
+
+        public string Description { get; } = description;
+
+        public string Name { get; } = name;
+
+        public Action<int> Run { get; } = run;
+
+        public List<double> Times { get; } = [];
+
+        public double Bytes { get; set; }
+
+        public double Fastest => Times.Min();
+
+        public double Median
+        {
+            get
+            {
+                var sorted = Times.Order().ToList();
+                return sorted[sorted.Count / 2];
+            }
+        }
+    }
+}
