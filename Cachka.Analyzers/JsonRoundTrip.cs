@@ -18,12 +18,16 @@ internal static class JsonRoundTrip
     public static string? FindProblem(ITypeSymbol type)
     {
         var visited = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-        return Check(type, path: null, visited, depth: 0);
+        var visitedWriteOnly = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        return Check(type, path: null, new Visited(visited, visitedWriteOnly), depth: 0, writeOnly: false);
     }
 
-    private static string? Check(ITypeSymbol type, string? path, HashSet<ITypeSymbol> visited, int depth)
+    // writeOnly: the value is serialized but never read back (a get-only property no constructor sets),
+    // so only types that fail to be written matter.
+    private static string? Check(ITypeSymbol type, string? path, Visited visited, int depth, bool writeOnly)
     {
-        if (depth > MaxDepth || type.TypeKind is TypeKind.TypeParameter or TypeKind.Error || !visited.Add(type))
+        if (depth > MaxDepth || type.TypeKind is TypeKind.TypeParameter or TypeKind.Error
+            || !(writeOnly ? visited.WriteOnly : visited.ReadBack).Add(type))
         {
             return null;
         }
@@ -33,7 +37,7 @@ internal static class JsonRoundTrip
             return null;
         }
 
-        var problem = DescribeUnsupported(type);
+        var problem = DescribeUnsupported(type, writeOnly);
         if (problem is not null)
         {
             return path is null ? problem : problem + " in '" + path + "'";
@@ -47,8 +51,8 @@ internal static class JsonRoundTrip
         if (type is IArrayTypeSymbol array)
         {
             return array.IsSZArray
-                ? Check(array.ElementType, path, visited, depth + 1)
-                : Describe("the multi-dimensional array '", type, "'", path);
+                ? Check(array.ElementType, path, visited, depth + 1, writeOnly)
+                : writeOnly ? null : Describe("the multi-dimensional array '", type, "'", path);
         }
 
         if (type is not INamedTypeSymbol named || type.SpecialType != SpecialType.None || type.TypeKind == TypeKind.Enum)
@@ -58,14 +62,14 @@ internal static class JsonRoundTrip
 
         if (named.IsGenericType)
         {
-            if (IsDictionary(named) && !IsSupportedDictionaryKey(named.TypeArguments[0]))
+            if (!writeOnly && IsDictionary(named) && !IsSupportedDictionaryKey(named.TypeArguments[0]))
             {
                 return Describe("the dictionary key type '", named.TypeArguments[0], "'", path);
             }
 
             foreach (var argument in named.TypeArguments)
             {
-                var inner = Check(argument, path, visited, depth + 1);
+                var inner = Check(argument, path, visited, depth + 1, writeOnly);
                 if (inner is not null)
                 {
                     return inner;
@@ -73,25 +77,18 @@ internal static class JsonRoundTrip
             }
         }
 
-        return IsDeclaredInSource(named) ? CheckMembers(named, visited, depth) : null;
+        return IsDeclaredInSource(named) ? CheckMembers(named, visited, depth, writeOnly) : null;
     }
 
-    private static string? DescribeUnsupported(ITypeSymbol type)
+    private static string? DescribeUnsupported(ITypeSymbol type, bool writeOnly)
     {
         switch (type.TypeKind)
         {
-            case TypeKind.Dynamic:
-                return "'dynamic' comes back as a JsonElement";
             case TypeKind.Pointer:
             case TypeKind.FunctionPointer:
                 return "the pointer '" + TypeFacts.Display(type) + "' cannot be serialized";
             case TypeKind.Delegate:
                 return "the delegate '" + TypeFacts.Display(type) + "' cannot be serialized";
-        }
-
-        if (type.SpecialType == SpecialType.System_Object)
-        {
-            return "'object' comes back as a JsonElement";
         }
 
         if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
@@ -114,6 +111,22 @@ internal static class JsonRoundTrip
             return "'" + TypeFacts.Display(type) + "' (reflection) is not supported by System.Text.Json";
         }
 
+        // What follows is written fine but cannot be read back as the same value.
+        if (writeOnly)
+        {
+            return null;
+        }
+
+        if (type.TypeKind == TypeKind.Dynamic)
+        {
+            return "'dynamic' comes back as a JsonElement";
+        }
+
+        if (type.SpecialType == SpecialType.System_Object)
+        {
+            return "'object' comes back as a JsonElement";
+        }
+
         if (type is INamedTypeSymbol { IsTupleType: true } && type.IsValueType)
         {
             return "the value tuple '" + TypeFacts.Display(type) + "' is stored empty (its items are fields, which System.Text.Json ignores)";
@@ -132,7 +145,7 @@ internal static class JsonRoundTrip
         return null;
     }
 
-    private static string? CheckMembers(INamedTypeSymbol type, HashSet<ITypeSymbol> visited, int depth)
+    private static string? CheckMembers(INamedTypeSymbol type, Visited visited, int depth, bool writeOnly)
     {
         foreach (var member in type.GetMembers())
         {
@@ -145,13 +158,15 @@ internal static class JsonRoundTrip
 
             var memberPath = type.Name + "." + member.Name;
             ITypeSymbol memberType;
+            var memberWriteOnly = writeOnly;
             switch (member)
             {
                 case IPropertySymbol { IsIndexer: false, GetMethod.DeclaredAccessibility: Accessibility.Public } property:
                     memberType = property.Type;
+                    memberWriteOnly |= property.SetMethod is null && !IsConstructorParameter(type, property.Name);
                     break;
                 case IFieldSymbol { IsConst: false, AssociatedSymbol: null } field:
-                    if (!TypeFacts.HasAttribute(field, SystemTextJsonSerialization, "JsonIncludeAttribute"))
+                    if (!writeOnly && !TypeFacts.HasAttribute(field, SystemTextJsonSerialization, "JsonIncludeAttribute"))
                     {
                         return "'" + memberPath + "' is a field, which System.Text.Json ignores unless it is marked [JsonInclude]";
                     }
@@ -162,7 +177,7 @@ internal static class JsonRoundTrip
                     continue;
             }
 
-            var problem = Check(memberType, memberPath, visited, depth + 1);
+            var problem = Check(memberType, memberPath, visited, depth + 1, memberWriteOnly);
             if (problem is not null)
             {
                 return problem;
@@ -170,6 +185,28 @@ internal static class JsonRoundTrip
         }
 
         return null;
+    }
+
+    // System.Text.Json reads a get-only property back through a public constructor parameter of the same name.
+    private static bool IsConstructorParameter(INamedTypeSymbol type, string propertyName)
+    {
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            if (constructor.DeclaredAccessibility != Accessibility.Public)
+            {
+                continue;
+            }
+
+            foreach (var parameter in constructor.Parameters)
+            {
+                if (string.Equals(parameter.Name, propertyName, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(string prefix, ITypeSymbol type, string suffix, string? path) =>
@@ -276,5 +313,12 @@ internal static class JsonRoundTrip
         }
 
         return false;
+    }
+
+    private sealed class Visited(HashSet<ITypeSymbol> readBack, HashSet<ITypeSymbol> writeOnly)
+    {
+        public HashSet<ITypeSymbol> ReadBack { get; } = readBack;
+
+        public HashSet<ITypeSymbol> WriteOnly { get; } = writeOnly;
     }
 }
