@@ -117,7 +117,7 @@ public sealed partial class LayeredCache
         }
 
         if (!leader)
-            return flight.Wait();
+            return flight.BlockUntilLanded();
 
         T value;
         bool found;

@@ -106,7 +106,7 @@ internal sealed class Flight<T> : Flight
     }
 
     /// <summary>Blocks on a monitor (never on a task) until the leader lands.</summary>
-    public T Wait()
+    public T BlockUntilLanded()
     {
         lock (_gate)
         {

@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Cachka.Tests.Docs;
+
+/// <summary>The README stays true: its commands are the ones CI runs, and its C# compiles.</summary>
+public partial class ReadmeTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Cachka.slnx")))
+                return dir.FullName;
+        }
+
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    private static string Read(string relative) => File.ReadAllText(Path.Combine(Root, relative)).ReplaceLineEndings("\n");
+
+    private static string Block(string text, string marker) =>
+        Regex.Match(text, "<!-- " + Regex.Escape(marker) + "[^>]*-->\n```csharp\n(.*?)```", RegexOptions.Singleline) is { Success: true } m
+            ? m.Groups[1].Value
+            : throw new AssertionException($"no ```csharp block after <!-- {marker} -->");
+
+    [Test]
+    public void The_generator_quick_start_is_the_one_the_packaging_test_runs()
+    {
+        Assert.That(Block(Read("README.md"), "quick-start:generator"), Is.EqualTo(Block(Read("docs/generator.md"), "quick-start:generator")));
+    }
+
+    [Test]
+    public void The_test_command_in_the_readme_is_the_one_ci_runs()
+    {
+        var readme = Read("README.md");
+        var ci = Read(".ci/run");
+        const string command = "dotnet tool restore && dotnet cake --target=Test";
+        Assert.Multiple(() =>
+        {
+            Assert.That(readme, Does.Contain(command));
+            Assert.That(ci, Does.Contain(command));
+            Assert.That(readme, Does.Contain("dotnet run --project samples/Cachka.Sample"));
+        });
+    }
+
+    [Test]
+    public void The_cache_api_quick_start_compiles()
+    {
+        var code = Regex.Match(Read("README.md"), "## Quick start: the cache API\n\n```csharp\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
+        Assert.That(code, Does.Contain("CacheRegistry.Initialize"));
+
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Select(path => MetadataReference.CreateFromFile(path))
+            .Append(MetadataReference.CreateFromFile(typeof(ICache).Assembly.Location));
+        var compilation = CSharpCompilation.Create("ReadmeQuickStart",
+            [CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Latest))],
+            references,
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication).WithNullableContextOptions(NullableContextOptions.Enable))
+            .AddSyntaxTrees(CSharpSyntaxTree.ParseText("global using System; global using System.Threading; global using System.Threading.Tasks;"));
+
+        var problems = compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString());
+        Assert.That(problems, Is.Empty);
+    }
+}
