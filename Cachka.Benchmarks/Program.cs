@@ -6,7 +6,7 @@ using Cachka.Benchmarks.Stampede;
 // dotnet run -c Release --project Cachka.Benchmarks -- interleaved L1HitBenchmarks   (cases round-robin: robust on a noisy machine)
 if (args is ["interleaved", var suite])
 {
-    Cachka.Benchmarks.L1.Interleaved.Run(suite, Console.Out);
+    Cachka.Benchmarks.Shared.Interleaved.Run(suite, Console.Out);
     return;
 }
 

@@ -2,16 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
-using Cachka.Benchmarks.Shared;
+using Cachka.Benchmarks.L1;
 
-namespace Cachka.Benchmarks.L1;
+namespace Cachka.Benchmarks.Shared;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Cachka.Benchmarks -- interleaved L1HitBenchmarks</c> (or
-/// <c>L1AnatomyBenchmarks</c>): the suite's cases run round-robin in one process (a short timed batch of each, many rounds), so every case sees
-/// the same machine load; a shared, noisy machine shifts BenchmarkDotNet's one-case-at-a-time results
-/// by more than the differences being measured. Reports the fastest and the median batch per case, the
-/// ratios of the fastest batches to the floors (when the suite has them), and bytes allocated per call.
+/// <c>dotnet run -c Release --project Cachka.Benchmarks -- interleaved L1HitBenchmarks</c> (or any suite
+/// class): the suite's cases run round-robin in one process, a short timed batch of each per round, so
+/// every case sees the same machine load; on a shared, noisy machine the load shifts BenchmarkDotNet's
+/// one-case-at-a-time results by more than the differences being measured. Reports the fastest and the
+/// median batch per case, the ratios of the fastest batches to the floors (when the suite has them), and
+/// bytes allocated per call on the calling thread.
 /// </summary>
 internal static class Interleaved
 {
