@@ -4,6 +4,7 @@ using System.Xml.Linq;
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var benchFilter = Argument("filter", "*");
+var benchJob = Argument("job", "short");   // BenchmarkDotNet job; a full default run of every suite takes hours
 var solution = "./Cachka.slnx";
 var artifacts = MakeAbsolute(Directory("./artifacts"));
 var testResults = artifacts.Combine("test-results");
@@ -96,7 +97,7 @@ Task("Pack")
 Task("Bench")
     .Does(() =>
 {
-    DotNetRun("./Cachka.Benchmarks/Cachka.Benchmarks.csproj", new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter), new DotNetRunSettings
+    DotNetRun("./Cachka.Benchmarks/Cachka.Benchmarks.csproj", new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter).Append("--job").Append(benchJob), new DotNetRunSettings
     {
         Configuration = "Release",
     });

@@ -51,7 +51,8 @@ internal abstract class Flight
 internal sealed class Flight<T> : Flight
 {
     private readonly object _gate = new();
-    private readonly CancellationTokenSource _cancellation = new();
+    // Only a flight whose leader can cancel needs one: if the first caller cannot cancel, nobody ever cancels the factory.
+    private CancellationTokenSource? _cancellation;
     private TaskCompletionSource<T>? _completion;
     private int _cancelableWaiters;
     private bool _pinned;
@@ -60,18 +61,24 @@ internal sealed class Flight<T> : Flight
     private ExceptionDispatchInfo? _error;
 
     /// <summary>The token the factory gets: cancelled when every caller waiting on this flight has cancelled.</summary>
-    public CancellationToken Token => _cancellation.Token;
+    public CancellationToken Token => _cancellation?.Token ?? CancellationToken.None;
 
     public bool TryJoin(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_cancellation.IsCancellationRequested)
+            if (_cancellation is { IsCancellationRequested: true })
                 return false;
             if (cancellationToken.CanBeCanceled)
+            {
                 _cancelableWaiters++;
+                if (!_pinned)
+                    _cancellation ??= new CancellationTokenSource();
+            }
             else
+            {
                 _pinned = true;
+            }
         }
 
         return true;
@@ -157,6 +164,6 @@ internal sealed class Flight<T> : Flight
         }
 
         if (cancel)
-            _cancellation.Cancel();
+            _cancellation?.Cancel();
     }
 }

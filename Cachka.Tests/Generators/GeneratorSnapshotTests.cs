@@ -251,4 +251,26 @@ public sealed class GeneratorSnapshotTests
             private string BCore(string y) => y;
         }
         """);
+
+    [Test]
+    public void Nullable_oblivious_code_block_namespace_and_virtual_members() => Verify(nameof(Nullable_oblivious_code_block_namespace_and_virtual_members), """
+        #nullable disable
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using Cachka;
+
+        namespace Legacy.Code
+        {
+            public partial class Repository
+            {
+                [Cached(SimplifiedSelfSerialization = true)]
+                public virtual partial Task<List<string>> Names(string prefix, string[] filters);
+                private Task<List<string>> NamesCore(string prefix, string[] filters) => Task.FromResult(new List<string>());
+
+                [Cached(SimplifiedSelfSerialization = true)]
+                protected internal partial string Describe(object item);
+                private string DescribeCore(object item) => "";
+            }
+        }
+        """);
 }
