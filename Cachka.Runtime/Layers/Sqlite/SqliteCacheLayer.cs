@@ -253,12 +253,16 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         return null;
     }
 
-    /// <summary>Moves a corrupt database (and its WAL) aside, once per generation; true when a fresh file can be opened.</summary>
+    /// <summary>
+    /// Moves a corrupt database (and its WAL) aside, once per generation; true when a fresh file can be opened.
+    /// The file at the path is checked first: another process may already have replaced it, and a healthy file
+    /// is never moved (the connections are only reopened).
+    /// </summary>
     private bool Quarantine(int generation)
     {
         if (Interlocked.CompareExchange(ref _generation, generation + 1, generation) != generation)
             return true; // another caller already did it
-        if (_path is null)
+        if (_path is null || !IsCorrupt(_path))
             return true;
         try
         {
@@ -276,6 +280,23 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         {
             SqliteLog.QuarantineFailed(_logger, Name, error);
             return false;
+        }
+    }
+
+    private bool IsCorrupt(string path)
+    {
+        if (!File.Exists(path))
+            return false;
+        try
+        {
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            return SqliteSession.Scalar(connection, "PRAGMA quick_check") is not "ok";
+        }
+        catch (Exception error)
+        {
+            // Only proof of corruption moves a file; a busy or unreadable one is left alone.
+            return SqliteFaults.Classify(error) == SqliteFault.Corrupt;
         }
     }
 
