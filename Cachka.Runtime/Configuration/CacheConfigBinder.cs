@@ -93,6 +93,7 @@ public static class CacheConfigBinder
             MaxKeyLength = section.GetInt("MaxKeyLength") ?? defaults.MaxKeyLength,
             MaxPayloadBytes = section.GetInt("MaxPayloadBytes") ?? defaults.MaxPayloadBytes,
             BusyTimeout = section.GetTimeSpan("BusyTimeout") ?? defaults.BusyTimeout,
+            MaxDatabaseBytes = section.GetLong("MaxDatabaseBytes") ?? defaults.MaxDatabaseBytes,
         };
     }
 
@@ -103,6 +104,10 @@ public static class CacheConfigBinder
     /// <summary>An integer value (invariant culture), or null when absent.</summary>
     public static int? GetInt(this IConfiguration section, string key) =>
         Parse(section, key, static text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null, "an integer");
+
+    /// <summary>A 64-bit integer value (invariant culture), or null when absent.</summary>
+    public static long? GetLong(this IConfiguration section, string key) =>
+        Parse(section, key, static text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (long?)null, "an integer");
 
     /// <summary>A boolean value (<c>true</c>/<c>false</c>), or null when absent.</summary>
     public static bool? GetBool(this IConfiguration section, string key) =>

@@ -45,7 +45,7 @@ public class ConfigurationTests
         var config = CacheConfigBinder.Bind(Json($$"""
             { "Layers": [ { "Type": "memory" },
                           { "Type": "sqlite", "DbPath": "data/cache.db", "EnableEncryption": true, "EncryptionKey": "{{key}}",
-                            "PreviousEncryptionKeys": [ "{{key}}" ], "MaxKeyLength": 256 } ] }
+                            "PreviousEncryptionKeys": [ "{{key}}" ], "MaxKeyLength": 256, "MaxDatabaseBytes": 1048576 } ] }
             """));
 
         var sqlite = (SqliteCacheConfig)config.Layers[1];
@@ -57,6 +57,7 @@ public class ConfigurationTests
             Assert.That(sqlite.EncryptionKey, Is.EqualTo(key));
             Assert.That(sqlite.PreviousEncryptionKeys, Is.EqualTo(new[] { key }));
             Assert.That(sqlite.MaxKeyLength, Is.EqualTo(256));
+            Assert.That(sqlite.MaxDatabaseBytes, Is.EqualTo(1_048_576));
         });
     }
 
