@@ -30,11 +30,19 @@ internal static class CachedMethodParser
         genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
-    public static CachedMethodSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParsedMethod Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
-            return null;
+            return ParsedMethod.None;
         cancellationToken.ThrowIfCancellationRequested();
+
+        if (ParseMethod(context, method, syntax, cancellationToken) is { } spec)
+            return new ParsedMethod(spec, null);
+        return Stub(method, syntax, cancellationToken) is { } stub ? new ParsedMethod(null, stub) : ParsedMethod.None;
+    }
+
+    private static CachedMethodSpec? ParseMethod(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    {
 
         var (ttl, simplified, implementation) = ReadAttribute(context.Attributes[0]);
         if (ttl <= 0)
@@ -111,6 +119,100 @@ internal static class CachedMethodParser
             CacheSource: CacheSource(type, method.IsStatic),
             OnSurface: OnSurface(context.SemanticModel.Compilation, type, method));
     }
+
+    // A throwing implementation part for a partial definition the compiler needs implemented (CS8795's
+    // condition), or null when there is none to write or it cannot be written safely from another file.
+    private static StubSpec? Stub(IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    {
+        if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || !NeedsImplementation(syntax))
+            return null;
+        var type = method.ContainingType;
+        if (!IsSupportedType(type, cancellationToken) || method.TypeParameters.Any(HasConstraints)
+            || !IsWritable(method.ReturnType) || method.Parameters.Any(p => !IsWritable(p.Type)))
+            return null;
+
+        var text = new StringBuilder();
+        var modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        if (modifiers.Length > 0)
+            text.Append(modifiers).Append(' ');
+        text.Append("partial ");
+        if (method.ReturnsByRefReadonly)
+            text.Append("ref readonly ");
+        else if (method.ReturnsByRef)
+            text.Append("ref ");
+        text.Append(method.ReturnType.ToDisplayString(s_code)).Append(' ').Append(Identifier(method.Name));
+        if (method.TypeParameters.Length > 0)
+            text.Append('<').Append(string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name)))).Append('>');
+        text.Append('(');
+        for (var i = 0; i < method.Parameters.Length; i++)
+        {
+            var parameter = method.Parameters[i];
+            if (i > 0)
+                text.Append(", ");
+            if (i == 0 && method.IsExtensionMethod)
+                text.Append("this ");
+            if (parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out)
+                text.Append("scoped ");
+            if (parameter.IsParams)
+                text.Append("params ");
+            text.Append(RefKindText(parameter.RefKind));
+            text.Append(parameter.Type.ToDisplayString(s_code)).Append(' ').Append(Identifier(parameter.Name));
+        }
+
+        text.Append(')');
+        var (ordinal, _) = Overload(method);
+        var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
+        var hintName = HintName(type, method.Name + suffix);
+        return new StubSpec(
+            HintName: hintName.Substring(0, hintName.Length - ".g.cs".Length) + ".stub.g.cs",
+            Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            ContainingTypes: Containers(type),
+            Type: Declaration(type),
+            Signature: text.ToString());
+    }
+
+    // CS8795: a partial method needs an implementation when it has an accessibility or a
+    // virtual/override/sealed/new/extern modifier, returns a value, or has an out parameter. Without an
+    // accessibility the last four are already errors on the definition (CS8796-CS8798), which a stub
+    // would only repeat: so a stub is written exactly when the definition has an explicit accessibility.
+    private static bool NeedsImplementation(MethodDeclarationSyntax syntax) =>
+        syntax.Modifiers.Any(static m => m.Kind() is SyntaxKind.PublicKeyword or SyntaxKind.PrivateKeyword or SyntaxKind.ProtectedKeyword or SyntaxKind.InternalKeyword);
+
+    private static bool HasConstraints(ITypeParameterSymbol parameter) =>
+        parameter.HasReferenceTypeConstraint || parameter.HasValueTypeConstraint || parameter.HasUnmanagedTypeConstraint
+        || parameter.HasNotNullConstraint || parameter.HasConstructorConstraint || parameter.ConstraintTypes.Length > 0;
+
+    // Whether a type can be named by its fully-qualified display in another file: no pointers,
+    // function pointers or file-local types anywhere in it.
+    private static bool IsWritable(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IPointerTypeSymbol or IFunctionPointerTypeSymbol or IErrorTypeSymbol:
+                return false;
+            case IArrayTypeSymbol array:
+                return IsWritable(array.ElementType);
+            case INamedTypeSymbol named:
+                for (var current = named; current is not null; current = current.ContainingType)
+                {
+                    if (current.IsFileLocal)
+                        return false;
+                }
+
+                return named.TypeArguments.All(IsWritable);
+            default:
+                return true;
+        }
+    }
+
+    private static string RefKindText(RefKind kind) => kind switch
+    {
+        RefKind.None => "",
+        RefKind.Ref => "ref ",
+        RefKind.Out => "out ",
+        RefKind.In => "in ",
+        _ => kind.ToString() == "RefReadOnlyParameter" ? "ref readonly " : "",
+    };
 
     private static (int Ttl, bool Simplified, string? Implementation) ReadAttribute(AttributeData attribute)
     {

@@ -3,9 +3,12 @@ namespace Cachka.Generators;
 /// <summary>Names of the pipeline steps (tests read them to check caching).</summary>
 public static class TrackingNames
 {
-    /// <summary>Attribute lookup and parse: one <c>CachedMethodSpec</c> or null per <c>[Cached]</c> method.</summary>
+    /// <summary>Attribute lookup and parse: one <c>ParsedMethod</c> (a spec, a stub or neither) per <c>[Cached]</c> method.</summary>
     public const string Parse = nameof(Parse);
 
-    /// <summary>The non-null specs that get source.</summary>
+    /// <summary>The specs that get a cached implementation.</summary>
     public const string Specs = nameof(Specs);
+
+    /// <summary>The stubs: throwing implementations of methods the generator cannot implement.</summary>
+    public const string Stubs = nameof(Stubs);
 }

@@ -25,6 +25,10 @@ public sealed class GeneratorIncrementalityTests
             [Cached(Ttl = 60)]
             public partial int Score(string name, int[] weights);
             private int ScoreCore(string name, int[] weights) => name.Length;
+
+            // No body: gets a throwing stub (the Stubs step).
+            [Cached(Ttl = 60)]
+            public partial long Missing(int id);
         }
         """;
 
@@ -37,7 +41,7 @@ public sealed class GeneratorIncrementalityTests
         }
         """;
 
-    private static readonly string[] s_steps = [TrackingNames.Parse, TrackingNames.Specs];
+    private static readonly string[] s_steps = [TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Stubs];
 
     [Test]
     public void A_second_run_on_an_unchanged_compilation_is_all_cached()

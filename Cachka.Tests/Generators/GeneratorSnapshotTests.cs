@@ -34,6 +34,40 @@ public sealed class GeneratorSnapshotTests
         """);
 
     [Test]
+    public void Stubs_for_methods_the_generator_cannot_implement() => Verify(nameof(Stubs_for_methods_the_generator_cannot_implement), """
+        using System;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop.Services;
+
+        public partial class Outer<TOuter>
+        {
+            public partial record class Catalog
+            {
+                // No GetCore: a stub lets the build reach CACHKA002.
+                [Cached(Ttl = 60)]
+                public partial (int Id, string? Name) Get(int @class, string? name = null);
+
+                // Ref kinds and a generic method: CACHKA005, CACHKA006.
+                [Cached]
+                internal partial ref readonly TOuter Find<T>(ref int a, out long b, in Guid c, ref readonly DateTime d, scoped ReadOnlySpan<char> e, params T[] rest);
+
+                // Non-generic Task: CACHKA004.
+                [Cached]
+                protected virtual partial Task Refresh(int id);
+            }
+        }
+
+        public static partial class Extensions
+        {
+            [Cached(Ttl = 0)]
+            public static partial int Length(this string? text);
+
+            private static int LengthCore(string? text) => text?.Length ?? 0;
+        }
+        """);
+
+    [Test]
     public void Task_and_ValueTask_with_cancellation_token() => Verify(nameof(Task_and_ValueTask_with_cancellation_token), """
         using System.Threading;
         using System.Threading.Tasks;
