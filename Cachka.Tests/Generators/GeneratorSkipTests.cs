@@ -56,6 +56,15 @@ public sealed class GeneratorSkipTests
     }
 
     [Test]
+    public void A_stub_matches_an_override_in_nullable_oblivious_code()
+    {
+        var result = GeneratorHarness.Run("#nullable disable\nusing Cachka;\nnamespace N;\npublic abstract class Base { public abstract string Get(string key, dynamic extra); }\npublic partial class S : Base\n{\n    [Cached] public override partial string Get(string key, dynamic extra);\n}\n");
+
+        AssertStub(result);
+        Assert.That(result.Diagnostics, Is.Empty, result.DiagnosticsText);
+    }
+
+    [Test]
     public void Cached_overloads_get_distinct_stub_files()
     {
         var result = GeneratorHarness.Run(Header + "public partial int Get(int id);\n    [Cached] public partial int Get(long id);\n}\n");
