@@ -54,6 +54,7 @@ public sealed partial class LayeredCache : ICache
         }
 
         _layers = [.. layers];
+        Layers = Array.AsReadOnly(Array.ConvertAll(_layers, slot => slot.Layer));
         _l1 = _layers[0].Layer as MemoryCacheLayer;
         _maintenance = new Maintenance(this, time);
         _maintenance.Start(config.VacuumInterval, config.CleanupOnStart);
@@ -66,7 +67,7 @@ public sealed partial class LayeredCache : ICache
     public string Name => Config.Name;
 
     /// <summary>The layers, L1 first.</summary>
-    public IReadOnlyList<ICacheLayer> Layers => Array.ConvertAll(_layers, s => s.Layer);
+    public IReadOnlyList<ICacheLayer> Layers { get; }
 
     internal CacheMetrics Metrics => _metrics;
 

@@ -144,6 +144,8 @@ public sealed partial class SqliteCacheLayer
     private SqliteSession RentWriter()
     {
         ThrowIfDisposed();
+        // A semaphore shared with the async path (which uses WaitAsync), not a Task: the sync path blocks on the
+        // gate for the one writer connection, whose holders are themselves bounded by SQLite's busy timeout.
         _writerGate.Wait();
         return TakeWriter();
     }
@@ -153,6 +155,7 @@ public sealed partial class SqliteCacheLayer
         if (_readerSlots is null)
             return RentWriter();
         ThrowIfDisposed();
+        // As in RentWriter: a counting semaphore over the reader pool, shared with the async path's WaitAsync.
         _readerSlots.Wait();
         return TakeReader();
     }
