@@ -37,7 +37,8 @@ Task("Test")
             Configuration = configuration,
             NoBuild = true,
             ResultsDirectory = testResults,
-            Loggers = new[] { "trx", "console;verbosity=normal" },
+            // minimal: failures with their messages, not one line per passing test
+            Loggers = new[] { "trx", "console;verbosity=minimal" },
         });
     }
     catch (Exception)
@@ -47,15 +48,29 @@ Task("Test")
 
     // One line for people and CI: the sum over every TRX file of every test project.
     long passed = 0, failed = 0, skipped = 0;
+    var failures = new List<string>();
     var trxFiles = GetFiles(testResults.FullPath + "/**/*.trx");
     foreach (var trx in trxFiles)
     {
-        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        var document = XDocument.Load(trx.FullPath);
+        var counters = document.Descendants().First(e => e.Name.LocalName == "Counters");
         long Read(string name) => long.Parse(counters.Attribute(name)?.Value ?? "0");
         passed += Read("passed");
         failed += Read("failed") + Read("error") + Read("timeout") + Read("aborted");
         skipped += Read("notExecuted") + Read("inconclusive");
+        foreach (var result in document.Descendants().Where(e => e.Name.LocalName == "UnitTestResult" && (string)e.Attribute("outcome") is "Failed" or "Error" or "Timeout" or "Aborted"))
+        {
+            var message = result.Descendants().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? "";
+            var firstLine = message.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "";
+            failures.Add($"FAILED {result.Attribute("testName")?.Value}: {(firstLine.Length > 300 ? firstLine[..300] + "..." : firstLine)}");
+        }
     }
+
+    // The end of the log is what a CI page shows: name every failure there, before the summary.
+    foreach (var failure in failures.Take(40))
+        Console.WriteLine(failure);
+    if (failures.Count > 40)
+        Console.WriteLine($"... and {failures.Count - 40} more failures (see {testResults.FullPath})");
 
     var summary = $"{passed} passed, {failed} failed, {skipped} skipped";
     System.IO.File.WriteAllText(testResults.CombineWithFilePath("summary.txt").FullPath, summary + "\n");

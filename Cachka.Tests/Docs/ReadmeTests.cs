@@ -7,20 +7,7 @@ namespace Cachka.Tests.Docs;
 /// <summary>The README stays true: its commands are the ones CI runs, and its C# compiles.</summary>
 public partial class ReadmeTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Cachka.slnx")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    private static string Read(string relative) => File.ReadAllText(Path.Combine(Root, relative)).ReplaceLineEndings("\n");
+    private static string Read(string relative) => File.ReadAllText(Repository.PathOf(relative)).ReplaceLineEndings("\n");
 
     private static string Block(string text, string marker) =>
         Regex.Match(text, "<!-- " + Regex.Escape(marker) + "[^>]*-->\n```csharp\n(.*?)```", RegexOptions.Singleline) is { Success: true } m

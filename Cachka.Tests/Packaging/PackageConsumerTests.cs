@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Cachka.Tests.Packaging;
@@ -20,7 +19,7 @@ public sealed class PackageConsumerTests
     [Test]
     public void A_project_referencing_only_the_package_runs_the_generator_quick_start()
     {
-        var repository = RepositoryRoot();
+        var repository = Repository.Root;
         var work = Directory.CreateTempSubdirectory("cachka-package-").FullName;
         var version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.ProcessId;
         try
@@ -145,17 +144,6 @@ public sealed class PackageConsumerTests
         process.WaitForExit();
         Assert.That(process.ExitCode, Is.Zero, $"dotnet {string.Join(' ', arguments)} failed:\n{output}\n{errors}");
         return output.ToString();
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string testFile = "")
-    {
-        for (var directory = Path.GetDirectoryName(testFile); directory is not null; directory = Path.GetDirectoryName(directory))
-        {
-            if (File.Exists(Path.Combine(directory, "Cachka.slnx")))
-                return directory;
-        }
-
-        throw new InvalidOperationException("Cachka.slnx not found above " + testFile);
     }
 
     private static string GlobalPackagesFolder() =>
