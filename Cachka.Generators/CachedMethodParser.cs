@@ -92,13 +92,15 @@ internal static class CachedMethodParser
                 keyParts.Add(Classify(parameters[i].Name, isMember: false, method.Parameters[i].Type));
         }
 
-        var (ordinal, surfaceClash) = Overload(method);
+        var signature = Signature(method, keyOnly: false);
+        var (ordinal, surfaceClash) = Overload(method, signature);
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
         var typeSpec = TypeSpec(type);
+        var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
 
         return new CachedMethodSpec(
-            HintName: HintName(type, method.Name + suffix),
-            Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            HintName: HintName(ns, type, method.Name + suffix),
+            Namespace: ns,
             ContainingTypes: Containers(type),
             Type: typeSpec,
             Name: Identifier(method.Name),
@@ -111,7 +113,7 @@ internal static class CachedMethodParser
             BodyIsStatic: body.IsStatic,
             Parameters: EquatableArray.From(parameters),
             KeyParts: EquatableArray.From(keyParts),
-            Identity: Identity(type, memberNames, method),
+            Identity: Identity(ns, type, memberNames, method.Name, signature),
             TtlSeconds: ttl,
             KeyStructName: "__" + method.Name + suffix + "CacheKey",
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
@@ -160,12 +162,13 @@ internal static class CachedMethodParser
         }
 
         text.Append(')');
-        var (ordinal, _) = Overload(method);
+        var (ordinal, _) = Overload(method, Signature(method, keyOnly: false));
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
-        var hintName = HintName(type, method.Name + suffix);
+        var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+        var hintName = HintName(ns, type, method.Name + suffix);
         return new StubSpec(
             HintName: hintName.Substring(0, hintName.Length - ".g.cs".Length) + ".stub.g.cs",
-            Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            Namespace: ns,
             ContainingTypes: Containers(type),
             Type: Declaration(type),
             Signature: text.ToString());
@@ -330,7 +333,9 @@ internal static class CachedMethodParser
         {
             foreach (var member in current.GetMembers())
             {
-                if (member.IsStatic || !HasAttribute(member, KnownNames.CacheKeyAttribute) || !seen.Add(member.Name))
+                // The kind test first: reading attributes is the costly part, and most members are methods.
+                if (member is not (IFieldSymbol or IPropertySymbol) || member.IsStatic
+                    || !HasAttribute(member, KnownNames.CacheKeyAttribute) || !seen.Add(member.Name))
                     continue;
                 if (!SymbolEqualityComparer.Default.Equals(current, type) && member.DeclaredAccessibility == Accessibility.Private)
                     continue;
@@ -437,13 +442,19 @@ internal static class CachedMethodParser
     }
 
     // (1-based ordinal among same-named [Cached] overloads or 0 when alone, whether another overload has the same key parameter types).
-    private static (int Ordinal, bool SurfaceClash) Overload(IMethodSymbol method)
+    private static (int Ordinal, bool SurfaceClash) Overload(IMethodSymbol method, string signature)
     {
+        var candidates = method.ContainingType.GetMembers(method.Name);
+        if (candidates.Length < 2)
+            return (0, false);
         var siblings = new List<(string Signature, string KeySignature, IMethodSymbol Method)>();
-        foreach (var member in method.ContainingType.GetMembers(method.Name))
+        foreach (var member in candidates)
         {
             if (member is IMethodSymbol { IsPartialDefinition: true } candidate && HasAttribute(candidate, KnownNames.CachedAttribute))
-                siblings.Add((Signature(candidate, keyOnly: false), Signature(candidate, keyOnly: true), candidate));
+            {
+                var self = SymbolEqualityComparer.Default.Equals(candidate, method);
+                siblings.Add((self ? signature : Signature(candidate, keyOnly: false), Signature(candidate, keyOnly: true), candidate));
+            }
         }
 
         if (siblings.Count < 2)
@@ -468,12 +479,12 @@ internal static class CachedMethodParser
         string.Join(",", method.Parameters.Where(p => !keyOnly || RoleOf(p) == ParameterRole.Key).Select(p => p.Type.ToDisplayString(s_identity)));
 
     // "Ns.Outer<", "T", ">.Type[Member].Method(int,T)": literal text at even indexes, type parameter names at odd ones.
-    private static EquatableArray<string> Identity(INamedTypeSymbol type, List<string> members, IMethodSymbol method)
+    private static EquatableArray<string> Identity(string? ns, INamedTypeSymbol type, List<string> members, string methodName, string signature)
     {
         var pieces = new List<string>();
         var text = new StringBuilder();
-        if (!type.ContainingNamespace.IsGlobalNamespace)
-            text.Append(type.ContainingNamespace.ToDisplayString()).Append('.');
+        if (ns is not null)
+            text.Append(ns).Append('.');
         var chain = new List<INamedTypeSymbol>();
         for (var current = type; current is not null; current = current.ContainingType)
             chain.Insert(0, current);
@@ -499,7 +510,7 @@ internal static class CachedMethodParser
 
         if (members.Count > 0)
             text.Append('[').Append(string.Join(",", members)).Append(']');
-        text.Append('.').Append(method.Name).Append('(').Append(Signature(method, keyOnly: false)).Append(')');
+        text.Append('.').Append(methodName).Append('(').Append(signature).Append(')');
         pieces.Add(text.ToString());
         return EquatableArray.From(pieces);
     }
@@ -573,7 +584,8 @@ internal static class CachedMethodParser
         {
             foreach (var member in current.GetMembers())
             {
-                if ((forStatic && !member.IsStatic) || !HasAttribute(member, KnownNames.CacheSourceAttribute))
+                if (member is not (IFieldSymbol or IPropertySymbol) || (forStatic && !member.IsStatic)
+                    || !HasAttribute(member, KnownNames.CacheSourceAttribute))
                     continue;
                 if (!SymbolEqualityComparer.Default.Equals(current, type) && member.DeclaredAccessibility == Accessibility.Private)
                     continue;
@@ -597,19 +609,40 @@ internal static class CachedMethodParser
 
     // Whether the method can appear on the public surface (interface, key builder) next to the type:
     // every type in its signature is at least as accessible as the type and visible where the surface lives.
+    // Public types are visible everywhere; only the others need the compiler's (costly) accessibility check.
     private static bool OnSurface(Compilation compilation, INamedTypeSymbol type, IMethodSymbol method)
     {
-        var site = (ISymbol?)type.ContainingType ?? compilation.Assembly;
         var required = Rank(type);
-        var types = method.Parameters.Select(p => p.Type).Concat(new[] { method.ReturnType, (ITypeSymbol)type });
-        foreach (var signatureType in types)
+        var allPublic = true;
+        foreach (var signatureType in SignatureTypes(type, method))
         {
-            if (Rank(signatureType) < required || !compilation.IsSymbolAccessibleWithin(signatureType, site))
+            var rank = Rank(signatureType);
+            if (rank < required)
+                return false;
+            allPublic &= rank == PublicRank;
+        }
+
+        if (allPublic)
+            return true;
+        var site = (ISymbol?)type.ContainingType ?? compilation.Assembly;
+        foreach (var signatureType in SignatureTypes(type, method))
+        {
+            if (Rank(signatureType) < PublicRank && !compilation.IsSymbolAccessibleWithin(signatureType, site))
                 return false;
         }
 
         return true;
     }
+
+    private static IEnumerable<ITypeSymbol> SignatureTypes(INamedTypeSymbol type, IMethodSymbol method)
+    {
+        foreach (var parameter in method.Parameters)
+            yield return parameter.Type;
+        yield return method.ReturnType;
+        yield return type;
+    }
+
+    private const int PublicRank = 4;
 
     private static int Rank(ITypeSymbol type)
     {
@@ -618,20 +651,20 @@ internal static class CachedMethodParser
             case IArrayTypeSymbol array:
                 return Rank(array.ElementType);
             case INamedTypeSymbol named:
-                var rank = 4;
+                var rank = PublicRank;
                 for (var current = named; current is not null; current = current.ContainingType)
                     rank = Math.Min(rank, Rank(current.DeclaredAccessibility));
                 foreach (var argument in named.TypeArguments)
                     rank = Math.Min(rank, Rank(argument));
                 return rank;
             default:
-                return 4;
+                return PublicRank;
         }
     }
 
     private static int Rank(Accessibility accessibility) => accessibility switch
     {
-        Accessibility.Public => 4,
+        Accessibility.Public => PublicRank,
         Accessibility.ProtectedOrInternal => 3,
         Accessibility.Internal or Accessibility.Protected => 2,
         Accessibility.ProtectedAndInternal => 1,
@@ -665,11 +698,11 @@ internal static class CachedMethodParser
         return type.TypeKind == TypeKind.Enum ? "(" + type.ToDisplayString(s_code) + ")(" + literal + ")" : literal;
     }
 
-    private static string HintName(INamedTypeSymbol type, string method)
+    private static string HintName(string? ns, INamedTypeSymbol type, string method)
     {
         var text = new StringBuilder();
-        if (!type.ContainingNamespace.IsGlobalNamespace)
-            text.Append(type.ContainingNamespace.ToDisplayString()).Append('.');
+        if (ns is not null)
+            text.Append(ns).Append('.');
         var chain = new List<string>();
         for (var current = type; current is not null; current = current.ContainingType)
             chain.Insert(0, current.Arity == 0 ? current.Name : current.Name + "_" + current.Arity.ToString(CultureInfo.InvariantCulture));
