@@ -15,4 +15,13 @@ public sealed record CacheHealth(string Status, string CircuitBreaker, int Cache
 }
 
 /// <summary>One layer's health: whether a write, read and delete of a probe key worked, its breaker state, and why not.</summary>
-public sealed record LayerHealth(string Name, string Status, string CircuitBreaker, TimeSpan Latency, string? Error = null);
+/// <param name="Name">The layer's name.</param>
+/// <param name="Status"><c>"healthy"</c> or <c>"unhealthy"</c>.</param>
+/// <param name="CircuitBreaker"><c>"CLOSED"</c>, <c>"HALF_OPEN"</c> or <c>"OPEN"</c> (always <c>"CLOSED"</c> for memory).</param>
+/// <param name="Latency">How long the probe took.</param>
+/// <param name="Error">Why the layer is unhealthy; null when healthy.</param>
+/// <param name="MissedKeys">
+/// Keys whose latest write or delete did not reach the layer while it failed: it may hold outdated values
+/// for them, so reads skip it for those keys until the layer works again and they are removed from it.
+/// </param>
+public sealed record LayerHealth(string Name, string Status, string CircuitBreaker, TimeSpan Latency, string? Error = null, int MissedKeys = 0);

@@ -35,18 +35,25 @@ public sealed partial class LayeredCache
         foreach (var slot in _layers)
         {
             if (!slot.TryEnter())
+            {
+                slot.Missed(key);
                 continue;
+            }
+
             try
             {
                 removed |= await slot.Layer.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                slot.Reached(key);
                 slot.Succeeded();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                MissedFrom(slot.Index, key);
                 throw;
             }
             catch (Exception error)
             {
+                slot.Missed(key);
                 slot.Failed("delete", error);
             }
         }
@@ -201,7 +208,7 @@ public sealed partial class LayeredCache
         for (var i = from; i < _layers.Length; i++)
         {
             var slot = _layers[i];
-            if (!slot.TryEnter())
+            if (slot.MayBeStale(key) || !slot.TryEnter())
                 continue;
             CacheLayerHit<T> hit;
             try
@@ -243,18 +250,25 @@ public sealed partial class LayeredCache
 
             var slot = _layers[i];
             if (!slot.TryEnter())
+            {
+                slot.Missed(key);
                 continue;
+            }
+
             try
             {
                 await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
+                slot.Reached(key);
                 slot.Succeeded();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                MissedFrom(i, key);
                 throw;
             }
             catch (Exception error)
             {
+                slot.Missed(key);
                 slot.Failed("promote", error);
             }
         }
@@ -274,18 +288,25 @@ public sealed partial class LayeredCache
 
             var slot = _layers[i];
             if (!slot.TryEnter())
+            {
+                slot.Missed(key);
                 continue;
+            }
+
             try
             {
                 await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
+                slot.Reached(key);
                 slot.Succeeded();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                MissedFrom(i, key);
                 throw;
             }
             catch (Exception error)
             {
+                slot.Missed(key);
                 slot.Failed("set", error);
             }
         }
@@ -306,6 +327,7 @@ public sealed partial class LayeredCache
             layers[i] = breaker == "OPEN"
                 ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, "circuit breaker open: the layer is skipped")
                 : await ProbeAsync(slot, cancellationToken).ConfigureAwait(false);
+            layers[i] = layers[i] with { MissedKeys = slot.MissedCount };
             if (layers[i].Status == CacheHealth.Healthy)
                 healthy++;
         }
@@ -393,8 +415,10 @@ public sealed partial class LayeredCache
         await _maintenance.StopAsync().ConfigureAwait(false);
         foreach (var slot in _layers)
         {
+            slot.Close();
             try
             {
+                await slot.Repair.ConfigureAwait(false);
                 await slot.Layer.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception error)

@@ -33,14 +33,20 @@ public sealed partial class LayeredCache
         foreach (var slot in _layers)
         {
             if (!slot.TryEnter())
+            {
+                slot.Missed(key);
                 continue;
+            }
+
             try
             {
                 removed |= slot.Layer.Delete(key);
+                slot.Reached(key);
                 slot.Succeeded();
             }
             catch (Exception error)
             {
+                slot.Missed(key);
                 slot.Failed("delete", error);
             }
         }
@@ -182,7 +188,7 @@ public sealed partial class LayeredCache
         for (var i = from; i < _layers.Length; i++)
         {
             var slot = _layers[i];
-            if (!slot.TryEnter())
+            if (slot.MayBeStale(key) || !slot.TryEnter())
                 continue;
             CacheLayerHit<T> hit;
             try
@@ -222,14 +228,20 @@ public sealed partial class LayeredCache
 
             var slot = _layers[i];
             if (!slot.TryEnter())
+            {
+                slot.Missed(key);
                 continue;
+            }
+
             try
             {
                 slot.Layer.Set(key, value, expiresAt);
+                slot.Reached(key);
                 slot.Succeeded();
             }
             catch (Exception error)
             {
+                slot.Missed(key);
                 slot.Failed("promote", error);
             }
         }
@@ -249,14 +261,20 @@ public sealed partial class LayeredCache
 
             var slot = _layers[i];
             if (!slot.TryEnter())
+            {
+                slot.Missed(key);
                 continue;
+            }
+
             try
             {
                 slot.Layer.Set(key, value, expiresAt);
+                slot.Reached(key);
                 slot.Succeeded();
             }
             catch (Exception error)
             {
+                slot.Missed(key);
                 slot.Failed("set", error);
             }
         }
@@ -271,6 +289,7 @@ public sealed partial class LayeredCache
         _maintenance.Stop();
         foreach (var slot in _layers)
         {
+            slot.Close();
             try
             {
                 slot.Layer.Dispose();

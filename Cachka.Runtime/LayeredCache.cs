@@ -75,6 +75,15 @@ public sealed partial class LayeredCache : ICache
 
     internal Maintenance MaintenanceLoop => _maintenance;
 
+    internal IReadOnlyList<LayerSlot> Slots => _layers;
+
+    /// <summary>Completes when the repairs running now (of layers that missed writes) have finished.</summary>
+    internal async Task RepairsFinishedAsync()
+    {
+        foreach (var slot in _layers)
+            await slot.Repair.ConfigureAwait(false);
+    }
+
     public string GetMetricsText() => _metrics.Render(Name, _layers);
 
     /// <summary>Counters for tests and dashboards: hits per layer (L1 first) and misses.</summary>
@@ -130,6 +139,13 @@ public sealed partial class LayeredCache : ICache
     }
 
     private bool IsLive(DateTimeOffset expiresAt) => expiresAt > _clock.UtcNow;
+
+    // A cancelled write or delete leaves this layer, and the ones it never got to, in an unknown state.
+    private void MissedFrom(int index, string key)
+    {
+        for (var i = index; i < _layers.Length; i++)
+            _layers[i].Missed(key);
+    }
 
     private static CancellationToken None => CancellationToken.None;
 

@@ -1,12 +1,33 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Cachka.Internal;
 
-/// <summary>A layer as the pipeline holds it: its position, its breaker (remote layers only) and its counters.</summary>
+/// <summary>
+/// A layer as the pipeline holds it: its position, its breaker (remote layers only), its counters, and
+/// the keys whose latest write or delete did not reach it.
+/// </summary>
+/// <remarks>
+/// A write or delete that fails, is skipped by the open breaker, or is cancelled leaves the layer with
+/// whatever it held before: an older value that must never be served again. Such a key is "missed":
+/// reads skip the layer for it (a miss there, so a lower layer or the origin answers), and once the layer
+/// works again a background repair deletes the key from it. A later write that does reach the layer
+/// clears the mark. Tracking is bounded by <see cref="MaxMissedKeys"/>; beyond it, keys are no longer
+/// tracked (logged once and counted as <c>missed_keys_overflow</c>).
+/// </remarks>
 internal sealed class LayerSlot
 {
+    /// <summary>How many missed keys one layer tracks at most.</summary>
+    internal const int MaxMissedKeys = 100_000;
+
     private readonly CacheMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, byte> _missed = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closing = new();
+    private int _missedCount;
+    private int _overflowReported;
+    private int _repairing;
+    private Task _repair = Task.CompletedTask;
 
     public LayerSlot(ICacheLayer layer, int index, CircuitBreaker? breaker, CacheMetrics metrics, ILogger logger)
     {
@@ -27,6 +48,12 @@ internal sealed class LayerSlot
 
     public string BreakerState => Breaker?.State ?? "CLOSED";
 
+    /// <summary>Keys this layer may hold an outdated value for, awaiting repair.</summary>
+    public int MissedCount => Volatile.Read(ref _missedCount);
+
+    /// <summary>The running (or last) repair, for tests and shutdown.</summary>
+    internal Task Repair => Volatile.Read(ref _repair);
+
     /// <summary>False while the layer's breaker is open: the call skips the layer (counted).</summary>
     public bool TryEnter()
     {
@@ -36,7 +63,13 @@ internal sealed class LayerSlot
         return false;
     }
 
-    public void Succeeded() => Breaker?.Succeeded();
+    /// <summary>The layer answered: closes a half-open breaker, and starts repairing missed keys if there are any.</summary>
+    public void Succeeded()
+    {
+        Breaker?.Succeeded();
+        if (Volatile.Read(ref _missedCount) != 0)
+            StartRepair();
+    }
 
     public void Failed(string operation, Exception error)
     {
@@ -46,5 +79,99 @@ internal sealed class LayerSlot
         Log.LayerFailed(_logger, Layer.Name, operation, error);
         if (!wasOpen && Breaker?.State == "OPEN")
             Log.BreakerOpened(_logger, Layer.Name, Breaker.ConsecutiveFailures);
+    }
+
+    /// <summary>
+    /// Whether the layer may hold an outdated value for <paramref name="key"/>: if so, reads skip it, and
+    /// a repair starts (unless one runs) to remove such values from the layer.
+    /// </summary>
+    public bool MayBeStale(string key)
+    {
+        if (Volatile.Read(ref _missedCount) == 0 || !_missed.ContainsKey(key))
+            return false;
+        StartRepair();
+        return true;
+    }
+
+    /// <summary>A write or delete of <paramref name="key"/> did not reach the layer.</summary>
+    public void Missed(string key)
+    {
+        if (Volatile.Read(ref _missedCount) >= MaxMissedKeys)
+        {
+            if (!_missed.ContainsKey(key))
+                ReportOverflow();
+            return;
+        }
+
+        if (_missed.TryAdd(key, 0))
+            Interlocked.Increment(ref _missedCount);
+    }
+
+    /// <summary>A write or delete of <paramref name="key"/> reached the layer: it holds the latest state.</summary>
+    public void Reached(string key)
+    {
+        if (Volatile.Read(ref _missedCount) != 0 && _missed.TryRemove(key, out _))
+            Interlocked.Decrement(ref _missedCount);
+    }
+
+    /// <summary>Stops any repair; <see cref="Repair"/> completes soon after.</summary>
+    public void Close() => _closing.Cancel();
+
+    private void StartRepair()
+    {
+        if (Interlocked.CompareExchange(ref _repairing, 1, 0) != 0)
+            return;
+        if (_closing.IsCancellationRequested)
+        {
+            Volatile.Write(ref _repairing, 0);
+            return;
+        }
+
+        Volatile.Write(ref _repair, Task.Run(RepairAsync));
+    }
+
+    // Deletes every missed key from the layer (through its async members: this runs in the background,
+    // whichever path noticed the recovery). Stops at the first failure; the next success starts it again.
+    private async Task RepairAsync()
+    {
+        var repaired = 0;
+        try
+        {
+            foreach (var key in _missed.Keys)
+            {
+                if (_closing.IsCancellationRequested || (Breaker is not null && !Breaker.TryEnter()))
+                    return;
+                try
+                {
+                    await Layer.DeleteAsync(key, _closing.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception error)
+                {
+                    Failed("repair", error);
+                    return;
+                }
+
+                Breaker?.Succeeded();
+                Reached(key);
+                repaired++;
+            }
+        }
+        finally
+        {
+            if (repaired > 0)
+                Log.LayerRepaired(_logger, Layer.Name, repaired);
+            Volatile.Write(ref _repairing, 0);
+        }
+    }
+
+    private void ReportOverflow()
+    {
+        _metrics.Error(Layer.Name, "missed_keys_overflow");
+        if (Interlocked.Exchange(ref _overflowReported, 1) == 0)
+            Log.MissedKeysOverflow(_logger, Layer.Name, MaxMissedKeys);
     }
 }

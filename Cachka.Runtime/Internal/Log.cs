@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Closing cache layer '{Layer}' failed.")]
     public static partial void CloseFailed(ILogger logger, string layer, Exception error);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Cache layer '{Layer}' is back: {Repaired} entries whose writes it missed were removed from it.")]
+    public static partial void LayerRepaired(ILogger logger, string layer, int repaired);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Cache layer '{Layer}' missed writes for more than {Limit} keys; further ones are not tracked, so it may serve outdated values for them until they expire.")]
+    public static partial void MissedKeysOverflow(ILogger logger, string layer, int limit);
 }

@@ -63,6 +63,43 @@ public class SqliteFaultTests : SqliteTestBase
     }
 
     [Test]
+    public async Task Writes_missed_while_locked_never_bring_back_older_values()
+    {
+        var cache = Cache();
+        cache.Set("changed", "v1", ttl: TimeSpan.FromMinutes(5));
+        cache.Set("deleted", "v1", ttl: TimeSpan.FromMinutes(5));
+        var locker = OpenRaw();
+        using (var begin = locker.CreateCommand())
+        {
+            begin.CommandText = "BEGIN EXCLUSIVE";
+            begin.ExecuteNonQuery();
+        }
+
+        cache.Set("changed", "v2", ttl: TimeSpan.FromMinutes(5));   // L1 only: SQLite is locked
+        cache.Delete("deleted");
+        using (var commit = locker.CreateCommand())
+        {
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+        }
+
+        var l1 = (MemoryCacheLayer)cache.Layers[0];
+        l1.Delete("changed");                                          // as if evicted from L1
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.TryGet<string>("changed").HasValue, Is.False, "SQLite's v1 is outdated: never served");
+            Assert.That(cache.TryGet<string>("deleted").HasValue, Is.False, "a deleted value does not come back");
+        });
+
+        await cache.RepairsFinishedAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(SqliteLayerOf(cache).Get<string>("changed").Found, Is.False, "the repair removed v1 from the file");
+            Assert.That(SqliteLayerOf(cache).Get<string>("deleted").Found, Is.False);
+        });
+    }
+
+    [Test]
     public void Reads_keep_working_while_another_connection_holds_the_write_lock()
     {
         var cache = Cache(memory: false);
