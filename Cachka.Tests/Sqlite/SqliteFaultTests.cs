@@ -100,6 +100,51 @@ public class SqliteFaultTests : SqliteTestBase
     }
 
     [Test]
+    public void Writers_queued_behind_a_locked_file_give_up_instead_of_waiting_in_line()
+    {
+        // Each writer that gets the connection waits BusyTimeout for the lock; without a bound on the wait
+        // for the connection itself, the last of 16 would wait about 16 busy timeouts.
+        var layer = Layer(Config() with { BusyTimeout = TimeSpan.FromSeconds(1) });
+        layer.Set("warm", 1, In(TimeSpan.FromMinutes(5)));
+        var locker = OpenRaw();
+        using (var begin = locker.CreateCommand())
+        {
+            begin.CommandText = "BEGIN EXCLUSIVE";
+            begin.ExecuteNonQuery();
+        }
+
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<(string Error, TimeSpan Took)>();
+        var writers = Enumerable.Range(0, 16).Select(i => new Thread(() =>
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                layer.Set("k" + i, i, In(TimeSpan.FromMinutes(5)));
+                outcomes.Add(("none", started.Elapsed));
+            }
+            catch (Exception error)
+            {
+                outcomes.Add((error.GetType().Name, started.Elapsed));
+            }
+        })).ToList();
+        writers.ForEach(t => t.Start());
+        writers.ForEach(t => t.Join());
+        using (var commit = locker.CreateCommand())
+        {
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes.Count(o => o.Error == nameof(TimeoutException)), Is.GreaterThan(0), "queued writers gave up waiting for the connection");
+            Assert.That(outcomes.Max(o => o.Took), Is.LessThan(TimeSpan.FromSeconds(10)), "no writer waited for everyone ahead of it");
+        });
+        layer.Set("after", 1, In(TimeSpan.FromMinutes(5)));
+        Assert.That(layer.Get<int>("after").Value, Is.EqualTo(1), "the layer works once the lock is gone");
+    }
+
+    [Test]
     public void Reads_keep_working_while_another_connection_holds_the_write_lock()
     {
         var cache = Cache(memory: false);

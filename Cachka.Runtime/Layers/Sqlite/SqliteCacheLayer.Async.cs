@@ -184,7 +184,8 @@ public sealed partial class SqliteCacheLayer
     private async ValueTask<SqliteSession> RentWriterAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        await _writerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!await _writerGate.WaitAsync(_connectionWait, cancellationToken).ConfigureAwait(false))
+            throw NoConnection("writer");
         return TakeWriter();
     }
 
@@ -193,7 +194,8 @@ public sealed partial class SqliteCacheLayer
         if (_readerSlots is null)
             return await RentWriterAsync(cancellationToken).ConfigureAwait(false);
         ThrowIfDisposed();
-        await _readerSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!await _readerSlots.WaitAsync(_connectionWait, cancellationToken).ConfigureAwait(false))
+            throw NoConnection("reader");
         return TakeReader();
     }
 

@@ -145,8 +145,9 @@ public sealed partial class SqliteCacheLayer
     {
         ThrowIfDisposed();
         // A semaphore shared with the async path (which uses WaitAsync), not a Task: the sync path blocks on the
-        // gate for the one writer connection, whose holders are themselves bounded by SQLite's busy timeout.
-        _writerGate.Wait();
+        // gate for the one writer connection, at most _connectionWait (then the layer is skipped for this call).
+        if (!_writerGate.Wait(_connectionWait))
+            throw NoConnection("writer");
         return TakeWriter();
     }
 
@@ -156,7 +157,8 @@ public sealed partial class SqliteCacheLayer
             return RentWriter();
         ThrowIfDisposed();
         // As in RentWriter: a counting semaphore over the reader pool, shared with the async path's WaitAsync.
-        _readerSlots.Wait();
+        if (!_readerSlots.Wait(_connectionWait))
+            throw NoConnection("reader");
         return TakeReader();
     }
 

@@ -17,6 +17,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
 {
     private const int MaxRetainedBuffer = 256 * 1024;
     private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MinConnectionWait = TimeSpan.FromSeconds(1);
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -30,6 +31,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     private readonly string? _path;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
+    private readonly TimeSpan _connectionWait;
     private readonly SemaphoreSlim? _readerSlots;
     private readonly int _readerCount;
     private readonly Stack<SqliteSession> _idleReaders = new();
@@ -61,6 +63,11 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
             Pooling = false,
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(config.BusyTimeout.TotalSeconds)),
         }.ToString();
+
+        // How long an operation waits for a free connection of this process before the layer is skipped
+        // (a slow layer must not queue callers without bound: behind a locked file each writer ahead in
+        // line would otherwise add its own busy timeout).
+        _connectionWait = config.BusyTimeout > MinConnectionWait ? config.BusyTimeout : MinConnectionWait;
 
         // An in-memory database lives in one connection: reads share the writer.
         _readerCount = config.InMemory ? 0 : Math.Clamp(Environment.ProcessorCount, 2, 8);
@@ -412,4 +419,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
             && Interlocked.CompareExchange(ref _generation, generation + 1, generation) == generation)
             SqliteLog.FileMissing(_logger, Name);
     }
+
+    private TimeoutException NoConnection(string kind) =>
+        new($"SQLite layer '{Name}': no {kind} connection became free within {_connectionWait.TotalMilliseconds:0} ms; the operation was skipped.");
 }
