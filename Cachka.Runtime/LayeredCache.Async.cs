@@ -89,7 +89,39 @@ public sealed partial class LayeredCache
 
     public async ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default)
     {
-        foreach (var key in _tags.Take(tag))
+        TagIndex.ValidTag(tag);
+        ThrowIfDisposed();
+        // The keys tagged in this process, and those a layer recorded with the tag (other processes, earlier runs).
+        var keys = new HashSet<string>(_tags.Take(tag), StringComparer.Ordinal);
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            var slot = _layers[i];
+            if (!slot.TryEnter())
+            {
+                slot.MissedTag(tag);
+                continue;
+            }
+
+            try
+            {
+                keys.UnionWith(await slot.Layer.InvalidateTagAsync(tag, cancellationToken).ConfigureAwait(false));
+                slot.Succeeded();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Left unfinished at the caller's request: the layers not reached replay it once repaired.
+                for (var rest = i; rest < _layers.Length; rest++)
+                    _layers[rest].MissedTag(tag);
+                throw;
+            }
+            catch (Exception error)
+            {
+                slot.MissedTag(tag);
+                slot.Failed("invalidate_tag", error);
+            }
+        }
+
+        foreach (var key in keys)
             await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
@@ -295,7 +327,10 @@ public sealed partial class LayeredCache
 
             try
             {
-                await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
+                if (tags is { Count: > 0 })
+                    await slot.Layer.SetAsync(key, value, expiresAt, tags, cancellationToken).ConfigureAwait(false);
+                else
+                    await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
                 slot.Reached(key);
                 slot.Succeeded();
             }

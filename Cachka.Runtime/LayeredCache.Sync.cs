@@ -78,7 +78,31 @@ public sealed partial class LayeredCache
 
     public void InvalidateTag(string tag)
     {
-        foreach (var key in _tags.Take(tag))
+        TagIndex.ValidTag(tag);
+        ThrowIfDisposed();
+        // The keys tagged in this process, and those a layer recorded with the tag (other processes, earlier runs).
+        var keys = new HashSet<string>(_tags.Take(tag), StringComparer.Ordinal);
+        foreach (var slot in _layers)
+        {
+            if (!slot.TryEnter())
+            {
+                slot.MissedTag(tag);
+                continue;
+            }
+
+            try
+            {
+                keys.UnionWith(slot.Layer.InvalidateTag(tag));
+                slot.Succeeded();
+            }
+            catch (Exception error)
+            {
+                slot.MissedTag(tag);
+                slot.Failed("invalidate_tag", error);
+            }
+        }
+
+        foreach (var key in keys)
             Delete(key);
     }
 
@@ -268,7 +292,10 @@ public sealed partial class LayeredCache
 
             try
             {
-                slot.Layer.Set(key, value, expiresAt);
+                if (tags is { Count: > 0 })
+                    slot.Layer.Set(key, value, expiresAt, tags);
+                else
+                    slot.Layer.Set(key, value, expiresAt);
                 slot.Reached(key);
                 slot.Succeeded();
             }

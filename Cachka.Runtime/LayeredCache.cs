@@ -54,6 +54,8 @@ public sealed partial class LayeredCache : ICache
         }
 
         _layers = [.. layers];
+        foreach (var slot in _layers)
+            slot.TagKeysRemoved = RemoveEverywhereAsync;
         Layers = Array.AsReadOnly(Array.ConvertAll(_layers, slot => slot.Layer));
         _l1 = _layers[0].Layer as MemoryCacheLayer;
         _maintenance = new Maintenance(this, time);
@@ -139,6 +141,17 @@ public sealed partial class LayeredCache : ICache
     }
 
     private bool IsLive(DateTimeOffset expiresAt) => expiresAt > _clock.UtcNow;
+
+    // Keys a layer removed for a tag (replayed by a repair): gone from the other layers too.
+    private async Task RemoveEverywhereAsync(IReadOnlyCollection<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+                return;
+            await DeleteAsync(key).ConfigureAwait(false);
+        }
+    }
 
     // A cancelled write or delete leaves this layer, and the ones it never got to, in an unknown state.
     private void MissedFrom(int index, string key)

@@ -23,8 +23,10 @@ internal sealed class LayerSlot
     private readonly CacheMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, byte> _missed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _missedTags = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing = new();
     private int _missedCount;
+    private int _missedTagCount;
     private int _overflowReported;
     private int _repairing;
     private Task _repair = Task.CompletedTask;
@@ -48,8 +50,14 @@ internal sealed class LayerSlot
 
     public string BreakerState => Breaker?.State ?? "CLOSED";
 
-    /// <summary>Keys this layer may hold an outdated value for, awaiting repair.</summary>
-    public int MissedCount => Volatile.Read(ref _missedCount);
+    /// <summary>Keys this layer may hold an outdated value for, and tag invalidations it missed, awaiting repair.</summary>
+    public int MissedCount => Volatile.Read(ref _missedCount) + Volatile.Read(ref _missedTagCount);
+
+    /// <summary>
+    /// Called by a repair with the keys a replayed tag invalidation removed from this layer, so the
+    /// pipeline removes them from the other layers too.
+    /// </summary>
+    public Func<IReadOnlyCollection<string>, Task>? TagKeysRemoved { get; set; }
 
     /// <summary>The running (or last) repair, for tests and shutdown.</summary>
     internal Task Repair => Volatile.Read(ref _repair);
@@ -67,7 +75,7 @@ internal sealed class LayerSlot
     public void Succeeded()
     {
         Breaker?.Succeeded();
-        if (Volatile.Read(ref _missedCount) != 0)
+        if (MissedCount != 0)
             StartRepair();
     }
 
@@ -107,6 +115,19 @@ internal sealed class LayerSlot
             Interlocked.Increment(ref _missedCount);
     }
 
+    /// <summary>An invalidation of <paramref name="tag"/> did not reach the layer: the repair replays it.</summary>
+    public void MissedTag(string tag)
+    {
+        if (Volatile.Read(ref _missedTagCount) >= MaxMissedKeys)
+        {
+            ReportOverflow();
+            return;
+        }
+
+        if (_missedTags.TryAdd(tag, 0))
+            Interlocked.Increment(ref _missedTagCount);
+    }
+
     /// <summary>A write or delete of <paramref name="key"/> reached the layer: it holds the latest state.</summary>
     public void Reached(string key)
     {
@@ -130,13 +151,41 @@ internal sealed class LayerSlot
         Volatile.Write(ref _repair, Task.Run(RepairAsync));
     }
 
-    // Deletes every missed key from the layer (through its async members: this runs in the background,
-    // whichever path noticed the recovery). Stops at the first failure; the next success starts it again.
+    // Replays every missed tag invalidation, then deletes every missed key from the layer (through its
+    // async members: this runs in the background, whichever path noticed the recovery). Stops at the
+    // first failure; the next success starts it again.
     private async Task RepairAsync()
     {
         var repaired = 0;
         try
         {
+            foreach (var tag in _missedTags.Keys)
+            {
+                if (_closing.IsCancellationRequested || (Breaker is not null && !Breaker.TryEnter()))
+                    return;
+                IReadOnlyCollection<string> removed;
+                try
+                {
+                    removed = await Layer.InvalidateTagAsync(tag, _closing.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception error)
+                {
+                    Failed("repair", error);
+                    return;
+                }
+
+                Breaker?.Succeeded();
+                if (_missedTags.TryRemove(tag, out _))
+                    Interlocked.Decrement(ref _missedTagCount);
+                repaired += removed.Count;
+                if (removed.Count > 0 && TagKeysRemoved is { } notify)
+                    await notify(removed).ConfigureAwait(false);
+            }
+
             foreach (var key in _missed.Keys)
             {
                 if (_closing.IsCancellationRequested || (Breaker is not null && !Breaker.TryEnter()))

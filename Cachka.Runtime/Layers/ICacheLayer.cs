@@ -29,6 +29,28 @@ public interface ICacheLayer : IAsyncDisposable, IDisposable
     /// <inheritdoc cref="Set{T}(string, T, DateTimeOffset)"/>
     ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a value written with tags. A layer that keeps entries beyond this process (on disk, on a
+    /// server) should record the tags, so <see cref="InvalidateTag"/> finds entries written by other
+    /// processes or before a restart. By default the tags are ignored: the pipeline still removes the
+    /// keys tagged in this process from every layer.
+    /// </summary>
+    void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags) => Set(key, value, expiresAt);
+
+    /// <inheritdoc cref="Set{T}(string, T, DateTimeOffset, IReadOnlyList{string})"/>
+    ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
+        SetAsync(key, value, expiresAt, cancellationToken);
+
+    /// <summary>
+    /// Removes every entry this layer recorded with <paramref name="tag"/> and returns their keys (the
+    /// pipeline then removes those keys from the other layers too). By default nothing: the layer records no tags.
+    /// </summary>
+    IReadOnlyCollection<string> InvalidateTag(string tag) => [];
+
+    /// <inheritdoc cref="InvalidateTag"/>
+    ValueTask<IReadOnlyCollection<string>> InvalidateTagAsync(string tag, CancellationToken cancellationToken) =>
+        new(Array.Empty<string>());
+
     /// <summary>Removes the key; true when something was removed.</summary>
     bool Delete(string key);
 

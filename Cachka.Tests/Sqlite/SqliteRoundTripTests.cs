@@ -154,7 +154,9 @@ public class SqliteRoundTripTests : SqliteTestBase
         using var connection = OpenRaw();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA user_version";
-        Assert.That(command.ExecuteScalar(), Is.EqualTo(1L));
+        Assert.That(command.ExecuteScalar(), Is.EqualTo(2L));
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cachka_tags'";
+        Assert.That(command.ExecuteScalar(), Is.EqualTo(1L), "version 2 records tags");
         command.CommandText = "PRAGMA journal_mode";
         Assert.That(command.ExecuteScalar(), Is.EqualTo("wal"));
         command.CommandText = "PRAGMA auto_vacuum";

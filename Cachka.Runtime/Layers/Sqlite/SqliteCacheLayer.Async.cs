@@ -47,17 +47,7 @@ public sealed partial class SqliteCacheLayer
             else
             {
                 BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
-                try
-                {
-                    await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (SqliteException full) when (SqliteFaults.IsFull(full))
-                {
-                    session.CleanupNow.Value = NowMs;
-                    if (await session.Cleanup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-                        throw;
-                    await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await UpsertMakingRoomAsync(session, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception error)
@@ -150,7 +140,12 @@ public sealed partial class SqliteCacheLayer
         return removed;
     }
 
-    private static readonly string[] MaintenancePragmas = ["PRAGMA incremental_vacuum", "PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"];
+    // Tag rows whose entry is gone first, so the vacuum returns their pages too.
+    private static readonly string[] MaintenancePragmas =
+    [
+        $"DELETE FROM {SqliteSession.TagTable} WHERE NOT EXISTS (SELECT 1 FROM {SqliteSession.Table} e WHERE e.key = {SqliteSession.TagTable}.key)",
+        "PRAGMA incremental_vacuum", "PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)",
+    ];
 
     private async ValueTask DropAsync(string storageKey, byte[] blob, string reason)
     {

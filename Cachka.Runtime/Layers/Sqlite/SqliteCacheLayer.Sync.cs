@@ -47,18 +47,7 @@ public sealed partial class SqliteCacheLayer
             else
             {
                 BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
-                try
-                {
-                    session.Upsert.ExecuteNonQuery();
-                }
-                catch (SqliteException full) when (SqliteFaults.IsFull(full))
-                {
-                    // Disk full or MaxDatabaseBytes reached: expired rows make room; without any, the write fails.
-                    session.CleanupNow.Value = NowMs;
-                    if (session.Cleanup.ExecuteNonQuery() == 0)
-                        throw;
-                    session.Upsert.ExecuteNonQuery();
-                }
+                UpsertMakingRoom(session);
             }
         }
         catch (Exception error)

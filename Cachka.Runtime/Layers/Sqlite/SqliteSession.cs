@@ -9,8 +9,10 @@ namespace Cachka.Internal;
 /// </summary>
 internal sealed class SqliteSession : IDisposable
 {
-    public const int SchemaVersion = 1;
+    // 1: entries. 2: + tags (a version-1 file is upgraded in place).
+    public const int SchemaVersion = 2;
     public const string Table = "cachka_entries";
+    public const string TagTable = "cachka_tags";
 
     private SqliteSession(SqliteConnection connection, int generation)
     {
@@ -28,6 +30,18 @@ internal sealed class SqliteSession : IDisposable
         Cleanup = connection.CreateCommand();
         Cleanup.CommandText = $"DELETE FROM {Table} WHERE expires_at <= $now";
         CleanupNow = Cleanup.Parameters.Add("$now", SqliteType.Integer);
+
+        TagInsert = Prepare($"INSERT OR IGNORE INTO {TagTable} (tag, key) VALUES ($tag, $key)", out TagInsertKey);
+        TagInsertTag = TagInsert.Parameters.Add("$tag", SqliteType.Text);
+        TagKeys = connection.CreateCommand();
+        TagKeys.CommandText = $"SELECT e.key, e.full_key FROM {TagTable} t JOIN {Table} e ON e.key = t.key WHERE t.tag = $tag";
+        TagKeysTag = TagKeys.Parameters.Add("$tag", SqliteType.Text);
+        TagDeleteEntries = connection.CreateCommand();
+        TagDeleteEntries.CommandText = $"DELETE FROM {Table} WHERE key IN (SELECT key FROM {TagTable} WHERE tag = $tag)";
+        TagDeleteEntriesTag = TagDeleteEntries.Parameters.Add("$tag", SqliteType.Text);
+        TagDelete = connection.CreateCommand();
+        TagDelete.CommandText = $"DELETE FROM {TagTable} WHERE tag = $tag";
+        TagDeleteTag = TagDelete.Parameters.Add("$tag", SqliteType.Text);
     }
 
     public SqliteConnection Connection { get; }
@@ -53,6 +67,26 @@ internal sealed class SqliteSession : IDisposable
 
     public SqliteCommand Cleanup { get; }
     public SqliteParameter CleanupNow { get; }
+
+    public SqliteCommand TagInsert { get; }
+    public readonly SqliteParameter TagInsertKey;
+    public SqliteParameter TagInsertTag { get; }
+
+    public SqliteCommand TagKeys { get; }
+    public SqliteParameter TagKeysTag { get; }
+
+    public SqliteCommand TagDeleteEntries { get; }
+    public SqliteParameter TagDeleteEntriesTag { get; }
+
+    public SqliteCommand TagDelete { get; }
+    public SqliteParameter TagDeleteTag { get; }
+
+    /// <summary>Runs <paramref name="commands"/> in <paramref name="transaction"/> (Microsoft.Data.Sqlite requires each command to name it).</summary>
+    public static void Enlist(SqliteTransaction? transaction, params SqliteCommand[] commands)
+    {
+        foreach (var command in commands)
+            command.Transaction = transaction;
+    }
 
     /// <summary>Opens a connection, applies the pragmas and the schema. Throws (and closes) on failure.</summary>
     public static SqliteSession Open(string connectionString, SqliteCacheConfig config, int generation)
@@ -101,7 +135,7 @@ internal sealed class SqliteSession : IDisposable
         if (!config.InMemory)
             Scalar(connection, "PRAGMA journal_mode = WAL");
         using var transaction = connection.BeginTransaction(deferred: false);
-        // Another process may have created it meanwhile: re-read under the write lock.
+        // Another process may have created or upgraded it meanwhile: re-read under the write lock.
         version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version", transaction), CultureInfo.InvariantCulture);
         if (version == 0)
         {
@@ -112,6 +146,17 @@ internal sealed class SqliteSession : IDisposable
                     expires_at INTEGER NOT NULL,
                     full_key TEXT NULL);
                 CREATE INDEX IF NOT EXISTS {Table}_expires_at ON {Table} (expires_at);
+                """, transaction);
+        }
+
+        if (version < 2)
+        {
+            Execute(connection, $"""
+                CREATE TABLE IF NOT EXISTS {TagTable} (
+                    tag TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    PRIMARY KEY (tag, key)) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS {TagTable}_key ON {TagTable} (key);
                 PRAGMA user_version = {SchemaVersion};
                 """, transaction);
         }
@@ -150,6 +195,10 @@ internal sealed class SqliteSession : IDisposable
         Delete.Dispose();
         DeleteIfSame.Dispose();
         Cleanup.Dispose();
+        TagInsert.Dispose();
+        TagKeys.Dispose();
+        TagDeleteEntries.Dispose();
+        TagDelete.Dispose();
         Connection.Dispose();
     }
 }

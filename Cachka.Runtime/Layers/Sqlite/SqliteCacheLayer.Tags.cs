@@ -1,0 +1,240 @@
+using Cachka.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace Cachka;
+
+// Tags: one row per (tag, storage key) in cachka_tags, written in the same transaction as the entry, so
+// InvalidateTag finds what any process wrote with the tag, before or after a restart. A tag row outlives
+// its entry when the entry is deleted, expires or is rewritten without the tag: InvalidateTag may then
+// remove a newer value of that key (a miss, never stale data); maintenance prunes such rows.
+public sealed partial class SqliteCacheLayer
+{
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags)
+    {
+        if (tags is not { Count: > 0 })
+        {
+            Set(key, value, expiresAt);
+            return;
+        }
+
+        var storageKey = StorageKey(key, out var shortened);
+        var blob = Encode(key, value, expiresAt);
+        SqliteSession? session = RentWriter();
+        try
+        {
+            using var transaction = session.Connection.BeginTransaction(deferred: false);
+            SqliteSession.Enlist(transaction, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
+            try
+            {
+                if (blob is null)
+                {
+                    session.DeleteKey.Value = storageKey;
+                    session.Delete.ExecuteNonQuery();
+                }
+                else
+                {
+                    BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
+                    UpsertMakingRoom(session);
+                    session.TagInsertKey.Value = storageKey;
+                    foreach (var tag in tags)
+                    {
+                        session.TagInsertTag.Value = tag;
+                        session.TagInsert.ExecuteNonQuery();
+                    }
+                }
+
+                transaction.Commit();
+            }
+            finally
+            {
+                SqliteSession.Enlist(null, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
+            }
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+    }
+
+    public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        if (tags is not { Count: > 0 })
+        {
+            await SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var storageKey = StorageKey(key, out var shortened);
+        var blob = Encode(key, value, expiresAt);
+        SqliteSession? session = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = (SqliteTransaction)await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                SqliteSession.Enlist(transaction, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
+                try
+                {
+                    if (blob is null)
+                    {
+                        session.DeleteKey.Value = storageKey;
+                        await session.Delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
+                        await UpsertMakingRoomAsync(session, cancellationToken).ConfigureAwait(false);
+                        session.TagInsertKey.Value = storageKey;
+                        foreach (var tag in tags)
+                        {
+                            session.TagInsertTag.Value = tag;
+                            await session.TagInsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    SqliteSession.Enlist(null, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
+                }
+            }
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+    }
+
+    public IReadOnlyCollection<string> InvalidateTag(string tag)
+    {
+        TagIndex.ValidTag(tag);
+        var keys = new List<string>();
+        SqliteSession? session = RentWriter();
+        try
+        {
+            using var transaction = session.Connection.BeginTransaction(deferred: false);
+            SqliteSession.Enlist(transaction, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+            try
+            {
+                session.TagKeysTag.Value = tag;
+                using (var reader = session.TagKeys.ExecuteReader())
+                {
+                    while (reader.Read())
+                        keys.Add(OriginalKey(reader));
+                }
+
+                session.TagDeleteEntriesTag.Value = tag;
+                session.TagDeleteEntries.ExecuteNonQuery();
+                session.TagDeleteTag.Value = tag;
+                session.TagDelete.ExecuteNonQuery();
+                transaction.Commit();
+            }
+            finally
+            {
+                SqliteSession.Enlist(null, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+            }
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+
+        return keys;
+    }
+
+    public async ValueTask<IReadOnlyCollection<string>> InvalidateTagAsync(string tag, CancellationToken cancellationToken)
+    {
+        TagIndex.ValidTag(tag);
+        var keys = new List<string>();
+        SqliteSession? session = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = (SqliteTransaction)await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                SqliteSession.Enlist(transaction, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+                try
+                {
+                    session.TagKeysTag.Value = tag;
+                    var reader = await session.TagKeys.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                            keys.Add(OriginalKey(reader));
+                    }
+
+                    session.TagDeleteEntriesTag.Value = tag;
+                    await session.TagDeleteEntries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    session.TagDeleteTag.Value = tag;
+                    await session.TagDelete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    SqliteSession.Enlist(null, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+                }
+            }
+        }
+        catch (Exception error)
+        {
+            session = Fail(session, error);
+            throw;
+        }
+        finally
+        {
+            ReleaseWriter(session);
+        }
+
+        return keys;
+    }
+
+    // The key the caller used: a shortened storage key keeps it in full_key.
+    private static string OriginalKey(SqliteDataReader reader) => reader.IsDBNull(1) ? reader.GetString(0) : reader.GetString(1);
+
+    // Disk full or MaxDatabaseBytes reached: expired rows make room; without any, the write fails.
+    private void UpsertMakingRoom(SqliteSession session)
+    {
+        try
+        {
+            session.Upsert.ExecuteNonQuery();
+        }
+        catch (SqliteException full) when (SqliteFaults.IsFull(full))
+        {
+            session.CleanupNow.Value = NowMs;
+            if (session.Cleanup.ExecuteNonQuery() == 0)
+                throw;
+            session.Upsert.ExecuteNonQuery();
+        }
+    }
+
+    private async ValueTask UpsertMakingRoomAsync(SqliteSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException full) when (SqliteFaults.IsFull(full))
+        {
+            session.CleanupNow.Value = NowMs;
+            if (await session.Cleanup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                throw;
+            await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
