@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 // Usage:
 //   write  <db> <key> <value>          store one string for an hour
 //   read   <db> <key>                  print the stored string, or "<miss>"
-//   stress <db> <worker-id> <ops>      mixed get/set/delete on 64 shared keys; every value read must belong to its key
+//   stress <db> <worker-id> <ops>      mixed get/set/delete/tagged set/tag invalidation on 64 shared keys; every value read must belong to its key
 //   lock   <db> <milliseconds>         hold the write lock (BEGIN EXCLUSIVE), print "locked", then commit
 // Exit code 0 on success; 1 with a message on stderr otherwise.
 var command = args.Length > 0 ? args[0] : "";
@@ -54,8 +54,21 @@ static async Task<int> StressAsync(string db, string worker, int operations)
     {
         var key = "shared:" + random.Next(64).ToString(CultureInfo.InvariantCulture);
         var value = $"{key}|{worker}|{i}";
-        switch (random.Next(6))
+        var tag = "group:" + (key.Length % 4).ToString(CultureInfo.InvariantCulture) + random.Next(2).ToString(CultureInfo.InvariantCulture);
+        switch (random.Next(9))
         {
+            case 6:
+                cache.Set(key, value, new CacheEntryOptions(TimeSpan.FromMinutes(5), [tag]));
+                break;
+            case 7:
+                await cache.SetAsync(key, value, new CacheEntryOptions(TimeSpan.FromMinutes(5), [tag]));
+                break;
+            case 8:
+                if (i % 2 == 0)
+                    cache.InvalidateTag(tag);
+                else
+                    await cache.InvalidateTagAsync(tag);
+                break;
             case 0:
                 cache.Set(key, value, TimeSpan.FromMinutes(5));
                 break;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Cachka;
@@ -179,8 +180,10 @@ public sealed partial class SqliteCacheLayer
     private async ValueTask<SqliteSession> RentWriterAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        if (!await _writerGate.WaitAsync(_connectionWait, cancellationToken).ConfigureAwait(false))
-            throw NoConnection("writer");
+        var queuedAt = Stopwatch.GetTimestamp();
+        await _writerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (BusyWhileQueued(queuedAt))
+            throw StillBusy();
         return TakeWriter();
     }
 
@@ -189,8 +192,7 @@ public sealed partial class SqliteCacheLayer
         if (_readerSlots is null)
             return await RentWriterAsync(cancellationToken).ConfigureAwait(false);
         ThrowIfDisposed();
-        if (!await _readerSlots.WaitAsync(_connectionWait, cancellationToken).ConfigureAwait(false))
-            throw NoConnection("reader");
+        await _readerSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         return TakeReader();
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Cachka;
@@ -134,9 +135,11 @@ public sealed partial class SqliteCacheLayer
     {
         ThrowIfDisposed();
         // A semaphore shared with the async path (which uses WaitAsync), not a Task: the sync path blocks on the
-        // gate for the one writer connection, at most _connectionWait (then the layer is skipped for this call).
-        if (!_writerGate.Wait(_connectionWait))
-            throw NoConnection("writer");
+        // gate for the one writer connection, whose holders are themselves bounded by SQLite's busy timeout.
+        var queuedAt = Stopwatch.GetTimestamp();
+        _writerGate.Wait();
+        if (BusyWhileQueued(queuedAt))
+            throw StillBusy();
         return TakeWriter();
     }
 
@@ -146,8 +149,7 @@ public sealed partial class SqliteCacheLayer
             return RentWriter();
         ThrowIfDisposed();
         // As in RentWriter: a counting semaphore over the reader pool, shared with the async path's WaitAsync.
-        if (!_readerSlots.Wait(_connectionWait))
-            throw NoConnection("reader");
+        _readerSlots.Wait();
         return TakeReader();
     }
 

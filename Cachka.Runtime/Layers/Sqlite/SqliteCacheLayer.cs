@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,6 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
 {
     private const int MaxRetainedBuffer = 256 * 1024;
     private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan MinConnectionWait = TimeSpan.FromSeconds(1);
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -31,7 +31,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     private readonly string? _path;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
-    private readonly TimeSpan _connectionWait;
+    private long _busyAt;
     private readonly SemaphoreSlim? _readerSlots;
     private readonly int _readerCount;
     private readonly Stack<SqliteSession> _idleReaders = new();
@@ -63,11 +63,6 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
             Pooling = false,
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(config.BusyTimeout.TotalSeconds)),
         }.ToString();
-
-        // How long an operation waits for a free connection of this process before the layer is skipped
-        // (a slow layer must not queue callers without bound: behind a locked file each writer ahead in
-        // line would otherwise add its own busy timeout).
-        _connectionWait = config.BusyTimeout > MinConnectionWait ? config.BusyTimeout : MinConnectionWait;
 
         // An in-memory database lives in one connection: reads share the writer.
         _readerCount = config.InMemory ? 0 : Math.Clamp(Environment.ProcessorCount, 2, 8);
@@ -248,6 +243,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     /// </summary>
     private SqliteSession? Fail(SqliteSession session, Exception error)
     {
+        NoteBusy(error);
         var fault = SqliteFaults.Classify(error);
         if (fault == SqliteFault.Transient)
             return session;
@@ -420,6 +416,21 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
             SqliteLog.FileMissing(_logger, Name);
     }
 
-    private TimeoutException NoConnection(string kind) =>
-        new($"SQLite layer '{Name}': no {kind} connection became free within {_connectionWait.TotalMilliseconds:0} ms; the operation was skipped.");
+    // Behind a file locked by another connection, every writer in line would wait its own busy timeout
+    // in turn. Once one has, the writers that were queued behind it give up at once (the layer is skipped
+    // for them, counted) instead; a writer arriving later tries the lock itself. So a caller waits at most
+    // about two busy timeouts, however many are in line.
+    private void NoteBusy(Exception error)
+    {
+        if (SqliteFaults.IsBusy(error))
+            Volatile.Write(ref _busyAt, Stopwatch.GetTimestamp());
+    }
+
+    private bool BusyWhileQueued(long queuedAt) => Volatile.Read(ref _busyAt) >= queuedAt;
+
+    private TimeoutException StillBusy()
+    {
+        _writerGate.Release();
+        return new TimeoutException($"SQLite layer '{Name}': the writer ahead of this one found the database locked by another connection; this write was skipped instead of waiting in line.");
+    }
 }

@@ -21,6 +21,9 @@ internal static class SqliteFaults
 
     public static bool IsFull(SqliteException error) => (error.SqliteErrorCode & 0xFF) == Full;
 
+    /// <summary>The database was locked by another connection for longer than the busy timeout.</summary>
+    public static bool IsBusy(Exception error) => error is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is Busy or Locked;
+
     public static SqliteFault Classify(Exception error) => error switch
     {
         SqliteException sqlite => (sqlite.SqliteErrorCode & 0xFF) switch
