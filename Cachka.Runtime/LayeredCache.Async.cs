@@ -34,17 +34,12 @@ public sealed partial class LayeredCache
         var removed = false;
         foreach (var slot in _layers)
         {
-            if (!slot.TryEnter())
-            {
-                slot.Missed(key);
+            if (!slot.TryEnterWrite(key))
                 continue;
-            }
-
             try
             {
                 removed |= await slot.Layer.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-                slot.Reached(key);
-                slot.Succeeded();
+                slot.Wrote(key);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -53,8 +48,7 @@ public sealed partial class LayeredCache
             }
             catch (Exception error)
             {
-                slot.Missed(key);
-                slot.Failed("delete", error);
+                slot.WriteFailed(key, "delete", error);
             }
         }
 
@@ -281,17 +275,12 @@ public sealed partial class LayeredCache
             }
 
             var slot = _layers[i];
-            if (!slot.TryEnter())
-            {
-                slot.Missed(key);
+            if (!slot.TryEnterWrite(key))
                 continue;
-            }
-
             try
             {
                 await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
-                slot.Reached(key);
-                slot.Succeeded();
+                slot.Wrote(key);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -300,8 +289,7 @@ public sealed partial class LayeredCache
             }
             catch (Exception error)
             {
-                slot.Missed(key);
-                slot.Failed("promote", error);
+                slot.WriteFailed(key, "promote", error);
             }
         }
     }
@@ -319,20 +307,15 @@ public sealed partial class LayeredCache
             }
 
             var slot = _layers[i];
-            if (!slot.TryEnter())
-            {
-                slot.Missed(key);
+            if (!slot.TryEnterWrite(key))
                 continue;
-            }
-
             try
             {
                 if (tags is { Count: > 0 })
                     await slot.Layer.SetAsync(key, value, expiresAt, tags, cancellationToken).ConfigureAwait(false);
                 else
                     await slot.Layer.SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
-                slot.Reached(key);
-                slot.Succeeded();
+                slot.Wrote(key);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -341,8 +324,7 @@ public sealed partial class LayeredCache
             }
             catch (Exception error)
             {
-                slot.Missed(key);
-                slot.Failed("set", error);
+                slot.WriteFailed(key, "set", error);
             }
         }
     }

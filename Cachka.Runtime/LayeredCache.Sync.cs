@@ -32,22 +32,16 @@ public sealed partial class LayeredCache
         var removed = false;
         foreach (var slot in _layers)
         {
-            if (!slot.TryEnter())
-            {
-                slot.Missed(key);
+            if (!slot.TryEnterWrite(key))
                 continue;
-            }
-
             try
             {
                 removed |= slot.Layer.Delete(key);
-                slot.Reached(key);
-                slot.Succeeded();
+                slot.Wrote(key);
             }
             catch (Exception error)
             {
-                slot.Missed(key);
-                slot.Failed("delete", error);
+                slot.WriteFailed(key, "delete", error);
             }
         }
 
@@ -251,22 +245,16 @@ public sealed partial class LayeredCache
             }
 
             var slot = _layers[i];
-            if (!slot.TryEnter())
-            {
-                slot.Missed(key);
+            if (!slot.TryEnterWrite(key))
                 continue;
-            }
-
             try
             {
                 slot.Layer.Set(key, value, expiresAt);
-                slot.Reached(key);
-                slot.Succeeded();
+                slot.Wrote(key);
             }
             catch (Exception error)
             {
-                slot.Missed(key);
-                slot.Failed("promote", error);
+                slot.WriteFailed(key, "promote", error);
             }
         }
     }
@@ -284,25 +272,19 @@ public sealed partial class LayeredCache
             }
 
             var slot = _layers[i];
-            if (!slot.TryEnter())
-            {
-                slot.Missed(key);
+            if (!slot.TryEnterWrite(key))
                 continue;
-            }
-
             try
             {
                 if (tags is { Count: > 0 })
                     slot.Layer.Set(key, value, expiresAt, tags);
                 else
                     slot.Layer.Set(key, value, expiresAt);
-                slot.Reached(key);
-                slot.Succeeded();
+                slot.Wrote(key);
             }
             catch (Exception error)
             {
-                slot.Missed(key);
-                slot.Failed("set", error);
+                slot.WriteFailed(key, "set", error);
             }
         }
     }

@@ -71,6 +71,29 @@ internal sealed class LayerSlot
         return false;
     }
 
+    /// <summary>As <see cref="TryEnter"/> for a write or delete of <paramref name="key"/>: a skipped one is missed.</summary>
+    public bool TryEnterWrite(string key)
+    {
+        if (TryEnter())
+            return true;
+        Missed(key);
+        return false;
+    }
+
+    /// <summary>A write or delete of <paramref name="key"/> reached the layer.</summary>
+    public void Wrote(string key)
+    {
+        Reached(key);
+        Succeeded();
+    }
+
+    /// <summary>A write or delete of <paramref name="key"/> failed in the layer.</summary>
+    public void WriteFailed(string key, string operation, Exception error)
+    {
+        Missed(key);
+        Failed(operation, error);
+    }
+
     /// <summary>The layer answered: closes a half-open breaker, and starts repairing missed keys if there are any.</summary>
     public void Succeeded()
     {
