@@ -84,6 +84,7 @@ internal static partial class CachedMethodEmitter
     {
         writer.Line(s_generatedCode);
         writer.Open(spec.Modifiers + " partial " + spec.ReturnType + " " + spec.Name + "(" + ParameterList(spec.Parameters, defaults: false) + ")");
+        WriteMaterializedSequences(writer, spec);
         writer.Line("var __key = new " + spec.KeyStructName + "(" + KeyArguments(spec, "this") + ");");
 
         var isAsync = spec.ReturnKind != ReturnKind.Sync;
@@ -132,6 +133,21 @@ internal static partial class CachedMethodEmitter
         writer.Line("return __cache." + member + typeArguments + arguments);
         writer.Close();
     }
+
+    // An IEnumerable<T> argument may be lazy or one-shot: the key and the body would each enumerate it.
+    // One that is not a collection is read once into an array, which both then use.
+    private static void WriteMaterializedSequences(SourceWriter writer, CachedMethodSpec spec)
+    {
+        foreach (var part in spec.KeyParts)
+        {
+            if (part.IsMember || part.Encoding != KeyEncoding.Sequence || !IsPlainEnumerable(part.Type))
+                continue;
+            writer.Line(part.Name + " = " + KnownNames.GlobalKeyText + ".ReadOnce(" + part.Name + ");");
+        }
+    }
+
+    private static bool IsPlainEnumerable(string type) =>
+        type.StartsWith("global::System.Collections.Generic.IEnumerable<", System.StringComparison.Ordinal);
 
     private static void WriteInvalidation(SourceWriter writer, CachedMethodSpec spec)
     {

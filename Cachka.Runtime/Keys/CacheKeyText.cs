@@ -30,6 +30,15 @@ public static class CacheKeyText
         return builder.ToString();
     }
 
+    /// <summary>
+    /// <paramref name="values"/> itself when it can be enumerated again (null, a collection), else its
+    /// elements read once into an array: a lazy or one-shot sequence is then enumerated once for the key
+    /// and not again for the method's body.
+    /// </summary>
+    [return: NotNullIfNotNull(nameof(values))]
+    public static IEnumerable<T>? ReadOnce<T>(IEnumerable<T>? values) =>
+        values is null or ICollection<T> or IReadOnlyCollection<T> ? values : values.ToArray();
+
     /// <summary>The part text of a formattable value, as <see cref="CacheKeyBuilder.AppendFormattable{T}"/> writes it.</summary>
     public static string Formattable<T>(T value)
         where T : ICacheKeyFormattable?

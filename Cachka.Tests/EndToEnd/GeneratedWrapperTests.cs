@@ -151,6 +151,36 @@ public sealed class GeneratedWrapperTests
     }
 
     [Test]
+    public void A_lazy_or_one_shot_sequence_is_read_once_for_the_key_and_the_body()
+    {
+        var service = new UserService(_cache);
+        var reads = 0;
+        var lazy = Enumerable.Range(1, 4).Select(i => { reads++; return i; });
+
+        Assert.That(service.Total(new OneShot([1, 2, 3])), Is.EqualTo(6), "the body sees the elements the key was built from");
+        Assert.That(service.Total(lazy), Is.EqualTo(10));
+        Assert.That(reads, Is.EqualTo(4), "each element of a lazy sequence is produced once");
+        Assert.That(service.Total(new OneShot([1, 2, 3])), Is.EqualTo(6));
+        Assert.That(service.Calls, Is.EqualTo(2), "an equal sequence is a hit");
+
+        var list = new List<int> { 5 };
+        Assert.That(service.Total(list), Is.EqualTo(5), "a collection is passed through as it is");
+    }
+
+    /// <summary>A sequence that can be enumerated once only (a network stream, a consuming enumerable).</summary>
+    private sealed class OneShot(int[] items) : IEnumerable<int>
+    {
+        private int _enumerations;
+
+        public IEnumerator<int> GetEnumerator() =>
+            Interlocked.Increment(ref _enumerations) == 1
+                ? ((IEnumerable<int>)items).GetEnumerator()
+                : throw new InvalidOperationException("this sequence can be enumerated once only");
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    [Test]
     public void CacheKey_members_separate_instances()
     {
         var acme = new TenantCatalog(_cache, "acme");

@@ -35,6 +35,15 @@ public sealed partial class UserService(ICache cache)
     [Cached(Ttl = 30, SimplifiedSelfSerialization = true, Implementation = nameof(Search))]
     public partial string[] FindNames(string prefix, Tier tier, params int[] ids);
 
+    [Cached(Ttl = 60, SimplifiedSelfSerialization = true)]
+    public partial int Total(IEnumerable<int> values);
+
+    private int TotalCore(IEnumerable<int> values)
+    {
+        Interlocked.Increment(ref _calls);
+        return values.Sum();
+    }
+
     private User GetUserCore(int id)
     {
         Gate?.Wait(TimeSpan.FromSeconds(10));

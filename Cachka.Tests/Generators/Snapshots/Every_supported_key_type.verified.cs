@@ -321,6 +321,7 @@ namespace Keys
         [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
         public static partial string Sequences(int[] ids, global::System.Collections.Generic.List<string> names, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color> colors, global::System.Collections.Generic.IList<global::System.Guid> guids, global::System.Collections.Generic.IEnumerable<double?> values)
         {
+            values = global::Cachka.Keys.CacheKeyText.ReadOnce(values);
             var __key = new __SequencesCacheKey(ids, names, colors, guids, values);
             var __cache = global::Cachka.CacheRegistry.Get();
             if (__cache is global::Cachka.LayeredCache __layered)
