@@ -33,22 +33,55 @@ public sealed partial class SqliteCacheLayer
         return result.ToHit();
     }
 
-    public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        WriteAsync(key, value, expiresAt, tags: null, cancellationToken);
+
+    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
+        WriteAsync(key, value, expiresAt, tags, cancellationToken);
+
+    private async ValueTask WriteAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
         var storageKey = StorageKey(key, out var shortened);
         var blob = Encode(key, value, expiresAt);
+        var tagged = blob is not null && tags is { Count: > 0 };
         SqliteSession? session = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (blob is null)
+            // A tagged entry and its tag rows are one transaction; a plain write is one autocommit statement.
+            var transaction = tagged ? (SqliteTransaction)await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+            try
             {
-                session.DeleteKey.Value = storageKey;
-                await session.Delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                if (tagged)
+                    session.Enlist(transaction);
+                if (blob is null)
+                {
+                    session.DeleteKey.Value = storageKey;
+                    await session.Delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
+                    await UpsertMakingRoomAsync(session, cancellationToken).ConfigureAwait(false);
+                    if (tagged)
+                    {
+                        session.TagInsertKey.Value = storageKey;
+                        foreach (var tag in tags!)
+                        {
+                            session.TagInsertTag.Value = tag;
+                            await session.TagInsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                if (transaction is not null)
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
-            else
+            finally
             {
-                BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
-                await UpsertMakingRoomAsync(session, cancellationToken).ConfigureAwait(false);
+                if (tagged)
+                    session.Enlist(null);
+                if (transaction is not null)
+                    await transaction.DisposeAsync().ConfigureAwait(false);
             }
         }
         catch (Exception error)

@@ -32,23 +32,51 @@ public sealed partial class SqliteCacheLayer
         return result.ToHit();
     }
 
-    public void Set<T>(string key, T value, DateTimeOffset expiresAt)
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Write(key, value, expiresAt, tags: null);
+
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags) => Write(key, value, expiresAt, tags);
+
+    private void Write<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags)
     {
         var storageKey = StorageKey(key, out var shortened);
         var blob = Encode(key, value, expiresAt);
+        var tagged = blob is not null && tags is { Count: > 0 };
         SqliteSession? session = RentWriter();
         try
         {
-            if (blob is null)
+            // A tagged entry and its tag rows are one transaction; a plain write is one autocommit statement.
+            using var transaction = tagged ? session.Connection.BeginTransaction(deferred: false) : null;
+            if (tagged)
+                session.Enlist(transaction);
+            try
             {
-                // Not stored here: an older value must not outlive the new one in this layer.
-                session.DeleteKey.Value = storageKey;
-                session.Delete.ExecuteNonQuery();
+                if (blob is null)
+                {
+                    // Not stored here: an older value must not outlive the new one in this layer.
+                    session.DeleteKey.Value = storageKey;
+                    session.Delete.ExecuteNonQuery();
+                }
+                else
+                {
+                    BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
+                    UpsertMakingRoom(session);
+                    if (tagged)
+                    {
+                        session.TagInsertKey.Value = storageKey;
+                        foreach (var tag in tags!)
+                        {
+                            session.TagInsertTag.Value = tag;
+                            session.TagInsert.ExecuteNonQuery();
+                        }
+                    }
+                }
+
+                transaction?.Commit();
             }
-            else
+            finally
             {
-                BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
-                UpsertMakingRoom(session);
+                if (tagged)
+                    session.Enlist(null);
             }
         }
         catch (Exception error)

@@ -9,113 +9,6 @@ namespace Cachka;
 // remove a newer value of that key (a miss, never stale data); maintenance prunes such rows.
 public sealed partial class SqliteCacheLayer
 {
-    public void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags)
-    {
-        if (tags is not { Count: > 0 })
-        {
-            Set(key, value, expiresAt);
-            return;
-        }
-
-        var storageKey = StorageKey(key, out var shortened);
-        var blob = Encode(key, value, expiresAt);
-        SqliteSession? session = RentWriter();
-        try
-        {
-            using var transaction = session.Connection.BeginTransaction(deferred: false);
-            SqliteSession.Enlist(transaction, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
-            try
-            {
-                if (blob is null)
-                {
-                    session.DeleteKey.Value = storageKey;
-                    session.Delete.ExecuteNonQuery();
-                }
-                else
-                {
-                    BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
-                    UpsertMakingRoom(session);
-                    session.TagInsertKey.Value = storageKey;
-                    foreach (var tag in tags)
-                    {
-                        session.TagInsertTag.Value = tag;
-                        session.TagInsert.ExecuteNonQuery();
-                    }
-                }
-
-                transaction.Commit();
-            }
-            finally
-            {
-                SqliteSession.Enlist(null, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
-            }
-        }
-        catch (Exception error)
-        {
-            session = Fail(session, error);
-            throw;
-        }
-        finally
-        {
-            ReleaseWriter(session);
-        }
-    }
-
-    public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken)
-    {
-        if (tags is not { Count: > 0 })
-        {
-            await SetAsync(key, value, expiresAt, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var storageKey = StorageKey(key, out var shortened);
-        var blob = Encode(key, value, expiresAt);
-        SqliteSession? session = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var transaction = (SqliteTransaction)await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                SqliteSession.Enlist(transaction, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
-                try
-                {
-                    if (blob is null)
-                    {
-                        session.DeleteKey.Value = storageKey;
-                        await session.Delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        BindUpsert(session, storageKey, blob, expiresAt, key, shortened);
-                        await UpsertMakingRoomAsync(session, cancellationToken).ConfigureAwait(false);
-                        session.TagInsertKey.Value = storageKey;
-                        foreach (var tag in tags)
-                        {
-                            session.TagInsertTag.Value = tag;
-                            await session.TagInsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    SqliteSession.Enlist(null, session.Upsert, session.Delete, session.Cleanup, session.TagInsert);
-                }
-            }
-        }
-        catch (Exception error)
-        {
-            session = Fail(session, error);
-            throw;
-        }
-        finally
-        {
-            ReleaseWriter(session);
-        }
-    }
-
     public IReadOnlyCollection<string> InvalidateTag(string tag)
     {
         TagIndex.ValidTag(tag);
@@ -124,7 +17,7 @@ public sealed partial class SqliteCacheLayer
         try
         {
             using var transaction = session.Connection.BeginTransaction(deferred: false);
-            SqliteSession.Enlist(transaction, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+            session.Enlist(transaction);
             try
             {
                 session.TagKeysTag.Value = tag;
@@ -142,7 +35,7 @@ public sealed partial class SqliteCacheLayer
             }
             finally
             {
-                SqliteSession.Enlist(null, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+                session.Enlist(null);
             }
         }
         catch (Exception error)
@@ -168,7 +61,7 @@ public sealed partial class SqliteCacheLayer
             var transaction = (SqliteTransaction)await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                SqliteSession.Enlist(transaction, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+                session.Enlist(transaction);
                 try
                 {
                     session.TagKeysTag.Value = tag;
@@ -187,7 +80,7 @@ public sealed partial class SqliteCacheLayer
                 }
                 finally
                 {
-                    SqliteSession.Enlist(null, session.TagKeys, session.TagDeleteEntries, session.TagDelete);
+                    session.Enlist(null);
                 }
             }
         }

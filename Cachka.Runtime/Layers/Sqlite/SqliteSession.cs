@@ -81,10 +81,10 @@ internal sealed class SqliteSession : IDisposable
     public SqliteCommand TagDelete { get; }
     public SqliteParameter TagDeleteTag { get; }
 
-    /// <summary>Runs <paramref name="commands"/> in <paramref name="transaction"/> (Microsoft.Data.Sqlite requires each command to name it).</summary>
-    public static void Enlist(SqliteTransaction? transaction, params SqliteCommand[] commands)
+    /// <summary>Runs the session's commands in <paramref name="transaction"/>, or outside any with null (Microsoft.Data.Sqlite requires each command to name it).</summary>
+    public void Enlist(SqliteTransaction? transaction)
     {
-        foreach (var command in commands)
+        foreach (var command in (ReadOnlySpan<SqliteCommand>)[Upsert, Delete, Cleanup, TagInsert, TagKeys, TagDeleteEntries, TagDelete])
             command.Transaction = transaction;
     }
 
