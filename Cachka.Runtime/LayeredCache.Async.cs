@@ -22,7 +22,7 @@ public sealed partial class LayeredCache
     public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions options, CancellationToken cancellationToken = default)
     {
         Guard.Key(key);
-        var ttl = ResolveTtl(options.Ttl);
+        var ttl = ResolveOptions(options);
         ThrowIfDisposed();
         return WriteLayersAsync<StringKey, T>(default, key, value, ExpiryFor(ttl), options.Tags, 0, cancellationToken);
     }
@@ -155,7 +155,7 @@ public sealed partial class LayeredCache
     private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
     {
-        var ttl = ResolveTtl(options.Ttl);
+        var ttl = ResolveOptions(options);
         ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested)
             return ValueTask.FromCanceled<T>(cancellationToken);

@@ -20,7 +20,7 @@ public sealed partial class LayeredCache
     public void Set<T>(string key, T value, CacheEntryOptions options)
     {
         Guard.Key(key);
-        var ttl = ResolveTtl(options.Ttl);
+        var ttl = ResolveOptions(options);
         ThrowIfDisposed();
         WriteLayers(default(StringKey), key, value, ExpiryFor(ttl), options.Tags, from: 0);
     }
@@ -127,7 +127,7 @@ public sealed partial class LayeredCache
     private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options)
         where TKey : struct, ICacheKey<TKey>
     {
-        var ttl = ResolveTtl(options.Ttl);
+        var ttl = ResolveOptions(options);
         ThrowIfDisposed();
         var flight = _flights.Join<T>(key, CancellationToken.None, out var leader);
         if (flight is null)

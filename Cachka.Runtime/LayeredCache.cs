@@ -99,7 +99,17 @@ public sealed partial class LayeredCache : ICache
 
     // ---- shared pieces of the sync and async paths ----
 
-    private TimeSpan ResolveTtl(TimeSpan? ttl) => Guard.Ttl(ttl, Config.DefaultTtl);
+    // Bad options fail before a factory runs or anything is written.
+    private TimeSpan ResolveOptions(in CacheEntryOptions options)
+    {
+        if (options.Tags is { } tags)
+        {
+            foreach (var tag in tags)
+                TagIndex.ValidTag(tag);
+        }
+
+        return Guard.Ttl(options.Ttl, Config.DefaultTtl);
+    }
 
     private DateTimeOffset ExpiryFor(TimeSpan ttl) => _clock.UtcNow + ttl;
 

@@ -217,6 +217,22 @@ public class PipelineTests
         Assert.That(_l2.Holds("k") || L1.Get<int>("k").Found, Is.False);
     }
 
+    [TestCase("")]
+    [TestCase(null)]
+    public async Task An_empty_tag_is_rejected_before_anything_runs_or_is_written(string? tag)
+    {
+        var options = new CacheEntryOptions(TimeSpan.FromMinutes(1), [tag!]);
+        var runs = 0;
+        Assert.Catch<ArgumentException>(() => _cache.Set("k", 1, options));
+        Assert.Catch<ArgumentException>(() => _cache.GetOrCreate("k", 0, _ => ++runs, options));
+        await Assert.CatchAsync<ArgumentException>(async () => await _cache.GetOrCreateAsync("k", 0, (_, _) => new ValueTask<int>(++runs), options));
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs, Is.Zero, "the factory never ran");
+            Assert.That(L1.Get<int>("k").Found || _l2.Holds("k") || _l3.Holds("k"), Is.False, "nothing was written");
+        });
+    }
+
     [Test]
     public async Task Null_or_empty_keys_are_rejected_at_the_edge()
     {
