@@ -140,7 +140,7 @@ internal static partial class CachedMethodEmitter
     {
         foreach (var part in spec.KeyParts)
         {
-            if (part.IsMember || part.Encoding != KeyEncoding.Sequence || !IsPlainEnumerable(part.Type))
+            if (part.IsMember || !IsPlainEnumerable(part.Type))
                 continue;
             writer.Line(part.Name + " = " + KnownNames.GlobalKeyText + ".ReadOnce(" + part.Name + ");");
         }

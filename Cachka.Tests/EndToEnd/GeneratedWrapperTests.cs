@@ -165,6 +165,11 @@ public sealed class GeneratedWrapperTests
 
         var list = new List<int> { 5 };
         Assert.That(service.Total(list), Is.EqualTo(5), "a collection is passed through as it is");
+
+        var produced = 0;
+        var users = Enumerable.Range(1, 2).Select(i => { produced++; return new User(i, "u" + i); });
+        Assert.That(service.Names(users), Is.EqualTo("u1,u2"), "a sequence keyed by its JSON text reaches the body whole");
+        Assert.That(produced, Is.EqualTo(2));
     }
 
     /// <summary>A sequence that can be enumerated once only (a network stream, a consuming enumerable).</summary>
