@@ -119,7 +119,8 @@ internal static class CachedMethodParser
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
             InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
             CacheSource: CacheSource(type, method.IsStatic),
-            OnSurface: OnSurface(context.SemanticModel.Compilation, type, method));
+            OnSurface: OnSurface(context.SemanticModel.Compilation, type, method),
+            NullableOblivious: !context.SemanticModel.GetNullableContext(syntax.SpanStart).AnnotationsEnabled());
     }
 
     // A throwing implementation part for a partial definition the compiler needs implemented (CS8795's

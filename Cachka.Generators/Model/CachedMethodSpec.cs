@@ -31,7 +31,8 @@ internal sealed record CachedMethodSpec(
     string SurfaceName,
     string InvalidationName,
     string? CacheSource,
-    bool OnSurface)
+    bool OnSurface,
+    bool NullableOblivious)
 {
     /// <summary>Whether the key reads <c>[CacheKey]</c> members of the instance.</summary>
     public bool KeyUsesInstance

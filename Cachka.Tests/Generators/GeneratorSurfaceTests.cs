@@ -73,4 +73,32 @@ public sealed class GeneratorSurfaceTests
     [Test]
     public void An_internal_type_puts_internal_types_on_its_surface() =>
         Assert.That(File("Ledger.Find.g.cs"), Does.Contain("global::Shop.ILedgerCached.Find("));
+
+    [Test]
+    public void The_interface_of_nullable_oblivious_code_is_oblivious_too()
+    {
+        var result = GeneratorHarness.Run("""
+            #nullable disable
+            using Cachka;
+            namespace Legacy;
+
+            public partial class Repository
+            {
+                [Cached(SimplifiedSelfSerialization = true)]
+                public partial string Describe(string item);
+                private string DescribeCore(string item) => item ?? "none";
+            }
+            """, """
+            #nullable enable
+            namespace Modern;
+
+            public static class Caller
+            {
+                // With a non-nullable interface these would warn (CS8625, CS8600).
+                public static string? Call(Legacy.IRepositoryCached repository) => repository.Describe(null);
+            }
+            """);
+
+        Assert.That(result.Diagnostics, Is.Empty, result.DiagnosticsText);
+    }
 }
