@@ -197,7 +197,9 @@ internal sealed class LayerSlot
                 }
                 catch (Exception error)
                 {
-                    Failed("repair", error);
+                    // A layer closed under a running repair (sync Dispose does not wait for it) is not a failure.
+                    if (!_closing.IsCancellationRequested)
+                        Failed("repair", error);
                     return;
                 }
 
@@ -223,7 +225,9 @@ internal sealed class LayerSlot
                 }
                 catch (Exception error)
                 {
-                    Failed("repair", error);
+                    // A layer closed under a running repair (sync Dispose does not wait for it) is not a failure.
+                    if (!_closing.IsCancellationRequested)
+                        Failed("repair", error);
                     return;
                 }
 
