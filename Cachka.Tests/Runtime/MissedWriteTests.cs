@@ -63,8 +63,9 @@ public class MissedWriteTests
         _l2.Failing = false;
 
         Assert.That(_cache.Get<string>("k"), Is.Null, "the deleted value does not come back from L2");
-        Assert.That(await _cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("fresh")), Is.EqualTo("fresh"));
         await RepairedAsync();
+        Assert.That(_l2.Holds("k"), Is.False, "the repair deleted it from L2");
+        Assert.That(await _cache.GetOrCreateAsync("k", _ => ValueTask.FromResult("fresh")), Is.EqualTo("fresh"));
         _clock.Advance(TimeSpan.FromSeconds(11));
         Assert.That(_cache.Get<string>("k"), Is.EqualTo("fresh"));
     }
