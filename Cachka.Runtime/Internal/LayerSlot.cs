@@ -213,6 +213,9 @@ internal sealed class LayerSlot
 
             foreach (var key in _missed.Keys)
             {
+                // A write that reached the layer since the snapshot already replaced the outdated value.
+                if (!_missed.ContainsKey(key))
+                    continue;
                 if (_closing.IsCancellationRequested || (Breaker is not null && !Breaker.TryEnter()))
                     return;
                 try
