@@ -13,6 +13,7 @@ public sealed class CacheMemberAnalyzer : DiagnosticAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.KeyTypeNotEncodable,
+        DiagnosticDescriptors.KeyCheckedAtRunTime,
         DiagnosticDescriptors.CacheKeyMemberMisuse,
         DiagnosticDescriptors.CacheSourceIgnored);
 
@@ -68,7 +69,18 @@ public sealed class CacheMemberAnalyzer : DiagnosticAnalyzer
         }
 
         var type = TypeOf(member);
-        if (type.TypeKind != TypeKind.Error && !KeyTypes.IsEncodable(type, known))
+        if (type.TypeKind == TypeKind.Error)
+        {
+            return;
+        }
+
+        var shape = KeyTypes.Shape(type, context.Compilation, out var whyNot, context.CancellationToken);
+        if (shape is { CheckedAtRunTime: true })
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.KeyCheckedAtRunTime, location, "[CacheKey] member", member.Name, TypeFacts.Display(type), "remove [CacheKey] from it"));
+        }
+        else if (shape is null)
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.KeyTypeNotEncodable,
@@ -76,6 +88,8 @@ public sealed class CacheMemberAnalyzer : DiagnosticAnalyzer
                 "[CacheKey] member",
                 member.Name,
                 TypeFacts.Display(type),
+                whyNot,
+                "every instance [Cached] method of '" + TypeFacts.Display(member.ContainingType) + "' that reads it calls its body every time",
                 KeyTypes.DescribeFix(type, "remove [CacheKey] from it")));
         }
     }

@@ -25,6 +25,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.UnsupportedParameter,
         DiagnosticDescriptors.GenericMethod,
         DiagnosticDescriptors.KeyTypeNotEncodable,
+        DiagnosticDescriptors.KeyCheckedAtRunTime,
         DiagnosticDescriptors.ResultNotSerializable,
         DiagnosticDescriptors.InvalidTtl,
         DiagnosticDescriptors.InstanceWithoutCacheKey,
@@ -208,16 +209,31 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             }
 
             var type = parameter.Type;
-            if (KeyTypes.IsCancellationToken(type) || known.HasNotCacheKey(parameter) || KeyTypes.IsEncodable(type, known)
-                || type.TypeKind == TypeKind.Error)
+            if (KeyTypes.IsCancellationToken(type) || known.HasNotCacheKey(parameter) || type.TypeKind == TypeKind.Error)
             {
                 continue;
             }
 
+            var shape = KeyTypes.Shape(type, context.Compilation, out var whyNot, context.CancellationToken);
             var typeName = TypeFacts.Display(type);
-            context.ReportDiagnostic(KeyTypes.IsContextLike(type)
-                ? Diagnostic.Create(DiagnosticDescriptors.ContextParameterInKey, location, parameter.Name, typeName)
-                : Diagnostic.Create(DiagnosticDescriptors.KeyTypeNotEncodable, location, "Parameter", parameter.Name, typeName, KeyTypes.DescribeFix(type, "mark the parameter [NotCacheKey]")));
+            if (shape is { CheckedAtRunTime: true })
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.KeyCheckedAtRunTime, location, "Parameter", parameter.Name, typeName, "mark the parameter [NotCacheKey]"));
+            }
+            else if (shape is null)
+            {
+                context.ReportDiagnostic(KeyTypes.IsContextLike(type)
+                    ? Diagnostic.Create(DiagnosticDescriptors.ContextParameterInKey, location, parameter.Name, typeName)
+                    : Diagnostic.Create(
+                        DiagnosticDescriptors.KeyTypeNotEncodable,
+                        location,
+                        "Parameter",
+                        parameter.Name,
+                        typeName,
+                        whyNot,
+                        "'" + method.Name + "' calls its body every time",
+                        KeyTypes.DescribeFix(type, "mark the parameter [NotCacheKey]")));
+            }
         }
     }
 

@@ -61,8 +61,9 @@ internal sealed class CompilationCaches(KnownSymbols known)
         {
             foreach (var member in current.GetMembers())
             {
-                // The generator ignores private [CacheKey] members of base types: it cannot read them.
-                if (member is IFieldSymbol or IPropertySymbol && !member.IsStatic && Known.HasCacheKey(member)
+                // The generator ignores private [CacheKey] members of base types (it cannot read them),
+                // indexers and properties without a getter (CACHKA013), as it does here.
+                if (member is IFieldSymbol or IPropertySymbol { IsIndexer: false, GetMethod: not null, ReturnsByRef: false } && !member.IsStatic && Known.HasCacheKey(member)
                     && (SymbolEqualityComparer.Default.Equals(current, type) || member.DeclaredAccessibility != Accessibility.Private))
                 {
                     return true;

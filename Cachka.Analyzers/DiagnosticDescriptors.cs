@@ -24,6 +24,7 @@ public static class DiagnosticDescriptors
     public const string InvalidTargetId = "CACHKA012";
     public const string CacheKeyMemberMisuseId = "CACHKA013";
     public const string CacheSourceIgnoredId = "CACHKA014";
+    public const string KeyCheckedAtRunTimeId = "CACHKA015";
 
     /// <summary>Diagnostic property: the name of the body method a code fix should create or move the body into.</summary>
     public const string ImplementationNameProperty = "ImplementationName";
@@ -73,9 +74,9 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor KeyTypeNotEncodable = Create(
         KeyTypeNotEncodableId,
         DiagnosticSeverity.Warning,
-        "Key part whose type cannot be encoded into a cache key directly",
-        "{0} '{1}' of type '{2}' cannot be encoded into a cache key directly and falls back to JSON serialization; {3}",
-        "Keys are built directly from primitives, string, enums, Guid, date and time types, decimal, nullables, arrays and lists of these, and types implementing ICacheKeyFormattable. Any other type is serialized to JSON for the key, which is slower and only deterministic if the type's JSON is.");
+        "Key part whose type has no injective key form: the method is not cached",
+        "{0} '{1}' of type '{2}' cannot be part of a cache key: {3}. Different values could share a key and get each other's results, so {4} without caching; to cache it, {5}",
+        "A key must give different values different texts. Cachka keys primitives, string, enums, Guid, date and time types, decimal, nullables and sequences of keyable types, types implementing ICacheKeyFormattable, tuples, and records, structs and sealed classes whose every field is readable through a public member and keyable itself (with no cycle). For any other type it cannot prove that, so the generated method calls its body every time instead of risking a collision. Raise this warning to an error in .editorconfig to make it fail the build.");
 
     public static readonly DiagnosticDescriptor ResultNotSerializable = Create(
         ResultNotSerializableId,
@@ -94,16 +95,16 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InstanceWithoutCacheKey = Create(
         InstanceWithoutCacheKeyId,
         DiagnosticSeverity.Warning,
-        "Instance [Cached] method in a type without [CacheKey] members",
-        "'{0}' is an instance method but '{1}' has no [CacheKey] members, so all instances share its entries: mark the fields or properties that distinguish instances with [CacheKey], or set SimplifiedSelfSerialization = true if sharing is intended",
-        "The key of an instance method includes the members marked [CacheKey]. Without any, two instances with different state would return each other's cached results; SimplifiedSelfSerialization = true states that this is intended.");
+        "Instance [Cached] method whose type does not say how its instances differ: the method is not cached",
+        "'{0}' is an instance method, but '{1}' has no [CacheKey] members and '{0}' does not set SimplifiedSelfSerialization, so one instance's result could be returned to another: '{0}' calls its body every time without caching; mark the fields or properties that distinguish instances with [CacheKey], or set SimplifiedSelfSerialization = true if all instances may share entries",
+        "The key of an instance method includes the members marked [CacheKey]; SimplifiedSelfSerialization = true states that all instances share entries. With neither, two instances with different state would return each other's results, so the generated method calls its body every time. Raise this warning to an error in .editorconfig to make it fail the build.");
 
     public static readonly DiagnosticDescriptor ContextParameterInKey = Create(
         ContextParameterInKeyId,
         DiagnosticSeverity.Warning,
         "Parameter that looks like context is part of the cache key",
-        "Parameter '{0}' of type '{1}' looks like context rather than data and would make every call a different key; mark it [NotCacheKey]",
-        "Loggers, service providers, progress reporters, cancellation token sources and other *Context or *Token objects carry no data that identifies the result. In the key they defeat caching.");
+        "Parameter '{0}' of type '{1}' looks like context rather than data and has no key form, so the method calls its body every time without caching; mark it [NotCacheKey]",
+        "Loggers, service providers, progress reporters, cancellation token sources and other *Context or *Token objects carry no data that identifies the result and cannot be keyed, so the method is not cached until they are left out of the key.");
 
     public static readonly DiagnosticDescriptor InvalidTarget = Create(
         InvalidTargetId,
@@ -125,6 +126,13 @@ public static class DiagnosticDescriptors
         "[CacheSource] member that is ignored",
         "[CacheSource] on '{0}' is ignored: {1}",
         "A [CacheSource] field or property routes a type's [Cached] methods to a specific ICache. One that is not an ICache, cannot be read, or is an instance member seen from a static method is ignored, and the methods use CacheRegistry.Get() instead.");
+
+    public static readonly DiagnosticDescriptor KeyCheckedAtRunTime = Create(
+        KeyCheckedAtRunTimeId,
+        DiagnosticSeverity.Warning,
+        "Key part keyed only when its run-time type has a key form",
+        "{0} '{1}' of type '{2}' is keyed only when a call's value has a run-time type with a key form (a primitive, string, enum, Guid, date or time type, decimal, ICacheKeyFormattable, or a sequence of these); a call with any other value runs the body without caching; to key every call, use a concrete keyable type or {3}",
+        "The key form of a type parameter or object is only known from the value. Values of the directly supported types, ICacheKeyFormattable values and sequences of these are keyed (prefixed with their type when it differs from the declared one); a call with any other value calls the body, uncached, rather than risk a collision.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description,

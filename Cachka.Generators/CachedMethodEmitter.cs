@@ -54,8 +54,12 @@ internal static partial class CachedMethodEmitter
             WriteExplicitImplementation(writer, spec);
         }
 
-        writer.Line();
-        WriteKeyStruct(writer, spec);
+        if (spec.Uncached == Uncached.No)
+        {
+            writer.Line();
+            WriteKeyStruct(writer, spec);
+        }
+
         writer.Close();
 
         if (inInterface)
@@ -84,8 +88,24 @@ internal static partial class CachedMethodEmitter
     {
         writer.Line(s_generatedCode);
         writer.Open(spec.Modifiers + " partial " + spec.ReturnType + " " + spec.Name + "(" + ParameterList(spec.Parameters, defaults: false) + ")");
+        if (spec.Uncached != Uncached.No)
+        {
+            // A key that could collide would return one call's result to another: the body runs every time.
+            writer.Line(spec.Uncached == Uncached.KeyNotEncodable
+                ? "// Not cached: a key part has no injective key form (CACHKA007)."
+                : "// Not cached: the type says neither how its instances differ ([CacheKey]) nor that they share entries (CACHKA010).");
+            writer.Line("return " + DirectCall(spec) + ";");
+            writer.Close();
+            return;
+        }
+
         WriteMaterializedSequences(writer, spec);
         writer.Line("var __key = new " + spec.KeyStructName + "(" + KeyArguments(spec, "this") + ");");
+        if (spec.KeyCheckedAtRunTime)
+        {
+            writer.Line("if (!__key.HasKey)");
+            writer.Line("    return " + DirectCall(spec) + "; // a value with no key form: not cached");
+        }
 
         var isAsync = spec.ReturnKind != ReturnKind.Sync;
         var state = new List<(string Type, string Value)>();
@@ -134,6 +154,10 @@ internal static partial class CachedMethodEmitter
         writer.Close();
     }
 
+    // The body called with the method's own arguments.
+    private static string DirectCall(CachedMethodSpec spec) =>
+        (spec.BodyIsStatic ? spec.Type.FullName : "this") + "." + spec.BodyName + "(" + Arguments(spec.Parameters) + ")";
+
     // An IEnumerable<T> argument may be lazy or one-shot: the key and the body would each enumerate it.
     // One that is not a collection is read once into an array, which both then use.
     private static void WriteMaterializedSequences(SourceWriter writer, CachedMethodSpec spec)
@@ -155,16 +179,24 @@ internal static partial class CachedMethodEmitter
         var keyParameters = KeyParameters(spec).ToList();
         var token = TokenName(keyParameters);
         var key = "new " + spec.KeyStructName + "(" + KeyArguments(spec, "this") + ").ToKeyString()";
-        writer.Line("/// <summary>Removes the cached result of <c>" + spec.Name + "</c> for these arguments from every layer; true when a layer held it.</summary>");
+        var (syncBody, asyncBody) = spec.Uncached != Uncached.No
+            ? ("false", "new global::System.Threading.Tasks.ValueTask<bool>(false)")
+            : spec.KeyCheckedAtRunTime
+                ? ("new " + spec.KeyStructName + "(" + KeyArguments(spec, "this") + ") is var __key && __key.HasKey && " + Cache(spec) + ".Delete(__key.ToKeyString())",
+                    "new " + spec.KeyStructName + "(" + KeyArguments(spec, "this") + ") is var __key && __key.HasKey ? "
+                    + Cache(spec) + ".DeleteAsync(__key.ToKeyString(), " + token + ") : new global::System.Threading.Tasks.ValueTask<bool>(false)")
+                : (Cache(spec) + ".Delete(" + key + ")", Cache(spec) + ".DeleteAsync(" + key + ", " + token + ")");
+        var summary = spec.Uncached != Uncached.No
+            ? "/// <summary>Nothing to remove: <c>" + spec.Name + "</c> is not cached (see its warning); returns false.</summary>"
+            : "/// <summary>Removes the cached result of <c>" + spec.Name + "</c> for these arguments from every layer; true when a layer held it.</summary>";
+        writer.Line(summary);
         writer.Line(s_generatedCode);
-        writer.Line(access + " bool Invalidate" + spec.InvalidationName + "(" + ParameterList(keyParameters, defaults: true) + ") => "
-            + Cache(spec) + ".Delete(" + key + ");");
+        writer.Line(access + " bool Invalidate" + spec.InvalidationName + "(" + ParameterList(keyParameters, defaults: true) + ") => " + syncBody + ";");
         writer.Line();
-        writer.Line("/// <summary>Removes the cached result of <c>" + spec.Name + "</c> for these arguments from every layer; true when a layer held it.</summary>");
+        writer.Line(summary);
         writer.Line(s_generatedCode);
         writer.Line(access + " global::System.Threading.Tasks.ValueTask<bool> Invalidate" + spec.InvalidationName + "Async("
-            + AsyncParameterList(keyParameters, token, defaults: true) + ") => "
-            + Cache(spec) + ".DeleteAsync(" + key + ", " + token + ");");
+            + AsyncParameterList(keyParameters, token, defaults: true) + ") => " + asyncBody + ";");
     }
 
     private static void WriteExplicitImplementation(SourceWriter writer, CachedMethodSpec spec)
@@ -219,8 +251,17 @@ internal static partial class CachedMethodEmitter
         writer.Open(spec.Type.SurfaceAccessibility + " static partial class " + spec.Type.KeysClassName + spec.Type.Declaration.TypeParameters + spec.Type.ConstraintClauses);
         writer.Line("/// <summary>The key of <c>" + spec.Name + "</c> for these arguments.</summary>");
         writer.Line(s_generatedCode);
-        writer.Line("public static string " + spec.SurfaceName + "(" + parameters + ") => new " + spec.Type.FullName + "." + spec.KeyStructName
-            + "(" + KeyArguments(spec, instance) + ").ToKeyString();");
+        if (spec.Uncached != Uncached.No)
+        {
+            writer.Line("public static string " + spec.SurfaceName + "(" + parameters + ") => throw new global::System.InvalidOperationException("
+                + Literal(spec.Type.Declaration.Name + "." + spec.Name + " is not cached, so it has no key: see its "
+                    + (spec.Uncached == Uncached.KeyNotEncodable ? "CACHKA007" : "CACHKA010") + " warning.") + ");");
+        }
+        else
+        {
+            writer.Line("public static string " + spec.SurfaceName + "(" + parameters + ") => new " + spec.Type.FullName + "." + spec.KeyStructName
+                + "(" + KeyArguments(spec, instance) + ").ToKeyString();");
+        }
         writer.Close();
     }
 

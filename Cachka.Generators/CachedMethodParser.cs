@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using Cachka.CodeAnalysis;
 using Cachka.Generators.Helpers;
 using Cachka.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -75,21 +76,41 @@ internal static class CachedMethodParser
             return null;
         cancellationToken.ThrowIfCancellationRequested();
 
+        // A call is cached only under a key that cannot collide: every part has an injective form and an
+        // instance method says how its instance counts. Otherwise the method calls its body (the analyzers say why).
+        var compilation = context.SemanticModel.Compilation;
+        var uncached = Uncached.No;
         var keyParts = new List<KeyPartSpec>();
         var memberNames = new List<string>();
         if (!method.IsStatic && !simplified)
         {
-            foreach (var (name, memberType) in KeyMembers(type))
+            var members = KeyMembers(type);
+            if (members.Count == 0)
+                uncached = Uncached.NoInstanceIdentity;
+            foreach (var (name, memberType) in members)
             {
                 memberNames.Add(name);
-                keyParts.Add(Classify(Identifier(name), isMember: true, memberType));
+                if (Classify(Identifier(name), isMember: true, memberType, compilation, cancellationToken) is { } part)
+                    keyParts.Add(part);
+                else
+                    uncached = Uncached.KeyNotEncodable;
             }
         }
 
         for (var i = 0; i < method.Parameters.Length; i++)
         {
-            if (parameters[i].Role == ParameterRole.Key)
-                keyParts.Add(Classify(parameters[i].Name, isMember: false, method.Parameters[i].Type));
+            if (parameters[i].Role != ParameterRole.Key)
+                continue;
+            if (Classify(parameters[i].Name, isMember: false, method.Parameters[i].Type, compilation, cancellationToken) is { } part)
+                keyParts.Add(part);
+            else
+                uncached = Uncached.KeyNotEncodable;
+        }
+
+        if (uncached != Uncached.No)
+        {
+            keyParts.Clear();
+            memberNames.Clear();
         }
 
         var signature = Signature(method, keyOnly: false);
@@ -120,7 +141,8 @@ internal static class CachedMethodParser
             InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
             CacheSource: CacheSource(type, method.IsStatic),
             OnSurface: OnSurface(context.SemanticModel.Compilation, type, method),
-            NullableOblivious: !context.SemanticModel.GetNullableContext(syntax.SpanStart).AnnotationsEnabled());
+            NullableOblivious: !context.SemanticModel.GetNullableContext(syntax.SpanStart).AnnotationsEnabled(),
+            Uncached: uncached);
     }
 
     // A throwing implementation part for a partial definition the compiler needs implemented (CS8795's
@@ -356,91 +378,50 @@ internal static class CachedMethodParser
         return members;
     }
 
-    private static KeyPartSpec Classify(string name, bool isMember, ITypeSymbol type)
+    // The part's storage and comparison by its key shape; null when its type has no key form.
+    private static KeyPartSpec? Classify(string name, bool isMember, ITypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
     {
+        var shape = KeyShapes.Of(type, compilation, out _, cancellationToken);
+        if (shape is null)
+            return null;
         var display = type.ToDisplayString(s_code);
-        if (Scalar(type) is { } scalar)
-            return new KeyPartSpec(name, isMember, display, KeyEncoding.Direct, scalar, null);
-        if (type.TypeKind == TypeKind.Enum && type is INamedTypeSymbol { EnumUnderlyingType: { } underlying })
-            return new KeyPartSpec(name, isMember, display, KeyEncoding.Enum, KeyEquality.Operator, underlying.ToDisplayString(s_code));
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        switch (shape.Kind)
         {
-            var inner = nullable.TypeArguments[0];
-            if (Scalar(inner) is { } innerScalar)
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.Nullable, innerScalar == KeyEquality.Exact ? KeyEquality.Exact : KeyEquality.Operator, null);
-            if (inner.TypeKind == TypeKind.Enum && inner is INamedTypeSymbol { EnumUnderlyingType: { } innerUnderlying })
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.NullableEnum, KeyEquality.Operator, innerUnderlying.ToDisplayString(s_code));
+            case KeyShapeKind.Scalar:
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.Direct, ScalarEquality(type), null, null);
+            case KeyShapeKind.Enum:
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.Enum, KeyEquality.Operator, shape.Underlying!.ToDisplayString(s_code), null);
+            case KeyShapeKind.Nullable when shape.Inner!.Kind == KeyShapeKind.Scalar:
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.Nullable,
+                    ScalarEquality(shape.Inner.Type) == KeyEquality.Exact ? KeyEquality.Exact : KeyEquality.Operator, null, null);
+            case KeyShapeKind.Nullable when shape.Inner!.Kind == KeyShapeKind.Enum:
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.NullableEnum, KeyEquality.Operator, shape.Inner.Underlying!.ToDisplayString(s_code), null);
+            default:
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.Encoded, KeyEquality.String, null, ShapeSpec(shape));
         }
-
-        if (SequenceElement(type) is { } element && IsElement(element))
-            return new KeyPartSpec(name, isMember, display, KeyEncoding.Sequence, KeyEquality.String, element.ToDisplayString(s_code));
-        if (type.TypeKind != TypeKind.TypeParameter && type.AllInterfaces.Any(static i => IsCachkaType(i, KnownNames.CacheKeyFormattable)))
-            return new KeyPartSpec(name, isMember, display, KeyEncoding.Formattable, KeyEquality.String, null);
-        return new KeyPartSpec(name, isMember, display, KeyEncoding.Dynamic, KeyEquality.String, null);
     }
 
-    // The scalar types written directly, with how they compare; null for anything else.
-    private static KeyEquality? Scalar(ITypeSymbol type)
+    private static KeyShapeSpec ShapeSpec(KeyShape shape)
     {
-        switch (type.SpecialType)
-        {
-            case SpecialType.System_String:
-                return KeyEquality.String;
-            case SpecialType.System_Single:
-            case SpecialType.System_Double:
-            case SpecialType.System_DateTime:
-                return KeyEquality.Exact;
-            case SpecialType.System_Boolean:
-            case SpecialType.System_Char:
-            case SpecialType.System_SByte:
-            case SpecialType.System_Byte:
-            case SpecialType.System_Int16:
-            case SpecialType.System_UInt16:
-            case SpecialType.System_Int32:
-            case SpecialType.System_UInt32:
-            case SpecialType.System_Int64:
-            case SpecialType.System_UInt64:
-            case SpecialType.System_IntPtr:
-            case SpecialType.System_UIntPtr:
-            case SpecialType.System_Decimal:
-                return KeyEquality.Operator;
-        }
-
-        if (type is INamedTypeSymbol { Arity: 0 } named && IsIn(named, "System"))
-        {
-            switch (named.Name)
-            {
-                case "DateTimeOffset":
-                    return KeyEquality.Exact;
-                case "Guid":
-                case "DateOnly":
-                case "TimeOnly":
-                case "TimeSpan":
-                case "Int128":
-                case "UInt128":
-                    return KeyEquality.Operator;
-            }
-        }
-
-        return null;
+        var members = new List<KeyMemberSpec>(shape.Members.Count);
+        foreach (var (name, memberShape) in shape.Members)
+            members.Add(new KeyMemberSpec(Identifier(name), ShapeSpec(memberShape)));
+        return new KeyShapeSpec(
+            shape.Kind,
+            shape.Type.ToDisplayString(s_code),
+            shape.Type.IsValueType,
+            shape.Underlying?.ToDisplayString(s_code),
+            shape.Inner is null ? null : ShapeSpec(shape.Inner),
+            EquatableArray.From(members));
     }
 
-    private static bool IsElement(ITypeSymbol element) =>
-        Scalar(element) is not null
-        || element.TypeKind == TypeKind.Enum
-        || (element is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
-            && (Scalar(nullable.TypeArguments[0]) is not null || nullable.TypeArguments[0].TypeKind == TypeKind.Enum));
-
-    private static ITypeSymbol? SequenceElement(ITypeSymbol type)
+    // How two values of a direct type compare as strictly as their key text.
+    private static KeyEquality ScalarEquality(ITypeSymbol type) => type.SpecialType switch
     {
-        if (type is IArrayTypeSymbol { Rank: 1 } array)
-            return array.ElementType;
-        if (type is INamedTypeSymbol { Arity: 1 } named
-            && (IsIn(named, "System.Collections.Generic")
-                && named.Name is "List" or "IReadOnlyList" or "IList" or "IEnumerable" or "IReadOnlyCollection" or "ICollection"))
-            return named.TypeArguments[0];
-        return null;
-    }
+        SpecialType.System_String => KeyEquality.String,
+        SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_DateTime => KeyEquality.Exact,
+        _ => type.Name == "DateTimeOffset" ? KeyEquality.Exact : KeyEquality.Operator,
+    };
 
     // (1-based ordinal among same-named [Cached] overloads or 0 when alone, whether another overload has the same key parameter types).
     private static (int Ordinal, bool SurfaceClash) Overload(IMethodSymbol method, string signature)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Cachka.CodeAnalysis;
 using Cachka.Generators.Emit;
 using Cachka.Generators.Model;
 
@@ -33,8 +34,16 @@ internal static partial class CachedMethodEmitter
                 parameters.Insert(0, spec.Type.FullName + " __self");
             writer.Open("public " + name + "(" + string.Join(", ", parameters) + ")");
             for (var i = 0; i < parts.Count; i++)
-                writer.Line(Field(i) + " = " + Capture(parts[i]) + ";");
+                writer.Line(Field(i) + " = " + Capture(parts[i], i) + ";");
             writer.Close();
+        }
+
+        if (spec.KeyCheckedAtRunTime)
+        {
+            writer.Line();
+            writer.Line("/// <summary>False when a value has no key form: the call is then not cached.</summary>");
+            writer.Line("public bool HasKey => " + string.Join(" && ", parts.Select((p, i) => (p.Shape, i)).Where(static x => x.Shape is { CheckedAtRunTime: true })
+                .Select(static x => Field(x.i) + " is not null")) + ";");
         }
 
         writer.Line();
@@ -45,6 +54,12 @@ internal static partial class CachedMethodEmitter
         WriteHashCode(writer, parts.Count, parts.Count == 1 && parts[0].Encoding is KeyEncoding.Direct or KeyEncoding.Enum && parts[0].Equality != KeyEquality.String);
         writer.Line();
         writer.Open("public string ToKeyString()");
+        if (spec.KeyCheckedAtRunTime)
+        {
+            writer.Line("if (!HasKey)");
+            writer.Line("    throw new global::System.InvalidOperationException(\"An argument of " + spec.Name + " has no key form, so this call is not cached and has no key.\");");
+        }
+
         writer.Line("var __builder = new " + KnownNames.GlobalKeyBuilder + "(stackalloc char[256]);");
         writer.Line("__builder.AppendRaw(Identity);");
         for (var i = 0; i < parts.Count; i++)
@@ -57,7 +72,101 @@ internal static partial class CachedMethodEmitter
         writer.Close();
         writer.Line();
         writer.Line("public override string ToString() => ToKeyString();");
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (parts[i].Shape is { } shape)
+            {
+                writer.Line();
+                WriteEncoder(writer, Encoder(i), parts[i].Type, shape);
+            }
+        }
+
         writer.Close();
+    }
+
+    private static string Encoder(int index) => "__Encode" + index.ToString(CultureInfo.InvariantCulture);
+
+    // A part with a composite form is encoded to its text once, when the key is made.
+    private static void WriteEncoder(SourceWriter writer, string name, string type, KeyShapeSpec shape)
+    {
+        var fallible = shape.CheckedAtRunTime;
+        writer.Open("private static string" + (fallible ? "?" : "") + " " + name + "(" + type + " __value)");
+        writer.Line("var __b = new " + KnownNames.GlobalKeyBuilder + "(stackalloc char[128]);");
+        var depth = 0;
+        WriteValue(writer, shape, "__value", ref depth);
+        writer.Line("return __b.ToString();");
+        writer.Close();
+    }
+
+    // Statements that append one value of the shape to __b; a run-time part with no key form returns null.
+    private static void WriteValue(SourceWriter writer, KeyShapeSpec shape, string value, ref int depth)
+    {
+        var n = (depth++).ToString(CultureInfo.InvariantCulture);
+        switch (shape.Kind)
+        {
+            case KeyShapeKind.Scalar:
+                writer.Line("__b.Append(" + value + ");");
+                break;
+            case KeyShapeKind.Enum:
+                writer.Line("__b.Append((" + shape.Underlying + ")" + value + ");");
+                break;
+            case KeyShapeKind.Formattable:
+                writer.Line("__b.AppendFormattable(" + value + ");");
+                break;
+            case KeyShapeKind.RunTime:
+                writer.Open("if (!__b.TryAppendValue<" + shape.Type + ">(" + value + "))");
+                writer.Line("__b.Dispose();");
+                writer.Line("return null;");
+                writer.Close();
+                break;
+            case KeyShapeKind.Nullable:
+                writer.Line("var __n" + n + " = " + value + ";");
+                writer.Open("if (__n" + n + ".HasValue)");
+                WriteValue(writer, shape.Inner!, "__n" + n + ".GetValueOrDefault()", ref depth);
+                writer.Close();
+                writer.Line("else");
+                writer.Line("    __b.AppendNull();");
+                break;
+            case KeyShapeKind.Sequence:
+                writer.Line("var __s" + n + " = " + KnownNames.GlobalKeyText + ".ReadOnce(" + value + ");");
+                writer.Open("if (__s" + n + " is null)");
+                writer.Line("__b.AppendNull();");
+                writer.Close();
+                writer.Open("else");
+                writer.Line("__b.AppendSequenceStart(" + KnownNames.GlobalKeyText + ".Count(__s" + n + "));");
+                writer.Line("var __f" + n + " = true;");
+                writer.Open("foreach (var __e" + n + " in __s" + n + ")");
+                writer.Line("if (!__f" + n + ")");
+                writer.Line("    __b.AppendItemSeparator();");
+                writer.Line("__f" + n + " = false;");
+                WriteValue(writer, shape.Inner!, "__e" + n, ref depth);
+                writer.Close();
+                writer.Line("__b.AppendGroupEnd();");
+                writer.Close();
+                break;
+            case KeyShapeKind.Members:
+                writer.Line("var __m" + n + " = " + value + ";");
+                if (!shape.IsValueType)
+                {
+                    writer.Open("if (__m" + n + " is null)");
+                    writer.Line("__b.AppendNull();");
+                    writer.Close();
+                    writer.Open("else");
+                }
+
+                writer.Line("__b.AppendMembersStart();");
+                for (var i = 0; i < shape.Members.Count; i++)
+                {
+                    if (i > 0)
+                        writer.Line("__b.AppendItemSeparator();");
+                    WriteValue(writer, shape.Members[i].Shape, "__m" + n + "." + shape.Members[i].Name, ref depth);
+                }
+
+                writer.Line("__b.AppendGroupEnd();");
+                if (!shape.IsValueType)
+                    writer.Close();
+                break;
+        }
     }
 
     private static string Field(int index) => "_p" + index.ToString(CultureInfo.InvariantCulture);
@@ -84,20 +193,14 @@ internal static partial class CachedMethodEmitter
         return "private static readonly string Identity = " + string.Join(" + ", terms) + ";";
     }
 
-    private static bool IsText(KeyPartSpec part) => part.Encoding is KeyEncoding.Sequence or KeyEncoding.Formattable or KeyEncoding.Dynamic;
+    private static bool IsText(KeyPartSpec part) => part.Encoding == KeyEncoding.Encoded;
 
-    private static string FieldType(KeyPartSpec part) => IsText(part) ? "string" : part.Type;
+    private static string FieldType(KeyPartSpec part) => IsText(part) ? part.Shape is { CheckedAtRunTime: true } ? "string?" : "string" : part.Type;
 
-    private static string Capture(KeyPartSpec part)
+    private static string Capture(KeyPartSpec part, int index)
     {
         var source = part.IsMember ? "__self." + part.Name : part.Name;
-        return part.Encoding switch
-        {
-            KeyEncoding.Sequence => KnownNames.GlobalKeyText + ".Sequence<" + part.Underlying + ">(" + source + ")",
-            KeyEncoding.Formattable => KnownNames.GlobalKeyText + ".Formattable<" + part.Type + ">(" + source + ")",
-            KeyEncoding.Dynamic => KnownNames.GlobalKeyText + ".Value<" + part.Type + ">(" + source + ")",
-            _ => source,
-        };
+        return IsText(part) ? Encoder(index) + "(" + source + ")" : source;
     }
 
     private static string EqualityTerm(KeyPartSpec part, int index)

@@ -32,8 +32,24 @@ internal sealed record CachedMethodSpec(
     string InvalidationName,
     string? CacheSource,
     bool OnSurface,
-    bool NullableOblivious)
+    bool NullableOblivious,
+    Uncached Uncached)
 {
+    /// <summary>Whether some key part can only be checked at run time (a call whose value has no key form then runs uncached).</summary>
+    public bool KeyCheckedAtRunTime
+    {
+        get
+        {
+            foreach (var part in KeyParts)
+            {
+                if (part.Shape is { CheckedAtRunTime: true })
+                    return true;
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>Whether the key reads <c>[CacheKey]</c> members of the instance.</summary>
     public bool KeyUsesInstance
     {
@@ -48,6 +64,19 @@ internal sealed record CachedMethodSpec(
             return false;
         }
     }
+}
+
+/// <summary>Why the generated method calls its body directly instead of caching (the analyzers report each).</summary>
+internal enum Uncached
+{
+    /// <summary>It caches.</summary>
+    No,
+
+    /// <summary>A key part's type has no injective key form (CACHKA007).</summary>
+    KeyNotEncodable,
+
+    /// <summary>An instance method whose type says neither how instances differ nor that they share entries (CACHKA010).</summary>
+    NoInstanceIdentity,
 }
 
 /// <summary>How the method returns its value.</summary>
@@ -101,7 +130,8 @@ internal sealed record KeyPartSpec(
     string Type,
     KeyEncoding Encoding,
     KeyEquality Equality,
-    string? Underlying);
+    string? Underlying,
+    KeyShapeSpec? Shape);
 
 /// <summary>How a key part is stored in the key struct and written to the string.</summary>
 internal enum KeyEncoding
@@ -118,15 +148,39 @@ internal enum KeyEncoding
     /// <summary>A nullable enum (<see cref="KeyPartSpec.Underlying"/> is the underlying number type).</summary>
     NullableEnum,
 
-    /// <summary>A sequence of scalars, pre-encoded to text (<see cref="KeyPartSpec.Underlying"/> is the element type).</summary>
-    Sequence,
-
-    /// <summary>An <c>ICacheKeyFormattable</c>, pre-encoded to text.</summary>
-    Formattable,
-
-    /// <summary>Anything else (type parameters, other types through System.Text.Json), pre-encoded to text.</summary>
-    Dynamic,
+    /// <summary>Anything else with a key form (<see cref="KeyPartSpec.Shape"/>), encoded to text when the key is made.</summary>
+    Encoded,
 }
+
+/// <summary>The key form of a type, as the generated encoder writes it (see <c>KeyShapes</c>).</summary>
+internal sealed record KeyShapeSpec(
+    Cachka.CodeAnalysis.KeyShapeKind Kind,
+    string Type,
+    bool IsValueType,
+    string? Underlying,
+    KeyShapeSpec? Inner,
+    EquatableArray<KeyMemberSpec> Members)
+{
+    /// <summary>Whether a value can only be checked at run time.</summary>
+    public bool CheckedAtRunTime
+    {
+        get
+        {
+            if (Kind == Cachka.CodeAnalysis.KeyShapeKind.RunTime || Inner is { CheckedAtRunTime: true })
+                return true;
+            foreach (var member in Members)
+            {
+                if (member.Shape.CheckedAtRunTime)
+                    return true;
+            }
+
+            return false;
+        }
+    }
+}
+
+/// <summary>One member of a record, struct or tuple key form: read as <c>value.Name</c>.</summary>
+internal sealed record KeyMemberSpec(string Name, KeyShapeSpec Shape);
 
 /// <summary>How two stored key parts compare.</summary>
 internal enum KeyEquality
@@ -134,7 +188,7 @@ internal enum KeyEquality
     /// <summary><c>==</c>.</summary>
     Operator,
 
-    /// <summary>Ordinal <c>string.Equals</c> (also every pre-encoded part).</summary>
+    /// <summary>Ordinal <c>string.Equals</c> (also every encoded part).</summary>
     String,
 
     /// <summary><c>CacheKeyEquality.Equal</c>: stricter than <c>Equals</c> where the key text is.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -16,8 +15,9 @@ namespace Cachka.Keys;
 /// Formats: bool <c>true</c>/<c>false</c>; integers in decimal; float/double round-trippable ("R");
 /// decimal without trailing zeros; enums by their underlying number; Guid "D"; DateTime
 /// <c>ticks:U|L|N</c> (kind); DateTimeOffset <c>ticks:offsetMinutes</c>; DateOnly/TimeOnly ISO "O";
-/// TimeSpan "c"; <see cref="ICacheKeyFormattable"/> by its escaped text; anything else as escaped JSON.
-/// A value whose runtime type differs from the static type is prefixed with that type's name and <c>:</c>.
+/// TimeSpan "c"; <see cref="ICacheKeyFormattable"/> by its escaped text; records, structs and tuples
+/// member by member as <c>[a,b]</c>. There is no fallback: a type without one of these forms has no key
+/// (see docs/generator.md), and a call with such an argument is not cached.
 /// </remarks>
 public ref struct CacheKeyBuilder
 {
@@ -136,48 +136,31 @@ public ref struct CacheKeyBuilder
             AppendEscaped(value.FormatCacheKey());
     }
 
-    /// <summary>Appends <c>[count:a,b,...]</c>, each element as by <see cref="AppendValue{T}"/>, or <c>\0</c> for null.</summary>
-    [RequiresUnreferencedCode("Elements of types without a direct key form are serialized with System.Text.Json.")]
-    [RequiresDynamicCode("Elements of types without a direct key form are serialized with System.Text.Json.")]
-    public void AppendSequence<T>(IEnumerable<T>? values)
+    /// <summary>Starts a sequence of <paramref name="count"/> elements: <c>[count:</c> (elements follow, separated by <see cref="AppendItemSeparator"/>, then <see cref="AppendGroupEnd"/>).</summary>
+    public void AppendSequenceStart(int count)
     {
-        if (values is null)
-        {
-            AppendNull();
-            return;
-        }
-
-        if (!values.TryGetNonEnumeratedCount(out var count))
-        {
-            var list = new List<T>(values);
-            values = list;
-            count = list.Count;
-        }
-
         AppendChar('[');
         AppendFormatted(count, default);
         AppendChar(':');
-        var first = true;
-        foreach (var value in values)
-        {
-            if (!first)
-                AppendChar(',');
-            first = false;
-            AppendValue(value);
-        }
-
-        AppendChar(']');
     }
 
+    /// <summary>Starts the members of a record, struct or tuple: <c>[</c> (members follow in a fixed order, separated by <see cref="AppendItemSeparator"/>, then <see cref="AppendGroupEnd"/>).</summary>
+    public void AppendMembersStart() => AppendChar('[');
+
+    /// <summary>Separates two elements or members: <c>,</c>.</summary>
+    public void AppendItemSeparator() => AppendChar(',');
+
+    /// <summary>Ends a sequence or a member list: <c>]</c>.</summary>
+    public void AppendGroupEnd() => AppendChar(']');
+
     /// <summary>
-    /// Appends any value: the supported types in their direct form (see the type's remarks), sequences
-    /// as <c>[count:...]</c>, anything else as escaped System.Text.Json text. A value whose runtime type
-    /// differs from <typeparamref name="T"/> is prefixed with that type's name, so <c>(object)1</c>,
-    /// <c>(object)1.0</c> and <c>(object)true</c> differ.
+    /// Appends a value whose static type (a type parameter, <c>object</c>) does not decide its key form:
+    /// the direct types, enums, <see cref="ICacheKeyFormattable"/> values and sequences of these, a value
+    /// whose run-time type differs from <typeparamref name="T"/> prefixed with that type's name, so
+    /// <c>(object)1</c>, <c>(object)1.0</c> and <c>(object)true</c> differ. Returns false, having written
+    /// part of the key, for any other value: then the call has no key and must not be cached.
     /// </summary>
-    [RequiresUnreferencedCode("Types without a direct key form are serialized with System.Text.Json.")]
-    [RequiresDynamicCode("Types without a direct key form are serialized with System.Text.Json.")]
-    public void AppendValue<T>(T value)
+    public bool TryAppendValue<T>(T value)
     {
         // Value types: the JIT keeps one branch per instantiation.
         if (typeof(T) == typeof(bool)) Append(Unsafe.As<T, bool>(ref value));
@@ -200,12 +183,11 @@ public ref struct CacheKeyBuilder
         else if (typeof(T) == typeof(TimeOnly)) Append(Unsafe.As<T, TimeOnly>(ref value));
         else if (typeof(T) == typeof(TimeSpan)) Append(Unsafe.As<T, TimeSpan>(ref value));
         else if (value is null) AppendNull();
-        else AppendObject(value, typeof(T));
+        else return TryAppendObject(value, typeof(T));
+        return true;
     }
 
-    [RequiresUnreferencedCode("Types without a direct key form are serialized with System.Text.Json.")]
-    [RequiresDynamicCode("Types without a direct key form are serialized with System.Text.Json.")]
-    private void AppendObject(object value, Type staticType)
+    private bool TryAppendObject(object value, Type staticType)
     {
         var type = value.GetType();
         if (type != staticType && type != Nullable.GetUnderlyingType(staticType))
@@ -229,6 +211,8 @@ public ref struct CacheKeyBuilder
             case ulong v: Append(v); break;
             case nint v: Append(v); break;
             case nuint v: Append(v); break;
+            case Int128 v: Append(v); break;
+            case UInt128 v: Append(v); break;
             case float v: Append(v); break;
             case double v: Append(v); break;
             case decimal v: Append(v); break;
@@ -240,9 +224,11 @@ public ref struct CacheKeyBuilder
             case TimeSpan v: Append(v); break;
             case Enum: AppendEnum(value, type); break;
             case ICacheKeyFormattable formattable: AppendEscaped(formattable.FormatCacheKey()); break;
-            case IEnumerable sequence: AppendObjects(sequence); break;
-            default: AppendEscaped(CacheKeyText.Json(value, type)); break;
+            case IEnumerable sequence: return TryAppendObjects(sequence);
+            default: return false;
         }
+
+        return true;
     }
 
     private void AppendEnum(object value, Type type)
@@ -260,14 +246,23 @@ public ref struct CacheKeyBuilder
         }
     }
 
-    [RequiresUnreferencedCode("Types without a direct key form are serialized with System.Text.Json.")]
-    [RequiresDynamicCode("Types without a direct key form are serialized with System.Text.Json.")]
-    private void AppendObjects(IEnumerable sequence)
+    // Each element through the object path, so it carries its own type when that differs from object.
+    private bool TryAppendObjects(IEnumerable sequence)
     {
         var items = new List<object?>();
         foreach (var item in sequence)
             items.Add(item);
-        AppendSequence(items);
+        AppendSequenceStart(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+                AppendItemSeparator();
+            if (!TryAppendValue(items[i]))
+                return false;
+        }
+
+        AppendGroupEnd();
+        return true;
     }
 
     /// <summary>Appends text with <c>\</c>, <c>|</c>, <c>,</c> and <c>]</c> escaped by a backslash.</summary>

@@ -1,33 +1,25 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 
 namespace Cachka.Keys;
 
 /// <summary>
-/// Encodes one key part to its text ahead of time. Generated keys keep parts that have no cheap
-/// structural equality (sequences, <see cref="ICacheKeyFormattable"/>, serialized values) as this text,
-/// so the typed key compares exactly what the string key contains.
+/// Helpers for generated keys. Generated code keeps parts that have no cheap structural equality
+/// (sequences, <see cref="ICacheKeyFormattable"/> values, records and structs written member by member)
+/// as their encoded text, so the typed key compares exactly what the string key contains.
 /// </summary>
 public static class CacheKeyText
 {
-    /// <summary>The part text of <paramref name="value"/>, as <see cref="CacheKeyBuilder.AppendValue{T}"/> writes it.</summary>
-    [RequiresUnreferencedCode("Types without a direct key form are serialized with System.Text.Json.")]
-    [RequiresDynamicCode("Types without a direct key form are serialized with System.Text.Json.")]
-    public static string Value<T>(T value)
+    /// <summary>
+    /// The part text of a value whose static type does not decide its key form, as
+    /// <see cref="CacheKeyBuilder.TryAppendValue{T}"/> writes it; null when the value has no key form.
+    /// </summary>
+    public static string? TryValue<T>(T value)
     {
         var builder = new CacheKeyBuilder(stackalloc char[128]);
-        builder.AppendValue(value);
-        return builder.ToString();
-    }
-
-    /// <summary>The part text of a sequence, as <see cref="CacheKeyBuilder.AppendSequence{T}"/> writes it.</summary>
-    [RequiresUnreferencedCode("Elements of types without a direct key form are serialized with System.Text.Json.")]
-    [RequiresDynamicCode("Elements of types without a direct key form are serialized with System.Text.Json.")]
-    public static string Sequence<T>(IEnumerable<T>? values)
-    {
-        var builder = new CacheKeyBuilder(stackalloc char[128]);
-        builder.AppendSequence(values);
-        return builder.ToString();
+        if (builder.TryAppendValue(value))
+            return builder.ToString();
+        builder.Dispose();
+        return null;
     }
 
     /// <summary>
@@ -39,6 +31,20 @@ public static class CacheKeyText
     public static IEnumerable<T>? ReadOnce<T>(IEnumerable<T>? values) =>
         values is null or ICollection<T> or IReadOnlyCollection<T> ? values : values.ToArray();
 
+    /// <summary>The number of elements of a sequence that <see cref="ReadOnce{T}"/> returned (counted without copying).</summary>
+    public static int Count<T>(IEnumerable<T> values)
+    {
+        if (values.TryGetNonEnumeratedCount(out var count))
+            return count;
+        if (values is IReadOnlyCollection<T> collection)
+            return collection.Count;
+        count = 0;
+        using var enumerator = values.GetEnumerator();
+        while (enumerator.MoveNext())
+            count++;
+        return count;
+    }
+
     /// <summary>The part text of a formattable value, as <see cref="CacheKeyBuilder.AppendFormattable{T}"/> writes it.</summary>
     public static string Formattable<T>(T value)
         where T : ICacheKeyFormattable?
@@ -47,8 +53,4 @@ public static class CacheKeyText
         builder.AppendFormattable(value);
         return builder.ToString();
     }
-
-    [RequiresUnreferencedCode("Serializes with System.Text.Json reflection.")]
-    [RequiresDynamicCode("Serializes with System.Text.Json reflection.")]
-    internal static string Json(object value, Type type) => JsonSerializer.Serialize(value, type);
 }

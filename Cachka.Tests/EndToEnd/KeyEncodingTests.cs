@@ -18,31 +18,39 @@ public sealed class KeyEncodingTests
     [Test]
     public void Equal_decimals_give_one_key()
     {
-        Assert.That(CacheKeyText.Value(1.0m), Is.EqualTo(CacheKeyText.Value(1.00m)));
-        Assert.That(CacheKeyText.Value(-0.0m), Is.EqualTo("0"));
-        Assert.That(CacheKeyText.Value(-12.340m), Is.EqualTo("-12.34"));
+        Assert.That(CacheKeyText.TryValue(1.0m), Is.EqualTo(CacheKeyText.TryValue(1.00m)));
+        Assert.That(CacheKeyText.TryValue(-0.0m), Is.EqualTo("0"));
+        Assert.That(CacheKeyText.TryValue(-12.340m), Is.EqualTo("-12.34"));
     }
 
     [Test]
     public void A_value_typed_as_object_carries_its_type()
     {
-        Assert.That(CacheKeyText.Value<object>(1), Is.EqualTo("int:1"));
-        Assert.That(CacheKeyText.Value<object>(1L), Is.EqualTo("long:1"));
-        Assert.That(CacheKeyText.Value<object>(1.0), Is.EqualTo("double:1"));
-        Assert.That(CacheKeyText.Value<object>(true), Is.EqualTo("bool:true"));
-        Assert.That(CacheKeyText.Value<object>("1"), Is.EqualTo("string:1"));
-        Assert.That(CacheKeyText.Value<object?>(null), Is.EqualTo("\\0"));
-        Assert.That(CacheKeyText.Value<object>(Tier.Pro), Is.EqualTo("Cachka.Tests.EndToEnd.Tier:2"));
+        Assert.That(CacheKeyText.TryValue<object>(1), Is.EqualTo("int:1"));
+        Assert.That(CacheKeyText.TryValue<object>(1L), Is.EqualTo("long:1"));
+        Assert.That(CacheKeyText.TryValue<object>(1.0), Is.EqualTo("double:1"));
+        Assert.That(CacheKeyText.TryValue<object>(true), Is.EqualTo("bool:true"));
+        Assert.That(CacheKeyText.TryValue<object>("1"), Is.EqualTo("string:1"));
+        Assert.That(CacheKeyText.TryValue<object?>(null), Is.EqualTo("\\0"));
+        Assert.That(CacheKeyText.TryValue<object>(Tier.Pro), Is.EqualTo("Cachka.Tests.EndToEnd.Tier:2"));
     }
 
     [Test]
     public void Sequences_are_counted_so_empty_and_one_empty_element_differ()
     {
-        Assert.That(CacheKeyText.Sequence<string>([]), Is.EqualTo("[0:]"));
-        Assert.That(CacheKeyText.Sequence<string>([""]), Is.EqualTo("[1:]"));
-        Assert.That(CacheKeyText.Sequence<string?>(["a,b", null]), Is.EqualTo("[2:a\\,b,\\0]"));
-        Assert.That(CacheKeyText.Sequence<int>(null), Is.EqualTo("\\0"));
-        Assert.That(CacheKeyText.Sequence(Enumerable.Range(1, 3).Where(i => i > 1)), Is.EqualTo("[2:2,3]"));
+        const string Prefix = "Cachka.Tests.EndToEnd.KeyFormats.Lists(int[],System.Collections.Generic.List<string>,System.Collections.Generic.IReadOnlyList<Cachka.Tests.EndToEnd.Tier>,System.Collections.Generic.IEnumerable<double>)|";
+        Assert.That(KeyFormatsCacheKeys.Lists([], [], [], []), Is.EqualTo(Prefix + "[0:]|[0:]|[0:]|[0:]"));
+        Assert.That(KeyFormatsCacheKeys.Lists(null, [""], [], []), Is.EqualTo(Prefix + "\\0|[1:]|[0:]|[0:]"));
+        Assert.That(KeyFormatsCacheKeys.Lists([1], ["a,b", null], [Tier.Pro], Enumerable.Range(1, 3).Where(i => i > 1).Select(i => (double)i)),
+            Is.EqualTo(Prefix + "[1:1]|[2:a\\,b,\\0]|[1:2]|[2:2,3]"));
+    }
+
+    [Test]
+    public void A_value_typed_as_object_without_a_key_form_has_no_key()
+    {
+        Assert.That(CacheKeyText.TryValue<object>(new MemoryStream()), Is.Null);
+        Assert.That(CacheKeyText.TryValue<object>(new List<object> { 1, new MemoryStream() }), Is.Null);
+        Assert.That(CacheKeyText.TryValue<object>(new List<object> { 1, "x" }), Is.EqualTo("System.Collections.Generic.List<object>:[2:int:1,string:x]"));
     }
 
     [Test]
