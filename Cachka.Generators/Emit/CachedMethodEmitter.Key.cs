@@ -124,8 +124,9 @@ internal static partial class CachedMethodEmitter
                 writer.Open("if (__n" + n + ".HasValue)");
                 WriteValue(writer, shape.Inner!, "__n" + n + ".GetValueOrDefault()", ref depth);
                 writer.Close();
-                writer.Line("else");
-                writer.Line("    __b.AppendNull();");
+                writer.Open("else");
+                writer.Line("__b.AppendNull();");
+                writer.Close();
                 break;
             case KeyShapeKind.Sequence:
                 writer.Line("var __s" + n + " = " + KnownNames.GlobalKeyText + ".ReadOnce(" + value + ");");

@@ -43,7 +43,7 @@ public class CachedMethodShapeTests
         """
         public partial class Holder
         {
-            [Cached] public partial int {|CACHKA010:Get|}(object {|CACHKA007:id|});
+            [Cached] public partial int {|CACHKA010:Get|}(object {|CACHKA015:id|});
             private int GetCore(object id) => 0;
         }
         """,

@@ -126,7 +126,7 @@ public class CodeFixTests
     public Task Add_NotCacheKey_leaves_a_context_parameter_out_of_the_key() =>
         AnalyzerTest.VerifyFixAsync<CachedMethodAnalyzer, AddNotCacheKeyCodeFixProvider>(
             """
-            public sealed class RequestContext { }
+            public sealed class RequestContext { private int _request; }
 
             public partial class Users
             {
@@ -135,7 +135,7 @@ public class CodeFixTests
             }
             """,
             """
-            public sealed class RequestContext { }
+            public sealed class RequestContext { private int _request; }
 
             public partial class Users
             {
@@ -150,7 +150,7 @@ public class CodeFixTests
             """
             namespace App
             {
-                public sealed record Filter(string Text);
+                public record Filter(string Text);
 
                 public partial class Users
                 {
@@ -162,7 +162,7 @@ public class CodeFixTests
             """
             namespace App
             {
-                public sealed record Filter(string Text);
+                public record Filter(string Text);
 
                 public partial class Users
                 {

@@ -48,9 +48,9 @@ public class DiagnosticMessageTests
             .WithArguments("LoadAsync", "the stream 'Stream?' cannot be serialized in 'Attachment.Content'"));
 
     [Test]
-    public Task CACHKA007_suggests_ICacheKeyFormattable_only_for_the_users_own_types() => AnalyzerTest.VerifyAsync<CachedMethodAnalyzer>(
+    public Task CACHKA007_says_why_the_type_cannot_be_keyed_and_that_the_method_is_not_cached() => AnalyzerTest.VerifyAsync<CachedMethodAnalyzer>(
         """
-        public sealed record Filter(string Text);
+        public sealed class Filter { private string _text = ""; }
 
         public partial class Search
         {
@@ -59,7 +59,44 @@ public class DiagnosticMessageTests
         }
         """,
         new DiagnosticResult(DiagnosticDescriptors.KeyTypeNotEncodable).WithLocation(0)
-            .WithArguments("Parameter", "filter", "Filter", "implement Cachka.ICacheKeyFormattable on 'Filter', use a supported type, or mark the parameter [NotCacheKey]"),
+            .WithArguments("Parameter", "filter", "Filter", "its field '_text' is not public, so the key cannot hold it", "'Count' calls its body every time",
+                "implement Cachka.ICacheKeyFormattable on 'Filter', use a keyable type, or mark the parameter [NotCacheKey]"),
         new DiagnosticResult(DiagnosticDescriptors.KeyTypeNotEncodable).WithLocation(1)
-            .WithArguments("Parameter", "source", "Uri", "use a supported type or one that implements Cachka.ICacheKeyFormattable, or mark the parameter [NotCacheKey]"));
+            .WithArguments("Parameter", "source", "Uri", "'Uri' is not sealed, so a value may be of a derived class whose state its key would leave out", "'Count' calls its body every time",
+                "use a keyable type or one that implements Cachka.ICacheKeyFormattable, or mark the parameter [NotCacheKey]"));
+
+    [Test]
+    public async Task CACHKA007_and_CACHKA010_messages_say_why_and_that_the_call_is_not_cached()
+    {
+        var diagnostics = await ScratchProject.DiagnosticsAsync("""
+            public sealed class Node { public int Id { get; set; } public Node? Parent { get; set; } }
+
+            public partial class Catalog
+            {
+                [Cached] public static partial int Count(System.IO.Stream body);
+                private static int CountCore(System.IO.Stream body) => 0;
+
+                [Cached] public static partial int Depth(Node node);
+                private static int DepthCore(Node node) => 0;
+            }
+
+            public partial class PriceList(string currency)
+            {
+                public string Currency { get; } = currency;
+
+                [Cached] public partial decimal Get(string sku);
+                private decimal GetCore(string sku) => 0m;
+            }
+            """);
+
+        Assert.That(diagnostics.Select(d => d.Id + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)), Is.EquivalentTo(new[]
+        {
+            "CACHKA007: Parameter 'body' of type 'Stream' cannot be part of a cache key: 'Stream' is abstract, so a value may be of a derived class whose state its key would leave out. "
+                + "Different values could share a key and get each other's results, so 'Count' calls its body every time without caching; to cache it, use a keyable type or one that implements Cachka.ICacheKeyFormattable, or mark the parameter [NotCacheKey]",
+            "CACHKA007: Parameter 'node' of type 'Node' cannot be part of a cache key: its member 'Parent' leads back to 'Node', a cycle (such as an entity's back-reference) that no finite key can follow. "
+                + "Different values could share a key and get each other's results, so 'Depth' calls its body every time without caching; to cache it, implement Cachka.ICacheKeyFormattable on 'Node', use a keyable type, or mark the parameter [NotCacheKey]",
+            "CACHKA010: 'Get' is an instance method, but 'PriceList' has no [CacheKey] members and 'Get' does not set SimplifiedSelfSerialization, so one instance's result could be returned to another: "
+                + "'Get' calls its body every time without caching; mark the fields or properties that distinguish instances with [CacheKey], or set SimplifiedSelfSerialization = true if all instances may share entries",
+        }));
+    }
 }

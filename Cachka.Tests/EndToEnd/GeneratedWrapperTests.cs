@@ -304,8 +304,8 @@ public sealed class GeneratedWrapperTests
                 = @"Cachka.Tests.EndToEnd.KeyFormats.Times(System.DateTime,System.DateTimeOffset,System.DateOnly,System.TimeOnly,System.TimeSpan,System.Guid)|639081975670000000:U|639081975670000000:120|2026-03-04|05:06:07.0000000|01:30:00|0f8fad5b-d9cb-469f-a165-70867728950e",
             [KeyFormatsCacheKeys.Optional(null, Tier.Pro, Tier.Free)] = @"Cachka.Tests.EndToEnd.KeyFormats.Optional(int?,Cachka.Tests.EndToEnd.Tier?,Cachka.Tests.EndToEnd.Tier)|\0|2|1",
             [KeyFormatsCacheKeys.Lists(null, ["a,b", null, ""], [], [0.5])] = @"Cachka.Tests.EndToEnd.KeyFormats.Lists(int[],System.Collections.Generic.List<string>,System.Collections.Generic.IReadOnlyList<Cachka.Tests.EndToEnd.Tier>,System.Collections.Generic.IEnumerable<double>)|\0|[3:a\,b,\0,]|[0:]|[1:0.5]",
-            [KeyFormatsCacheKeys.Others(new Money(9.90m, "EUR"), new Filter("x|y", 2), 1)] = @"Cachka.Tests.EndToEnd.KeyFormats.Others(Cachka.Tests.EndToEnd.Money,Cachka.Tests.EndToEnd.Filter,object)|9.90 EUR|{""Text"":""x\|y""\,""Page"":2}|int:1",
-            [KeyFormatsCacheKeys.Others(new Money(1m, "EUR"), new Filter("", 0), 1.0)] = @"Cachka.Tests.EndToEnd.KeyFormats.Others(Cachka.Tests.EndToEnd.Money,Cachka.Tests.EndToEnd.Filter,object)|1 EUR|{""Text"":""""\,""Page"":0}|double:1",
+            [KeyFormatsCacheKeys.Others(new Money(9.90m, "EUR"), new Filter("x|y", 2), 1)] = @"Cachka.Tests.EndToEnd.KeyFormats.Others(Cachka.Tests.EndToEnd.Money,Cachka.Tests.EndToEnd.Filter,object)|9.90 EUR|[x\|y,2]|int:1",
+            [KeyFormatsCacheKeys.Others(new Money(1m, "EUR"), new Filter("", 0), 1.0)] = @"Cachka.Tests.EndToEnd.KeyFormats.Others(Cachka.Tests.EndToEnd.Money,Cachka.Tests.EndToEnd.Filter,object)|1 EUR|[,0]|double:1",
             [KeyFormatsCacheKeys.Overloaded(1)] = @"Cachka.Tests.EndToEnd.KeyFormats.Overloaded(int)|1",
             [KeyFormatsCacheKeys.Overloaded(1L)] = @"Cachka.Tests.EndToEnd.KeyFormats.Overloaded(long)|1",
         };

@@ -104,7 +104,7 @@ public sealed class GeneratorIncrementalityTests
         var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         Assert.That(result.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Reason), Has.Member(IncrementalStepRunReason.Modified));
-        Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("CacheKeyText.Formattable<global::Shop.Money>(money)"));
+        Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("__b.AppendFormattable(__value);"));
     }
 
     [Test]

@@ -196,6 +196,57 @@ public sealed class GeneratorSnapshotTests
         """);
 
     [Test]
+    public void Records_structs_and_tuples_keyed_member_by_member() => Verify(nameof(Records_structs_and_tuples_keyed_member_by_member), """
+        using System;
+        using System.Collections.Generic;
+        using Cachka;
+        namespace Keys;
+
+        public enum Kind { A, B }
+        public sealed record Criteria(string? Text, int Page, Kind? Kind);
+        public readonly record struct Point(double X, double Y);
+        public struct Window { public DateTime From; public TimeSpan Length { get; init; } }
+        public sealed class Order { public int Id { get; init; } public List<Point> Path { get; init; } = new(); public Criteria? Filter; }
+
+        public static partial class Composites
+        {
+            [Cached] public static partial int Count(Criteria criteria, Point? at, Window window);
+            private static int CountCore(Criteria criteria, Point? at, Window window) => 0;
+
+            [Cached] public static partial int Total(Order order, (int Id, string? Name) pair, IReadOnlyList<Criteria?> many);
+            private static int TotalCore(Order order, (int Id, string? Name) pair, IReadOnlyList<Criteria?> many) => 0;
+        }
+        """);
+
+    [Test]
+    public void Methods_that_cannot_be_keyed_call_their_body() => Verify(nameof(Methods_that_cannot_be_keyed_call_their_body), """
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public class Query(int id) { private readonly int _id = id; public int Id => _id; }
+
+        public partial class PriceList(string currency)
+        {
+            public string Currency { get; } = currency;
+
+            // CACHKA010: neither [CacheKey] members nor SimplifiedSelfSerialization.
+            [Cached] public partial decimal Get(string sku);
+            private decimal GetCore(string sku) => 0m;
+
+            // CACHKA007: Query keeps its state private.
+            [Cached(SimplifiedSelfSerialization = true)] public partial Task<int> CountAsync(Query query, CancellationToken ct);
+            private Task<int> CountAsyncCore(Query query, CancellationToken ct) => Task.FromResult(query.Id);
+
+            // CACHKA007: a stream has no value a key could hold.
+            [Cached] public static partial long Length(Stream content);
+            private static long LengthCore(Stream content) => content.Length;
+        }
+        """);
+
+    [Test]
     public void Implementation_NotCacheKey_and_defaults() => Verify(nameof(Implementation_NotCacheKey_and_defaults), """
         using Cachka;
         namespace Shop;

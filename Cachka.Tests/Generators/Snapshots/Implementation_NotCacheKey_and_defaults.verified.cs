@@ -48,7 +48,7 @@ namespace Shop
                 _p1 = page;
                 _p2 = sort;
                 _p3 = boost;
-                _p4 = global::Cachka.Keys.CacheKeyText.Sequence<string>(tags);
+                _p4 = __Encode4(tags);
             }
 
             public bool Equals(__FindCacheKey other) => string.Equals(_p0, other._p0) && _p1 == other._p1 && _p2 == other._p2 && global::Cachka.Keys.CacheKeyEquality.Equal(_p3, other._p3) && string.Equals(_p4, other._p4);
@@ -75,6 +75,30 @@ namespace Shop
             }
 
             public override string ToString() => ToKeyString();
+
+            private static string __Encode4(string[] __value)
+            {
+                var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
+                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                if (__s0 is null)
+                {
+                    __b.AppendNull();
+                }
+                else
+                {
+                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    var __f0 = true;
+                    foreach (var __e0 in __s0)
+                    {
+                        if (!__f0)
+                            __b.AppendItemSeparator();
+                        __f0 = false;
+                        __b.Append(__e0);
+                    }
+                    __b.AppendGroupEnd();
+                }
+                return __b.ToString();
+            }
         }
     }
 

@@ -85,6 +85,8 @@ namespace Data
             public partial global::System.Collections.Generic.List<TItem> All(global::System.Collections.Generic.IReadOnlyList<TItem> seed)
             {
                 var __key = new __AllCacheKey(seed);
+                if (!__key.HasKey)
+                    return this.AllCore(seed); // a value with no key form: not cached
                 var __cache = global::Cachka.CacheRegistry.Get();
                 if (__cache is global::Cachka.LayeredCache __layered)
                     return __layered.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
@@ -93,11 +95,11 @@ namespace Data
 
             /// <summary>Removes the cached result of <c>All</c> for these arguments from every layer; true when a layer held it.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
-            public bool InvalidateAll(global::System.Collections.Generic.IReadOnlyList<TItem> seed) => global::Cachka.CacheRegistry.Get().Delete(new __AllCacheKey(seed).ToKeyString());
+            public bool InvalidateAll(global::System.Collections.Generic.IReadOnlyList<TItem> seed) => new __AllCacheKey(seed) is var __key && __key.HasKey && global::Cachka.CacheRegistry.Get().Delete(__key.ToKeyString());
 
             /// <summary>Removes the cached result of <c>All</c> for these arguments from every layer; true when a layer held it.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
-            public global::System.Threading.Tasks.ValueTask<bool> InvalidateAllAsync(global::System.Collections.Generic.IReadOnlyList<TItem> seed, global::System.Threading.CancellationToken cancellationToken = default) => global::Cachka.CacheRegistry.Get().DeleteAsync(new __AllCacheKey(seed).ToKeyString(), cancellationToken);
+            public global::System.Threading.Tasks.ValueTask<bool> InvalidateAllAsync(global::System.Collections.Generic.IReadOnlyList<TItem> seed, global::System.Threading.CancellationToken cancellationToken = default) => new __AllCacheKey(seed) is var __key && __key.HasKey ? global::Cachka.CacheRegistry.Get().DeleteAsync(__key.ToKeyString(), cancellationToken) : new global::System.Threading.Tasks.ValueTask<bool>(false);
 
             global::System.Collections.Generic.List<TItem> global::Data.Outer<TOuter>.IRepositoryCached<TItem>.All(global::System.Collections.Generic.IReadOnlyList<TItem> seed) => All(seed);
             bool global::Data.Outer<TOuter>.IRepositoryCached<TItem>.InvalidateAll(global::System.Collections.Generic.IReadOnlyList<TItem> seed) => InvalidateAll(seed);
@@ -110,12 +112,15 @@ namespace Data
             {
                 internal static readonly global::Cachka.CacheEntryOptions Options = new(global::System.TimeSpan.FromSeconds(300));
                 private static readonly string Identity = "Data.Outer<" + global::Cachka.Keys.CacheKeyTypeName.Of<TOuter>() + ">.Repository<" + global::Cachka.Keys.CacheKeyTypeName.Of<TItem>() + ">.All(System.Collections.Generic.IReadOnlyList<TItem>)";
-                private readonly string _p0;
+                private readonly string? _p0;
 
                 public __AllCacheKey(global::System.Collections.Generic.IReadOnlyList<TItem> seed)
                 {
-                    _p0 = global::Cachka.Keys.CacheKeyText.Value<global::System.Collections.Generic.IReadOnlyList<TItem>>(seed);
+                    _p0 = __Encode0(seed);
                 }
+
+                /// <summary>False when a value has no key form: the call is then not cached.</summary>
+                public bool HasKey => _p0 is not null;
 
                 public bool Equals(__AllCacheKey other) => string.Equals(_p0, other._p0);
 
@@ -125,6 +130,8 @@ namespace Data
 
                 public string ToKeyString()
                 {
+                    if (!HasKey)
+                        throw new global::System.InvalidOperationException("An argument of All has no key form, so this call is not cached and has no key.");
                     var __builder = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[256]);
                     __builder.AppendRaw(Identity);
                     __builder.AppendSeparator();
@@ -133,6 +140,34 @@ namespace Data
                 }
 
                 public override string ToString() => ToKeyString();
+
+                private static string? __Encode0(global::System.Collections.Generic.IReadOnlyList<TItem> __value)
+                {
+                    var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
+                    var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                    if (__s0 is null)
+                    {
+                        __b.AppendNull();
+                    }
+                    else
+                    {
+                        __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                        var __f0 = true;
+                        foreach (var __e0 in __s0)
+                        {
+                            if (!__f0)
+                                __b.AppendItemSeparator();
+                            __f0 = false;
+                            if (!__b.TryAppendValue<TItem>(__e0))
+                            {
+                                __b.Dispose();
+                                return null;
+                            }
+                        }
+                        __b.AppendGroupEnd();
+                    }
+                    return __b.ToString();
+                }
             }
         }
 
@@ -176,6 +211,8 @@ namespace Data
             public partial global::System.Threading.Tasks.Task<TItem?> GetAsync(int id, TOuter scope)
             {
                 var __key = new __GetAsyncCacheKey(id, scope);
+                if (!__key.HasKey)
+                    return this.GetAsyncCore(id, scope); // a value with no key form: not cached
                 var __cache = global::Cachka.CacheRegistry.Get();
                 if (__cache is global::Cachka.LayeredCache __layered)
                     return __layered.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
@@ -184,11 +221,11 @@ namespace Data
 
             /// <summary>Removes the cached result of <c>GetAsync</c> for these arguments from every layer; true when a layer held it.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
-            public bool InvalidateGet(int id, TOuter scope) => global::Cachka.CacheRegistry.Get().Delete(new __GetAsyncCacheKey(id, scope).ToKeyString());
+            public bool InvalidateGet(int id, TOuter scope) => new __GetAsyncCacheKey(id, scope) is var __key && __key.HasKey && global::Cachka.CacheRegistry.Get().Delete(__key.ToKeyString());
 
             /// <summary>Removes the cached result of <c>GetAsync</c> for these arguments from every layer; true when a layer held it.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
-            public global::System.Threading.Tasks.ValueTask<bool> InvalidateGetAsync(int id, TOuter scope, global::System.Threading.CancellationToken cancellationToken = default) => global::Cachka.CacheRegistry.Get().DeleteAsync(new __GetAsyncCacheKey(id, scope).ToKeyString(), cancellationToken);
+            public global::System.Threading.Tasks.ValueTask<bool> InvalidateGetAsync(int id, TOuter scope, global::System.Threading.CancellationToken cancellationToken = default) => new __GetAsyncCacheKey(id, scope) is var __key && __key.HasKey ? global::Cachka.CacheRegistry.Get().DeleteAsync(__key.ToKeyString(), cancellationToken) : new global::System.Threading.Tasks.ValueTask<bool>(false);
 
             global::System.Threading.Tasks.Task<TItem?> global::Data.Outer<TOuter>.IRepositoryCached<TItem>.GetAsync(int id, TOuter scope) => GetAsync(id, scope);
             bool global::Data.Outer<TOuter>.IRepositoryCached<TItem>.InvalidateGet(int id, TOuter scope) => InvalidateGet(id, scope);
@@ -202,13 +239,16 @@ namespace Data
                 internal static readonly global::Cachka.CacheEntryOptions Options = new(global::System.TimeSpan.FromSeconds(300));
                 private static readonly string Identity = "Data.Outer<" + global::Cachka.Keys.CacheKeyTypeName.Of<TOuter>() + ">.Repository<" + global::Cachka.Keys.CacheKeyTypeName.Of<TItem>() + ">.GetAsync(int,TOuter)";
                 private readonly int _p0;
-                private readonly string _p1;
+                private readonly string? _p1;
 
                 public __GetAsyncCacheKey(int id, TOuter scope)
                 {
                     _p0 = id;
-                    _p1 = global::Cachka.Keys.CacheKeyText.Value<TOuter>(scope);
+                    _p1 = __Encode1(scope);
                 }
+
+                /// <summary>False when a value has no key form: the call is then not cached.</summary>
+                public bool HasKey => _p1 is not null;
 
                 public bool Equals(__GetAsyncCacheKey other) => _p0 == other._p0 && string.Equals(_p1, other._p1);
 
@@ -218,6 +258,8 @@ namespace Data
 
                 public string ToKeyString()
                 {
+                    if (!HasKey)
+                        throw new global::System.InvalidOperationException("An argument of GetAsync has no key form, so this call is not cached and has no key.");
                     var __builder = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[256]);
                     __builder.AppendRaw(Identity);
                     __builder.AppendSeparator();
@@ -228,6 +270,17 @@ namespace Data
                 }
 
                 public override string ToString() => ToKeyString();
+
+                private static string? __Encode1(TOuter __value)
+                {
+                    var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
+                    if (!__b.TryAppendValue<TOuter>(__value))
+                    {
+                        __b.Dispose();
+                        return null;
+                    }
+                    return __b.ToString();
+                }
             }
         }
 

@@ -11,6 +11,8 @@ namespace Legacy.Code
         protected internal partial string Describe(object item)
         {
             var __key = new __DescribeCacheKey(item);
+            if (!__key.HasKey)
+                return this.DescribeCore(item); // a value with no key form: not cached
             var __cache = global::Cachka.CacheRegistry.Get();
             if (__cache is global::Cachka.LayeredCache __layered)
                 return __layered.GetOrCreate<__DescribeCacheKey, (global::Legacy.Code.Repository, object), string>(in __key, (this, item), static __state => __state.Item1.DescribeCore(__state.Item2), __DescribeCacheKey.Options);
@@ -19,11 +21,11 @@ namespace Legacy.Code
 
         /// <summary>Removes the cached result of <c>Describe</c> for these arguments from every layer; true when a layer held it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
-        protected internal bool InvalidateDescribe(object item) => global::Cachka.CacheRegistry.Get().Delete(new __DescribeCacheKey(item).ToKeyString());
+        protected internal bool InvalidateDescribe(object item) => new __DescribeCacheKey(item) is var __key && __key.HasKey && global::Cachka.CacheRegistry.Get().Delete(__key.ToKeyString());
 
         /// <summary>Removes the cached result of <c>Describe</c> for these arguments from every layer; true when a layer held it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
-        protected internal global::System.Threading.Tasks.ValueTask<bool> InvalidateDescribeAsync(object item, global::System.Threading.CancellationToken cancellationToken = default) => global::Cachka.CacheRegistry.Get().DeleteAsync(new __DescribeCacheKey(item).ToKeyString(), cancellationToken);
+        protected internal global::System.Threading.Tasks.ValueTask<bool> InvalidateDescribeAsync(object item, global::System.Threading.CancellationToken cancellationToken = default) => new __DescribeCacheKey(item) is var __key && __key.HasKey ? global::Cachka.CacheRegistry.Get().DeleteAsync(__key.ToKeyString(), cancellationToken) : new global::System.Threading.Tasks.ValueTask<bool>(false);
 
         string global::Legacy.Code.IRepositoryCached.Describe(object item) => Describe(item);
         bool global::Legacy.Code.IRepositoryCached.InvalidateDescribe(object item) => InvalidateDescribe(item);
@@ -36,12 +38,15 @@ namespace Legacy.Code
         {
             internal static readonly global::Cachka.CacheEntryOptions Options = new(global::System.TimeSpan.FromSeconds(300));
             private const string Identity = "Legacy.Code.Repository.Describe(object)";
-            private readonly string _p0;
+            private readonly string? _p0;
 
             public __DescribeCacheKey(object item)
             {
-                _p0 = global::Cachka.Keys.CacheKeyText.Value<object>(item);
+                _p0 = __Encode0(item);
             }
+
+            /// <summary>False when a value has no key form: the call is then not cached.</summary>
+            public bool HasKey => _p0 is not null;
 
             public bool Equals(__DescribeCacheKey other) => string.Equals(_p0, other._p0);
 
@@ -51,6 +56,8 @@ namespace Legacy.Code
 
             public string ToKeyString()
             {
+                if (!HasKey)
+                    throw new global::System.InvalidOperationException("An argument of Describe has no key form, so this call is not cached and has no key.");
                 var __builder = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[256]);
                 __builder.AppendRaw(Identity);
                 __builder.AppendSeparator();
@@ -59,6 +66,17 @@ namespace Legacy.Code
             }
 
             public override string ToString() => ToKeyString();
+
+            private static string? __Encode0(object __value)
+            {
+                var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
+                if (!__b.TryAppendValue<object>(__value))
+                {
+                    __b.Dispose();
+                    return null;
+                }
+                return __b.ToString();
+            }
         }
     }
 
@@ -132,7 +150,7 @@ namespace Legacy.Code
             public __NamesCacheKey(string prefix, string[] filters)
             {
                 _p0 = prefix;
-                _p1 = global::Cachka.Keys.CacheKeyText.Sequence<string>(filters);
+                _p1 = __Encode1(filters);
             }
 
             public bool Equals(__NamesCacheKey other) => string.Equals(_p0, other._p0) && string.Equals(_p1, other._p1);
@@ -153,6 +171,30 @@ namespace Legacy.Code
             }
 
             public override string ToString() => ToKeyString();
+
+            private static string __Encode1(string[] __value)
+            {
+                var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
+                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                if (__s0 is null)
+                {
+                    __b.AppendNull();
+                }
+                else
+                {
+                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    var __f0 = true;
+                    foreach (var __e0 in __s0)
+                    {
+                        if (!__f0)
+                            __b.AppendItemSeparator();
+                        __f0 = false;
+                        __b.Append(__e0);
+                    }
+                    __b.AppendGroupEnd();
+                }
+                return __b.ToString();
+            }
         }
     }
 
