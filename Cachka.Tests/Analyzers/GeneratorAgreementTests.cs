@@ -61,6 +61,36 @@ public class GeneratorAgreementTests
     public Task Code_the_analyzers_accept_compiles(string members) =>
         AssertAgreementAsync(Prelude + "public partial class S\n{\n    [CacheKey] public int Region { get; set; }\n\n    " + WithCached(members) + "\n}\n", expectSkip: false);
 
+    [TestCase("public class Query(int id) { private readonly int _id = id; }", "[Cached] public static partial int Get(Query q); private static int GetCore(Query q) => 0;", true, TestName = "Agreement: class with a private field runs uncached")]
+    [TestCase("public record Open(int Id);", "[Cached] public static partial int Get(Open q); private static int GetCore(Open q) => 0;", true, TestName = "Agreement: record that is not sealed runs uncached")]
+    [TestCase("public sealed class Node { public Node? Parent { get; set; } }", "[Cached] public static partial int Get(Node q); private static int GetCore(Node q) => 0;", true, TestName = "Agreement: back-reference runs uncached")]
+    [TestCase("public sealed class Captured(int id) { public int Twice => id * 2; }", "[Cached] public static partial int Get(Captured q); private static int GetCore(Captured q) => 0;", true, TestName = "Agreement: captured primary constructor parameter runs uncached")]
+    [TestCase("", "[Cached] public static partial int Get(System.IO.Stream q); private static int GetCore(System.IO.Stream q) => 0;", true, TestName = "Agreement: Stream runs uncached")]
+    [TestCase("", "[Cached] public static partial int Get(Dictionary<string, int> q); private static int GetCore(Dictionary<string, int> q) => 0;", true, TestName = "Agreement: Dictionary runs uncached")]
+    [TestCase("", "[Cached] public partial int Get(int q); private int GetCore(int q) => q;", true, TestName = "Agreement: instance method without identity runs uncached")]
+    [TestCase("public sealed class Options { private int _level; }", "[CacheKey] public Options Settings { get; } = new(); [Cached] public partial int Get(int q); private int GetCore(int q) => q;", true, TestName = "Agreement: CacheKey member without a key form runs uncached")]
+    [TestCase("", "[CacheKey] public int this[int i] => i; [Cached] public partial int Get(int q); private int GetCore(int q) => q;", true, TestName = "Agreement: CacheKey on an indexer only runs uncached")]
+    [TestCase("public sealed record Point(int X, int? Y, string? Label);", "[Cached] public static partial int Get(Point q, Point[] many); private static int GetCore(Point q, Point[] many) => 0;", false, TestName = "Agreement: sealed record is cached")]
+    [TestCase("public struct Window { public DateTime From; public TimeSpan Length { get; init; } }", "[Cached] public static partial int Get(Window q, Window? r); private static int GetCore(Window q, Window? r) => 0;", false, TestName = "Agreement: struct is cached")]
+    [TestCase("", "[Cached] public static partial int Get((int A, string? B) q, List<(Guid, DayOfWeek)> r); private static int GetCore((int A, string? B) q, List<(Guid, DayOfWeek)> r) => 0;", false, TestName = "Agreement: tuples are cached")]
+    [TestCase("public sealed class Tenant(string name) { public string Name { get; } = name; }", "[CacheKey] public Tenant Owner { get; } = new(\"t\"); [Cached] public partial int Get(int q); private int GetCore(int q) => q;", false, TestName = "Agreement: instance method with a keyable CacheKey member is cached")]
+    [TestCase("", "[Cached(SimplifiedSelfSerialization = true)] public partial int Get(int q); private int GetCore(int q) => q;", false, TestName = "Agreement: SimplifiedSelfSerialization is cached")]
+    public async Task A_method_runs_uncached_exactly_when_the_analyzers_warn_about_its_key(string types, string members, bool uncached)
+    {
+        var compilation = GeneratorHarness.Compile(Prelude + types + "\npublic partial class S\n{\n    " + members + "\n}\n");
+        var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var generated = string.Concat(driver.GetRunResult().GeneratedTrees.Select(t => t.ToString()));
+        var warnings = (await output.WithAnalyzers([new CachedMethodAnalyzer(), new CacheMemberAnalyzer()]).GetAnalyzerDiagnosticsAsync())
+            .Select(d => d.Id)
+            .Where(id => id is DiagnosticDescriptors.KeyTypeNotEncodableId or DiagnosticDescriptors.InstanceWithoutCacheKeyId)
+            .ToList();
+
+        Assert.That(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error), Is.Empty);
+        Assert.That(generated.Contains("GetOrCreate", StringComparison.Ordinal), Is.EqualTo(!uncached), generated);
+        Assert.That(generated.Contains("// Not cached:", StringComparison.Ordinal), Is.EqualTo(uncached), generated);
+        Assert.That(warnings, uncached ? Is.Not.Empty : Is.Empty);
+    }
+
     [Test]
     public async Task A_stubbed_method_compiles_so_the_analyzers_report_the_missing_body()
     {
