@@ -267,8 +267,9 @@ internal static class KeyShapes
         {
             if (current.DeclaringSyntaxReferences.Length == 0)
                 return "'" + Display(current) + "' is declared in another assembly, so Cachka cannot see all of its state";
-            if (CapturedParameter(current, compilation, cancellationToken) is { } captured)
-                return "its primary constructor parameter '" + captured + "' is captured as state that no public member exposes";
+            var captured = CapturedParameters(current, compilation, cancellationToken);
+            if (captured.Count > 0)
+                return "its primary constructor parameter '" + captured[0].Name + "' is captured as state that no public member exposes";
         }
 
         return null;
@@ -297,7 +298,9 @@ internal static class KeyShapes
         {
             foreach (var member in declaring.GetMembers())
             {
-                if (member is not IFieldSymbol { IsStatic: false, IsConst: false } field)
+                // A captured primary constructor parameter's hidden field (listed only once the compiler
+                // has bound the type's members) is checked, from syntax, before this.
+                if (member is not IFieldSymbol { IsStatic: false, IsConst: false } field || (field.IsImplicitlyDeclared && field.AssociatedSymbol is null))
                     continue;
                 string name;
                 ITypeSymbol memberType;
@@ -349,8 +352,9 @@ internal static class KeyShapes
 
     // A primary constructor parameter that a member body reads after construction: the compiler keeps it
     // in a hidden field. Initializers and the base call only read it while constructing.
-    private static string? CapturedParameter(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    public static List<IParameterSymbol> CapturedParameters(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
     {
+        var captured = new List<IParameterSymbol>();
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax { ParameterList.Parameters.Count: > 0 } declaration)
@@ -368,13 +372,14 @@ internal static class KeyShapes
                     model ??= compilation.GetSemanticModel(declaration.SyntaxTree);
                     if (model.GetSymbolInfo(identifier, cancellationToken).Symbol is IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter
                         && SymbolEqualityComparer.Default.Equals(constructor.ContainingType, type)
-                        && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == declaration))
-                        return parameter.Name;
+                        && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == declaration)
+                        && !captured.Contains(parameter, SymbolEqualityComparer.Default))
+                        captured.Add(parameter);
                 }
             }
         }
 
-        return null;
+        return captured;
     }
 
     // Inside a property's initializer (= value), which runs during construction.

@@ -201,4 +201,107 @@ public class CodeFixTests
                 private int RankCore(int id) => id;
             }
             """);
+
+    [Test]
+    public Task Mark_CacheKey_marks_a_member_that_distinguishes_instances() =>
+        AnalyzerTest.VerifyFixAsync<CachedMethodAnalyzer, MarkCacheKeyCodeFixProvider>(
+            """
+            public partial class PriceList(string currency)
+            {
+                public string Currency { get; } = currency;
+
+                [Cached] public partial decimal {|CACHKA010:Get|}(string sku);
+                private decimal GetCore(string sku) => 0m;
+            }
+            """,
+            """
+            public partial class PriceList(string currency)
+            {
+                [CacheKey] public string Currency { get; } = currency;
+
+                [Cached] public partial decimal Get(string sku);
+                private decimal GetCore(string sku) => 0m;
+            }
+            """);
+
+    [Test]
+    public Task Mark_CacheKey_offers_each_keyable_member_and_skips_the_others() =>
+        AnalyzerTest.VerifyFixAsync<CachedMethodAnalyzer, MarkCacheKeyCodeFixProvider>(
+            """
+            public partial class Catalog(ICache cache)
+            {
+                [CacheSource] private readonly ICache _cache = cache;
+                private readonly System.IO.Stream? _log;
+                private readonly int _region = 1;
+                public int Tenant { get; set; }
+
+                [Cached] public partial int {|CACHKA010:Count|}(int id);
+                private int CountCore(int id) => id + _region + Tenant;
+            }
+            """,
+            """
+            public partial class Catalog(ICache cache)
+            {
+                [CacheSource] private readonly ICache _cache = cache;
+                private readonly System.IO.Stream? _log;
+                private readonly int _region = 1;
+                [CacheKey] public int Tenant { get; set; }
+
+                [Cached] public partial int Count(int id);
+                private int CountCore(int id) => id + _region + Tenant;
+            }
+            """,
+            codeActionIndex: 1);
+
+    [Test]
+    public Task Implement_ICacheKeyFormattable_writes_every_piece_of_state() =>
+        AnalyzerTest.VerifyFixAsync<CachedMethodAnalyzer, ImplementCacheKeyFormattableCodeFixProvider>(
+            """
+            public enum Scope { Mine, All }
+
+            public sealed class Query(int id, string? text)
+            {
+                private readonly int _id = id;
+                public Scope Scope { get; init; }
+                public DateTime? Since;
+                public string Describe() => text + _id;
+            }
+
+            public partial class Search
+            {
+                [Cached] public static partial int Count(Query {|CACHKA007:query|});
+                private static int CountCore(Query query) => 0;
+            }
+            """,
+            """
+            public enum Scope { Mine, All }
+
+            public sealed class Query(int id, string? text) : ICacheKeyFormattable
+            {
+                private readonly int _id = id;
+                public Scope Scope { get; init; }
+                public DateTime? Since;
+                public string Describe() => text + _id;
+
+                /// <summary>The key text: every piece of this value's state, escaped and separated by Cachka.</summary>
+                public string FormatCacheKey()
+                {
+                    var key = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
+                    key.Append(_id);
+                    key.AppendSeparator();
+                    key.Append((int)Scope);
+                    key.AppendSeparator();
+                    if (Since.HasValue) key.Append(Since.GetValueOrDefault()); else key.AppendNull();
+                    key.AppendSeparator();
+                    key.Append(text);
+                    return key.ToString();
+                }
+            }
+
+            public partial class Search
+            {
+                [Cached] public static partial int Count(Query query);
+                private static int CountCore(Query query) => 0;
+            }
+            """);
 }
