@@ -11,14 +11,14 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Cachka.Analyzers.CodeFixes;
 
-/// <summary>CACHKA007 and CACHKA011 on a parameter: leaves it out of the key with [NotCacheKey].</summary>
+/// <summary>CACHKA007, CACHKA011 and CACHKA015 on a parameter: leaves it out of the key with [NotCacheKey].</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddNotCacheKeyCodeFixProvider)), Shared]
 public sealed class AddNotCacheKeyCodeFixProvider : CodeFixProvider
 {
     private const string AttributeMetadataName = "Cachka.NotCacheKeyAttribute";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(DiagnosticDescriptors.KeyTypeNotEncodableId, DiagnosticDescriptors.ContextParameterInKeyId);
+        ImmutableArray.Create(DiagnosticDescriptors.KeyTypeNotEncodableId, DiagnosticDescriptors.ContextParameterInKeyId, DiagnosticDescriptors.KeyCheckedAtRunTimeId);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 

@@ -5,8 +5,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Cachka.Analyzers;
 
 /// <summary>
-/// Reports <c>[CacheKey]</c> fields and properties that cannot contribute to keys (or only through the
-/// JSON fallback), and <c>[CacheSource]</c> members the generator would ignore.
+/// Reports <c>[CacheKey]</c> fields and properties that cannot contribute to keys (or whose type has no
+/// key form, or only a run-time one), and <c>[CacheSource]</c> members the generator would ignore.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CacheMemberAnalyzer : DiagnosticAnalyzer

@@ -304,4 +304,22 @@ public class CodeFixTests
                 private static int CountCore(Query query) => 0;
             }
             """);
+
+    [Test]
+    public Task Add_NotCacheKey_leaves_a_parameter_keyed_only_at_run_time_out_of_the_key() =>
+        AnalyzerTest.VerifyFixAsync<CachedMethodAnalyzer, AddNotCacheKeyCodeFixProvider>(
+            """
+            public partial class Users
+            {
+                [Cached] public static partial int Get(int id, object {|CACHKA015:hint|});
+                private static int GetCore(int id, object hint) => id;
+            }
+            """,
+            """
+            public partial class Users
+            {
+                [Cached] public static partial int Get(int id, [NotCacheKey] object hint);
+                private static int GetCore(int id, object hint) => id;
+            }
+            """);
 }
