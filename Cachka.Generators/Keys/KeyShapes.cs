@@ -201,7 +201,7 @@ internal static class KeyShapes
             return null;
 
         var shape = new KeyShape(KeyShapeKind.Members, type);
-        var members = type.IsTupleType ? TupleMembers(type) : StateMembers(type, out whyNot);
+        var members = type.IsTupleType ? TupleMembers(type) : StateMembers(type, out whyNot, cancellationToken);
         if (members is null)
             return null;
 
@@ -285,7 +285,7 @@ internal static class KeyShapes
 
     // Every instance field of the type and its bases, each as the public member that reads it; null
     // with the reason when one cannot be read publicly.
-    private static List<(string, ITypeSymbol)>? StateMembers(INamedTypeSymbol type, out string? whyNot)
+    private static List<(string, ITypeSymbol)>? StateMembers(INamedTypeSymbol type, out string? whyNot, CancellationToken cancellationToken)
     {
         whyNot = null;
         var chain = new List<INamedTypeSymbol>();
@@ -310,6 +310,12 @@ internal static class KeyShapes
                         if (property.DeclaredAccessibility != Accessibility.Public || property.GetMethod is not { DeclaredAccessibility: Accessibility.Public })
                         {
                             whyNot = "its property '" + property.Name + "' is not publicly readable, so the key cannot hold it";
+                            return null;
+                        }
+
+                        if (ComputesInGetter(property, cancellationToken))
+                        {
+                            whyNot = "the getter of its property '" + property.Name + "' computes what it returns from the stored value, so the key cannot hold that value";
                             return null;
                         }
 
@@ -348,6 +354,21 @@ internal static class KeyShapes
         }
 
         return members;
+    }
+
+    // A property with a backing field whose getter has a body (C# 14's 'field' keyword): it may return
+    // something other than the field, so two different stored values could read the same.
+    private static bool ComputesInGetter(IPropertySymbol property, CancellationToken cancellationToken)
+    {
+        foreach (var reference in property.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is PropertyDeclarationSyntax declaration
+                && (declaration.ExpressionBody is not null
+                    || declaration.AccessorList?.Accessors.Any(static a => a.IsKind(SyntaxKind.GetAccessorDeclaration) && (a.Body is not null || a.ExpressionBody is not null)) == true))
+                return true;
+        }
+
+        return false;
     }
 
     // A primary constructor parameter that a member body reads after construction: the compiler keeps it

@@ -95,4 +95,11 @@ public sealed class KeyableArgumentTests
             QueryCounts.Cache = null;
         }
     }
+
+    [Test]
+    public void A_getter_that_computes_from_its_field_makes_the_type_unkeyable()
+    {
+        Assert.That(() => TagsCacheKeys.Describe(new Tag()), Throws.InvalidOperationException.With.Message.Contains("CACHKA007"));
+        Assert.That(Tags.Describe(new Tag { Name = "x" }), Is.EqualTo("tag:x"));
+    }
 }

@@ -88,3 +88,22 @@ public static partial class QueryCounts
 
     private static int CountCore(Query query) => query.Peek() * 100;
 }
+
+/// <summary>A getter over C# 14's <c>field</c> that maps two stored values to one: null and "" both read "".</summary>
+public sealed class Tag
+{
+    public string Name { get => field ?? ""; set; }
+}
+
+public static partial class Tags
+{
+    [CacheSource]
+    public static ICache? Cache { get; set; }
+
+#pragma warning disable CACHKA007 // a property that computes its value from its field is what this method tests
+    [Cached]
+    public static partial string Describe(Tag tag);
+#pragma warning restore CACHKA007
+
+    private static string DescribeCore(Tag tag) => "tag:" + tag.Name;
+}
