@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -7,10 +6,11 @@ using System.Text.Json.Serialization.Metadata;
 namespace Cachka;
 
 /// <summary>
-/// The default <see cref="ICacheSerializer"/>: System.Text.Json, UTF-8. <see cref="Default"/> uses
-/// <see cref="JsonSerializerOptions.Default"/> (reflection, where the application allows it). For trimmed or
-/// Native AOT applications pass your <see cref="JsonSerializerContext"/> (or any <see cref="IJsonTypeInfoResolver"/>):
-/// <c>new JsonCacheSerializer(MyJsonContext.Default)</c>.
+/// The default <see cref="ICacheSerializer"/>: System.Text.Json, UTF-8. <see cref="Default"/> needs no reflection for
+/// strings, primitives, the temporal types, <see cref="Guid"/>, <see cref="decimal"/>, <c>byte[]</c> (their nullables,
+/// arrays and lists) and every type of the application's own <see cref="JsonSerializerContext"/>s, which the generator
+/// registers; other types use reflection where the application allows it (not in trimmed or Native AOT applications).
+/// To use other metadata only, pass it: <c>new JsonCacheSerializer(MyJsonContext.Default)</c>.
 /// </summary>
 public sealed class JsonCacheSerializer : ICacheSerializer
 {
@@ -37,16 +37,11 @@ public sealed class JsonCacheSerializer : ICacheSerializer
     {
     }
 
-    /// <summary>System.Text.Json with <see cref="JsonSerializerOptions.Default"/>.</summary>
-    public static JsonCacheSerializer Default { get; } = new(ReflectionDefaults());
-
-    // Reflection metadata is used only where the application allows it. A trimmed or Native AOT application
-    // turns reflection off (JsonSerializerIsReflectionEnabledByDefault=false): there the default resolver knows no
-    // type, every value is counted as serialize_failed and not stored, and the application passes its own
-    // JsonSerializerContext instead (see the class summary and docs/sqlite.md).
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reflection is used only when the application enables it; AOT applications pass a JsonSerializerContext.")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Reflection is used only when the application enables it; AOT applications pass a JsonSerializerContext.")]
-    private static JsonSerializerOptions ReflectionDefaults() => JsonSerializerOptions.Default;
+    /// <summary>
+    /// System.Text.Json with default options, its metadata found without reflection where it can be (see the class summary
+    /// and docs/sqlite.md, "Trimmed and Native AOT applications").
+    /// </summary>
+    public static JsonCacheSerializer Default { get; } = new(new JsonSerializerOptions { TypeInfoResolver = Serialization.JsonMetadata.Resolver });
 
     /// <inheritdoc/>
     public void Serialize<T>(T value, IBufferWriter<byte> destination)
