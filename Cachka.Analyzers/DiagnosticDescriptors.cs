@@ -24,6 +24,11 @@ public static class DiagnosticDescriptors
     public const string InvalidTargetId = "CACHKA012";
     public const string CacheKeyMemberMisuseId = "CACHKA013";
     public const string CacheSourceIgnoredId = "CACHKA014";
+    public const string ResultWithoutJsonMetadataId = "CACHKA017";
+    public const string ResultInUnregistrableJsonContextId = "CACHKA018";
+
+    /// <summary>CACHKA017: the cached value's type, fully qualified, for the code fix that adds it to a JsonSerializerContext.</summary>
+    public const string JsonValueTypeProperty = "JsonValueType";
 
     /// <summary>Diagnostic property: the name of the body method a code fix should create or move the body into.</summary>
     public const string ImplementationNameProperty = "ImplementationName";
@@ -125,6 +130,20 @@ public static class DiagnosticDescriptors
         "[CacheSource] member that is ignored",
         "[CacheSource] on '{0}' is ignored: {1}",
         "A [CacheSource] field or property routes a type's [Cached] methods to a specific ICache. One that is not an ICache, cannot be read, or is an instance member seen from a static method is ignored, and the methods use CacheRegistry.Get() instead.");
+
+    public static readonly DiagnosticDescriptor ResultWithoutJsonMetadata = Create(
+        ResultWithoutJsonMetadataId,
+        DiagnosticSeverity.Warning,
+        "Result type without JSON metadata in a trimmed or Native AOT application",
+        "The result of '{0}' ('{1}') has no JSON metadata in this trimmed or Native AOT application, so the SQLite and Redis layers cannot store it (only memory would hold it); add [JsonSerializable(typeof({1}))] to a JsonSerializerContext of this project",
+        "Trimmed and Native AOT applications serialize without reflection: a type reaches L2/L3 only through metadata that Cachka has built in (strings, primitives, temporal types, Guid, decimal, byte[], their nullables, arrays and lists) or a JsonSerializerContext of the project, which the generator registers with the runtime. Reported only when PublishTrimmed, PublishAot or IsAotCompatible is true, or JsonSerializerIsReflectionEnabledByDefault is false.");
+
+    public static readonly DiagnosticDescriptor ResultInUnregistrableJsonContext = Create(
+        ResultInUnregistrableJsonContextId,
+        DiagnosticSeverity.Warning,
+        "Result type described only by a JsonSerializerContext that Cachka cannot register",
+        "The result of '{0}' ('{1}') is described only by the JsonSerializerContext '{2}', which Cachka cannot register with its serializer ({3}); make the context internal or public, not nested in a private type, so trimmed and Native AOT builds store the value in SQLite and Redis",
+        "The generator registers a project's JsonSerializerContexts from a module initializer, which must be able to name them: a private, protected or file-local context, one nested in such a type, and a generic one cannot be registered. Reported only in trimmed or Native AOT applications.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description,
