@@ -97,7 +97,7 @@ public sealed class AddJsonSerializableCodeFixProvider : CodeFixProvider
             return solution;
         }
 
-        var list = AttributeList(valueType);
+        var list = AttributeList(valueType, EndOfLine(declaration));
         ClassDeclarationSyntax updated;
         if (declaration.AttributeLists.Count == 0)
         {
@@ -115,14 +115,28 @@ public sealed class AddJsonSerializableCodeFixProvider : CodeFixProvider
         return root is null ? solution : document.WithSyntaxRoot(root.ReplaceNode(declaration, updated)).Project.Solution;
     }
 
-    private static AttributeListSyntax AttributeList(string valueType) =>
+    // The file's own line ending, so the fix does not mix CRLF into an LF file or the reverse.
+    private static SyntaxTrivia EndOfLine(SyntaxNode node)
+    {
+        foreach (var trivia in node.SyntaxTree.GetRoot().DescendantTrivia())
+        {
+            if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                return trivia;
+            }
+        }
+
+        return SyntaxFactory.EndOfLine("\n");
+    }
+
+    private static AttributeListSyntax AttributeList(string valueType, SyntaxTrivia endOfLine) =>
         SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(
                 SyntaxFactory.Attribute(
                     SyntaxFactory.ParseName(AttributeName).WithAdditionalAnnotations(Simplifier.Annotation),
                     SyntaxFactory.AttributeArgumentList(SyntaxFactory.SingletonSeparatedList(
                         SyntaxFactory.AttributeArgument(
                             SyntaxFactory.TypeOfExpression(SyntaxFactory.ParseTypeName(valueType).WithAdditionalAnnotations(Simplifier.Annotation))))))))
-            .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed);
+            .WithTrailingTrivia(endOfLine);
 
     private static Solution CreateContext(Document document, INamespaceSymbol? ns, string valueType)
     {

@@ -18,7 +18,10 @@ internal static class JsonMetadata
     private static IJsonTypeInfoResolver[] s_registered = [];
 
     /// <summary>The chain, as one resolver. It reads the registrations on every call, so a context registered later is seen.</summary>
-    public static IJsonTypeInfoResolver Resolver { get; } = new Chain();
+    public static IJsonTypeInfoResolver Resolver { get; } = new Chain(allowReflection: true);
+
+    /// <summary>The chain as a trimmed or Native AOT application has it: without reflection (tests).</summary>
+    public static IJsonTypeInfoResolver WithoutReflection { get; } = new Chain(allowReflection: false);
 
     /// <summary>The resolvers registered so far, oldest first.</summary>
     public static IReadOnlyList<IJsonTypeInfoResolver> Registered => Volatile.Read(ref s_registered);
@@ -36,7 +39,7 @@ internal static class JsonMetadata
         }
     }
 
-    private sealed class Chain : IJsonTypeInfoResolver
+    private sealed class Chain(bool allowReflection) : IJsonTypeInfoResolver
     {
         public JsonTypeInfo? GetTypeInfo(Type type, JsonSerializerOptions options)
         {
@@ -51,7 +54,7 @@ internal static class JsonMetadata
 
             // The feature switch is a constant in a trimmed or AOT application: the trimmer removes this branch there,
             // with the reflection-based resolver it would have kept.
-            return JsonSerializer.IsReflectionEnabledByDefault ? Reflection.GetTypeInfo(type, options) : null;
+            return JsonSerializer.IsReflectionEnabledByDefault && allowReflection ? Reflection.GetTypeInfo(type, options) : null;
         }
     }
 
