@@ -71,6 +71,15 @@ public sealed class JsonContextRegistrationTests
     }
 
     [Test]
+    public void The_names_the_generator_emits_match_the_runtime()
+    {
+        Assert.That(typeof(Cachka.Serialization.JsonMetadataRegistration).FullName, Is.EqualTo(KnownNames.JsonMetadataRegistration));
+        Assert.That("global::" + typeof(Cachka.Serialization.JsonMetadataRegistration).FullName, Is.EqualTo(KnownNames.GlobalJsonMetadataRegistration));
+        Assert.That(typeof(System.Text.Json.Serialization.JsonSerializableAttribute).FullName, Is.EqualTo(KnownNames.JsonSerializableAttribute));
+        Assert.That(typeof(System.Text.Json.Serialization.JsonSerializerContext).Namespace, Is.EqualTo(KnownNames.JsonSerializationNamespace));
+    }
+
+    [Test]
     public void A_compilation_without_contexts_gets_no_registration() =>
         Assert.That(GeneratorHarness.Run("namespace Shop; public sealed record Order(int Id);").Files, Is.Empty);
 
