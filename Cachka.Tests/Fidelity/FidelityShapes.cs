@@ -31,6 +31,9 @@ public abstract class FidelityShape(string name, string? refusedAs)
 
     public abstract ValueTask<(bool Found, object? Value)> GetAsync(ICache cache, string key);
 
+    /// <summary>The serializer's verdict for the declared type.</summary>
+    public abstract CacheFidelity FidelityWith(ICacheSerializer serializer);
+
     public override string ToString() => Name;
 }
 
@@ -57,6 +60,8 @@ public sealed class FidelityShape<T>(string name, Func<T> make, string? refusedA
         var result = await cache.TryGetAsync<T>(key);
         return (result.HasValue, result.HasValue ? result.Value : null);
     }
+
+    public override CacheFidelity FidelityWith(ICacheSerializer serializer) => serializer.GetFidelity<T>();
 
     private static string CSharpName(Type type)
     {
@@ -124,6 +129,7 @@ public static class FidelityShapes
         yield return Shape("exact base-type instance", () => new Animal { Name = "generic" });
         yield return Shape("object property", () => new Bag { Payload = 1 }, Untyped);
         yield return Shape("list of object", () => new List<object> { 1 }, Untyped);
+        yield return Shape("non-generic collection", () => new System.Collections.ArrayList { 1, "two" }, Untyped);
         yield return Shape("collection subclass with a field", () => new PagedList { Total = 10 }, UnreadState);
         yield return Shape("recursive tree", () => new TreeNode { Value = 1, Children = [new TreeNode { Value = 2 }] });
         yield return Shape("stack nested in a member", () => new Ledger { Accounts = { ["a"] = new Money(1.10m, "EUR") } }, Reversed);
