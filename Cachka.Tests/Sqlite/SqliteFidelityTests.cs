@@ -121,6 +121,45 @@ public class SqliteFidelityTests : SqliteTestBase
         Assert.That(RowCount(), Is.Zero);
     }
 
+    [Test]
+    public void With_a_source_generated_context_the_verdict_comes_from_its_metadata()
+    {
+        var layer = Layer(Config() with { Serializer = new JsonCacheSerializer(FidelityJsonContext.Default) });
+        var expires = In(TimeSpan.FromMinutes(5));
+
+        layer.Set("record", new PositionalRecord(1, "Ada", new List<string> { "x" }), expires);
+        layer.Set("setter", new PrivateSetter(1, "n"), expires);
+        layer.Set("tuple", (1, "x"), expires); // fields are included for a context too
+        layer.Set<Animal>("dog", new Dog { Name = "Rex" }, expires);
+        layer.Set("text", "bad\uD800", expires);
+        layer.Set("address", new Address(), expires);
+
+        Assert.That(Exact.Difference(new PositionalRecord(1, "Ada", new List<string> { "x" }), layer.Get<PositionalRecord>("record").Value), Is.Null);
+        Assert.That(layer.Get<(int, string)>("tuple").Value, Is.EqualTo((1, "x")));
+        Assert.That(ErrorsOf("unread_state"), Is.EqualTo(1));
+        Assert.That(ErrorsOf("polymorphic_value"), Is.EqualTo(1));
+        Assert.That(ErrorsOf("lone_surrogate"), Is.EqualTo(1));
+        Assert.That(ErrorsOf("no_json_metadata"), Is.EqualTo(1));
+        Assert.That(RowCount(), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void User_options_are_copied_and_guarded_not_changed()
+    {
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerOptions.Default);
+        var layer = Layer(Config() with { Serializer = new JsonCacheSerializer(options) });
+        var expires = In(TimeSpan.FromMinutes(5));
+
+        layer.Set("tuple", (1, "x"), expires); // these options leave fields out: refused, not stored empty
+        layer.Set<Animal>("dog", new Dog { Name = "Rex" }, expires);
+        layer.Set("record", new InitRecord { Id = 3, Name = "n" }, expires);
+
+        Assert.That(options.IsReadOnly, Is.False, "the caller's options object is not used (or frozen) by the serializer");
+        Assert.That(ErrorsOf("unread_state"), Is.EqualTo(1));
+        Assert.That(ErrorsOf("polymorphic_value"), Is.EqualTo(1));
+        Assert.That(layer.Get<InitRecord>("record").Value, Is.EqualTo(new InitRecord { Id = 3, Name = "n" }));
+    }
+
     private SqliteCacheConfig SqliteOnly(bool encrypted) =>
         encrypted ? Config() with { EnableEncryption = true, EncryptionKey = EncryptionKey } : Config();
 
@@ -222,3 +261,11 @@ internal sealed class ListLoggerProvider : ILoggerFactory, ILoggerProvider
             messages.Enqueue(formatter(state, exception));
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(PositionalRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(PrivateSetter))]
+[System.Text.Json.Serialization.JsonSerializable(typeof((int, string)))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Animal))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dog))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class FidelityJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
