@@ -300,8 +300,8 @@ internal static class JsonRoundTrip
         return false;
     }
 
-    // As System.Text.Json picks it: the [JsonConstructor] one, else the public parameterless one, else the only public one.
-    // A struct's implicit parameterless constructor does not count (reflection does not list it).
+    // As System.Text.Json picks it: the [JsonConstructor] one, else the public parameterless one, else (for a class)
+    // the only public one. A struct without [JsonConstructor] is created empty (its parameterless constructor).
     private static IMethodSymbol? DeserializationConstructor(INamedTypeSymbol type)
     {
         IMethodSymbol? parameterless = null;
@@ -330,7 +330,7 @@ internal static class JsonRoundTrip
             }
         }
 
-        return parameterless ?? (publicCount == 1 ? single : null);
+        return parameterless ?? (publicCount == 1 && !type.IsValueType ? single : null);
     }
 
     private static IEnumerable<IParameterSymbol> PrimaryConstructorParameters(INamedTypeSymbol type)

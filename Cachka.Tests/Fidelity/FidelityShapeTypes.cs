@@ -186,3 +186,51 @@ public enum Permissions
     Read = 1,
     Write = 2,
 }
+
+public sealed class ReadonlyFieldBound
+{
+    public readonly int X;
+
+    public ReadonlyFieldBound(int x) => X = x;
+}
+
+public sealed class ReadonlyFieldUnbound
+{
+    public readonly int X = 5;
+
+    public int Y { get; set; }
+}
+
+public sealed class IncludedPrivateSetter
+{
+    [JsonInclude]
+    public int Id { get; private set; }
+
+    public void Assign(int id) => Id = id;
+}
+
+public sealed class GetOnlyCollection
+{
+    public List<string> Items { get; } = [];
+}
+
+public readonly struct PrivateStateStruct
+{
+    private readonly decimal _amount;
+
+    public PrivateStateStruct(decimal amount) => _amount = amount;
+
+    public decimal Amount => _amount;
+}
+
+public class BaseWithPrivateSetter
+{
+    public int Version { get; protected set; }
+}
+
+public sealed class DerivedFromPrivateSetter : BaseWithPrivateSetter
+{
+    public string Name { get; set; } = "";
+
+    public void Bump() => Version++;
+}

@@ -130,6 +130,12 @@ public static class FidelityShapes
         yield return Shape("object property", () => new Bag { Payload = 1 }, Untyped);
         yield return Shape("list of object", () => new List<object> { 1 }, Untyped);
         yield return Shape("non-generic collection", () => new System.Collections.ArrayList { 1, "two" }, Untyped);
+        yield return Shape("readonly public field bound to the constructor", () => new ReadonlyFieldBound(7));
+        yield return Shape("readonly public field not bound", () => new ReadonlyFieldUnbound { Y = 1 }, UnreadState);
+        yield return Shape("[JsonInclude] private setter", () => { var value = new IncludedPrivateSetter(); value.Assign(4); return value; });
+        yield return Shape("get-only collection property", () => new GetOnlyCollection { Items = { "a" } }, UnreadState);
+        yield return Shape("struct with private state and a constructor", () => new PrivateStateStruct(9.5m), UnreadState);
+        yield return Shape("protected setter in a base class", () => { var value = new DerivedFromPrivateSetter { Name = "n" }; value.Bump(); return value; }, UnreadState);
         yield return Shape("collection subclass with a field", () => new PagedList { Total = 10 }, UnreadState);
         yield return Shape("recursive tree", () => new TreeNode { Value = 1, Children = [new TreeNode { Value = 2 }] });
         yield return Shape("stack nested in a member", () => new Ledger { Accounts = { ["a"] = new Money(1.10m, "EUR") } }, Reversed);
