@@ -28,7 +28,7 @@ public sealed class JsonCacheSerializer : ICacheSerializer
     /// instance under a base type's contract, see <see cref="GetFidelity{T}"/>); your options object is not changed.
     /// </summary>
     public JsonCacheSerializer(JsonSerializerOptions options)
-        : this(FaithfulJsonOptions.AddGuards(new JsonSerializerOptions(options ?? throw new ArgumentNullException(nameof(options)))), configured: true)
+        : this(new Configured(FaithfulJsonOptions.AddGuards(new JsonSerializerOptions(options ?? throw new ArgumentNullException(nameof(options))))))
     {
     }
 
@@ -37,22 +37,21 @@ public sealed class JsonCacheSerializer : ICacheSerializer
     /// settings <see cref="Default"/> uses for exact round trips (fields included, named floating-point literals).
     /// </summary>
     public JsonCacheSerializer(IJsonTypeInfoResolver resolver)
-        : this(FaithfulJsonOptions.Configure(new JsonSerializerOptions { TypeInfoResolver = resolver ?? throw new ArgumentNullException(nameof(resolver)) }), configured: true)
+        : this(new Configured(FaithfulJsonOptions.Configure(new JsonSerializerOptions { TypeInfoResolver = resolver ?? throw new ArgumentNullException(nameof(resolver)) })))
     {
     }
 
-    private JsonCacheSerializer(JsonSerializerOptions options, bool configured)
+    private JsonCacheSerializer(Configured configured)
     {
-        _ = configured;
-        _options = options;
-        _writerOptions = new JsonWriterOptions { Encoder = options.Encoder, Indented = false, SkipValidation = true };
+        _options = configured.Options;
+        _writerOptions = new JsonWriterOptions { Encoder = _options.Encoder, Indented = false, SkipValidation = true };
     }
 
     /// <summary>
     /// System.Text.Json with reflection metadata (where the application allows it), fields included (value tuples,
     /// public fields), NaN and ±Infinity as named literals, <see cref="System.Numerics.BigInteger"/> as a number.
     /// </summary>
-    public static JsonCacheSerializer Default { get; } = new(FaithfulJsonOptions.Configure(new JsonSerializerOptions { TypeInfoResolver = FaithfulJsonOptions.ReflectionResolver() }), configured: true);
+    public static JsonCacheSerializer Default { get; } = new(new Configured(FaithfulJsonOptions.Configure(new JsonSerializerOptions { TypeInfoResolver = FaithfulJsonOptions.ReflectionResolver() })));
 
     /// <summary>
     /// Decides from System.Text.Json's metadata for <typeparamref name="T"/> (reflection or source-generated) whether
@@ -110,6 +109,9 @@ public sealed class JsonCacheSerializer : ICacheSerializer
     {
         public static volatile TypeInfoEntry<T>? Last;
     }
+
+    // Options already configured by FaithfulJsonOptions, the one place that tunes them.
+    private readonly record struct Configured(JsonSerializerOptions Options);
 
     private sealed record TypeInfoEntry<T>(JsonCacheSerializer Owner, JsonTypeInfo<T> Info);
 
