@@ -30,6 +30,9 @@ public static class DiagnosticDescriptors
     /// <summary>CACHKA017: the cached value's type, fully qualified, for the code fix that adds it to a JsonSerializerContext.</summary>
     public const string JsonValueTypeProperty = "JsonValueType";
 
+    /// <summary>Diagnostic property of CACHKA008: the <c>error_type</c> the runtime counts when it refuses the type.</summary>
+    public const string FidelityReasonProperty = "FidelityReason";
+
     /// <summary>Diagnostic property: the name of the body method a code fix should create or move the body into.</summary>
     public const string ImplementationNameProperty = "ImplementationName";
 
@@ -86,8 +89,8 @@ public static class DiagnosticDescriptors
         ResultNotSerializableId,
         DiagnosticSeverity.Warning,
         "Result type that the L2/L3 serializer cannot round-trip",
-        "The result of '{0}' cannot be round-tripped through System.Text.Json (the L2/L3 serializer): {1}; return a concrete type with public properties, or add a JsonConverter for it",
-        "Values in the SQLite and Redis layers are stored as JSON. Delegates, object, dynamic, streams, pointers, System.Type, tasks, and interfaces or abstract classes other than the collection interfaces System.Text.Json can instantiate come back wrong or not at all.");
+        "The result of '{0}' does not round-trip exactly through System.Text.Json (the L2/L3 serializer), so the SQLite and Redis layers will not store it ({1}): {2}; {3}",
+        "Values in the SQLite and Redis layers are stored as JSON. Before the first write of a type, the runtime checks that it reads back exactly, by the same rules as this analyzer, and refuses it otherwise (counted as cache_errors_total with the reason, logged once): only the memory layer holds it. object and dynamic, state that is not both written and read back (private fields, non-public setters, [JsonIgnore]), stacks, interfaces and abstract classes without [JsonDerivedType], delegates, streams, pointers, reflection types and tasks are refused.");
 
     public static readonly DiagnosticDescriptor InvalidTtl = Create(
         InvalidTtlId,

@@ -45,7 +45,11 @@ public class DiagnosticMessageTests
         }
         """,
         new DiagnosticResult(DiagnosticDescriptors.ResultNotSerializable).WithLocation(0)
-            .WithArguments("LoadAsync", "the stream 'Stream?' cannot be serialized in 'Attachment.Content'"));
+            .WithArguments(
+                "LoadAsync",
+                "unsupported_type",
+                "'Stream?' cannot be serialized in 'Attachment.Content'",
+                "cache the data, not a delegate, stream, handle, task or reflection object"));
 
     [Test]
     public Task CACHKA007_suggests_ICacheKeyFormattable_only_for_the_users_own_types() => AnalyzerTest.VerifyAsync<CachedMethodAnalyzer>(
