@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using Cachka.Internal;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -151,7 +152,15 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
             var problem = JsonRoundTrip.FindProblem(valueType);
             if (problem is not null)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ResultNotSerializable, returnLocation, name, problem));
+                var reason = FidelityRules.ErrorType(problem.Rule);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.ResultNotSerializable,
+                    returnLocation,
+                    ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.FidelityReasonProperty, reason),
+                    name,
+                    reason,
+                    problem.Detail,
+                    FidelityRules.Advice(problem.Rule)));
             }
         }
 

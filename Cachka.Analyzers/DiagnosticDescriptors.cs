@@ -25,6 +25,14 @@ public static class DiagnosticDescriptors
     public const string CacheKeyMemberMisuseId = "CACHKA013";
     public const string CacheSourceIgnoredId = "CACHKA014";
     public const string KeyCheckedAtRunTimeId = "CACHKA015";
+    public const string ResultWithoutJsonMetadataId = "CACHKA017";
+    public const string ResultInUnregistrableJsonContextId = "CACHKA018";
+
+    /// <summary>CACHKA017: the cached value's type, fully qualified, for the code fix that adds it to a JsonSerializerContext.</summary>
+    public const string JsonValueTypeProperty = "JsonValueType";
+
+    /// <summary>Diagnostic property of CACHKA008: the <c>error_type</c> the runtime counts when it refuses the type.</summary>
+    public const string FidelityReasonProperty = "FidelityReason";
 
     /// <summary>Diagnostic property: the name of the body method a code fix should create or move the body into.</summary>
     public const string ImplementationNameProperty = "ImplementationName";
@@ -82,8 +90,8 @@ public static class DiagnosticDescriptors
         ResultNotSerializableId,
         DiagnosticSeverity.Warning,
         "Result type that the L2/L3 serializer cannot round-trip",
-        "The result of '{0}' cannot be round-tripped through System.Text.Json (the L2/L3 serializer): {1}; return a concrete type with public properties, or add a JsonConverter for it",
-        "Values in the SQLite and Redis layers are stored as JSON. Delegates, object, dynamic, streams, pointers, System.Type, tasks, and interfaces or abstract classes other than the collection interfaces System.Text.Json can instantiate come back wrong or not at all.");
+        "The result of '{0}' does not round-trip exactly through System.Text.Json (the L2/L3 serializer), so the SQLite and Redis layers will not store it ({1}): {2}; {3}",
+        "Values in the SQLite and Redis layers are stored as JSON. Before the first write of a type, the runtime checks that it reads back exactly, by the same rules as this analyzer, and refuses it otherwise (counted as cache_errors_total with the reason, logged once): only the memory layer holds it. object and dynamic, state that is not both written and read back (private fields, non-public setters, [JsonIgnore]), stacks, interfaces and abstract classes without [JsonDerivedType], delegates, streams, pointers, reflection types and tasks are refused.");
 
     public static readonly DiagnosticDescriptor InvalidTtl = Create(
         InvalidTtlId,
@@ -133,6 +141,20 @@ public static class DiagnosticDescriptors
         "Key part keyed only when its run-time type has a key form",
         "{0} '{1}' of type '{2}' is keyed only when a call's value has a run-time type with a key form (a primitive, string, enum, Guid, date or time type, decimal, ICacheKeyFormattable, or a sequence of these); a call with any other value runs the body without caching; to key every call, use a concrete keyable type or {3}",
         "The key form of a type parameter or object is only known from the value. Values of the directly supported types, ICacheKeyFormattable values and sequences of these are keyed (prefixed with their type when it differs from the declared one); a call with any other value calls the body, uncached, rather than risk a collision.");
+
+    public static readonly DiagnosticDescriptor ResultWithoutJsonMetadata = Create(
+        ResultWithoutJsonMetadataId,
+        DiagnosticSeverity.Warning,
+        "Result type without JSON metadata in a trimmed or Native AOT application",
+        "The result of '{0}' ('{1}') has no JSON metadata in this trimmed or Native AOT application, so the SQLite and Redis layers cannot store it (only memory would hold it); add [JsonSerializable(typeof({1}))] to a JsonSerializerContext of this project",
+        "Trimmed and Native AOT applications serialize without reflection: a type reaches L2/L3 only through metadata that Cachka has built in (strings, primitives, temporal types, Guid, decimal, byte[], their nullables, arrays and lists) or a JsonSerializerContext of the project, which the generator registers with the runtime. Reported only when PublishTrimmed, PublishAot or IsAotCompatible is true, or JsonSerializerIsReflectionEnabledByDefault is false.");
+
+    public static readonly DiagnosticDescriptor ResultInUnregistrableJsonContext = Create(
+        ResultInUnregistrableJsonContextId,
+        DiagnosticSeverity.Warning,
+        "Result type described only by a JsonSerializerContext that Cachka cannot register",
+        "The result of '{0}' ('{1}') is described only by the JsonSerializerContext '{2}', which Cachka cannot register with its serializer ({3}); make the context internal or public, not nested in a private type, so trimmed and Native AOT builds store the value in SQLite and Redis",
+        "The generator registers a project's JsonSerializerContexts from a module initializer, which must be able to name them: a private, protected or file-local context, one nested in such a type, and a generic one cannot be registered. Reported only in trimmed or Native AOT applications.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description,

@@ -1,21 +1,26 @@
 using System;
 using System.Collections.Generic;
+using Cachka.Internal;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Cachka.Analyzers;
 
 /// <summary>
-/// Finds the first part of a cached value's type that System.Text.Json (with default options, the
-/// runtime's L2/L3 serializer) cannot round-trip (CACHKA008). Types declared in source are followed
-/// through their public properties; types from references are trusted unless known to fail.
+/// Finds the first part of a cached value's type that the runtime's L2/L3 serializer (System.Text.Json as
+/// <c>JsonCacheSerializer.Default</c> configures it) would not round-trip exactly (CACHKA008). It applies the rules the
+/// runtime applies before the first write of a type (<see cref="FidelityRules"/>, shared with Cachka.Runtime), so a
+/// [Cached] result type the analyzer accepts is stored, and one it reports is refused by the layers. Types declared in
+/// source are followed through their state (fields, auto-properties, constructors); types from references are trusted
+/// unless a rule names them (reference assemblies do not show private state).
 /// </summary>
 internal static class JsonRoundTrip
 {
-    private const int MaxDepth = 6;
+    private const int MaxDepth = 8;
     private const string SystemTextJsonSerialization = "System.Text.Json.Serialization";
 
-    /// <summary>A short description of the problem, or null when the type round-trips.</summary>
-    public static string? FindProblem(ITypeSymbol type)
+    /// <summary>The rule the type breaks and how, or null when it round-trips.</summary>
+    public static FidelityProblem? FindProblem(ITypeSymbol type)
     {
         var visited = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         var visitedWriteOnly = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
@@ -24,7 +29,7 @@ internal static class JsonRoundTrip
 
     // writeOnly: the value is serialized but never read back (a get-only property no constructor sets),
     // so only types that fail to be written matter.
-    private static string? Check(ITypeSymbol type, string? path, Visited visited, int depth, bool writeOnly)
+    private static FidelityProblem? Check(ITypeSymbol type, string? path, Visited visited, int depth, bool writeOnly)
     {
         if (depth > MaxDepth || type.TypeKind is TypeKind.TypeParameter or TypeKind.Error
             || !(writeOnly ? visited.WriteOnly : visited.ReadBack).Add(type))
@@ -32,15 +37,29 @@ internal static class JsonRoundTrip
             return null;
         }
 
-        if (IsJsonDocumentType(type))
+        if (TypeFacts.IsNullable(type, out var underlying))
         {
-            return null;
+            return Check(underlying, path, visited, depth + 1, writeOnly);
         }
 
-        var problem = DescribeUnsupported(type, writeOnly);
-        if (problem is not null)
+        if (IsUnsupported(type))
         {
-            return path is null ? problem : problem + " in '" + path + "'";
+            return Fail(FidelityRule.UnsupportedType, "'" + TypeFacts.Display(type) + "' cannot be serialized", path);
+        }
+
+        if (writeOnly || IsJsonDocumentType(type))
+        {
+            return null; // what follows is written fine but may not be read back as the same value
+        }
+
+        if (type.TypeKind == TypeKind.Dynamic || type.SpecialType == SpecialType.System_Object)
+        {
+            return Fail(FidelityRule.UntypedValue, "'" + TypeFacts.Display(type) + "' comes back as a JsonElement", path);
+        }
+
+        if (IsReversing(type))
+        {
+            return Fail(FidelityRule.ReversedOrder, "'" + TypeFacts.Display(type) + "' is read back in reverse order", path);
         }
 
         if (HasCustomConverter(type))
@@ -52,7 +71,14 @@ internal static class JsonRoundTrip
         {
             return array.IsSZArray
                 ? Check(array.ElementType, path, visited, depth + 1, writeOnly)
-                : writeOnly ? null : Describe("the multi-dimensional array '", type, "'", path);
+                : Fail(FidelityRule.UnsupportedType, "the multi-dimensional array '" + TypeFacts.Display(type) + "' is not supported", path);
+        }
+
+        if (type.SpecialType == SpecialType.System_Collections_IEnumerable
+            || (type is INamedTypeSymbol { SpecialType: SpecialType.None } collection && IsCollection(collection)
+                && !TypeFacts.IsOrImplements(collection, "System.Collections.Generic", "IEnumerable`1")))
+        {
+            return Fail(FidelityRule.UntypedValue, "the items of the non-generic collection '" + TypeFacts.Display(type) + "' come back as JsonElement", path);
         }
 
         if (type is not INamedTypeSymbol named || type.SpecialType != SpecialType.None || type.TypeKind == TypeKind.Enum)
@@ -60,11 +86,31 @@ internal static class JsonRoundTrip
             return null;
         }
 
+        if (IsPolymorphic(named))
+        {
+            foreach (var derived in DerivedTypes(named))
+            {
+                var inner = Check(derived, path, visited, depth + 1, writeOnly);
+                if (inner is not null)
+                {
+                    return inner;
+                }
+            }
+        }
+        else if (type.TypeKind == TypeKind.Interface && !IsDeserializableInterface(type))
+        {
+            return Fail(FidelityRule.NotInstantiable, "the interface '" + TypeFacts.Display(type) + "' cannot be created when reading", path);
+        }
+        else if (type.TypeKind == TypeKind.Class && type.IsAbstract)
+        {
+            return Fail(FidelityRule.NotInstantiable, "the abstract class '" + TypeFacts.Display(type) + "' cannot be created when reading", path);
+        }
+
         if (named.IsGenericType)
         {
-            if (!writeOnly && IsDictionary(named) && !IsSupportedDictionaryKey(named.TypeArguments[0]))
+            if (IsDictionary(named) && !IsSupportedDictionaryKey(named.TypeArguments[0]))
             {
-                return Describe("the dictionary key type '", named.TypeArguments[0], "'", path);
+                return Fail(FidelityRule.UnsupportedDictionaryKey, "the dictionary key type '" + TypeFacts.Display(named.TypeArguments[0]) + "' cannot be a JSON property name", path);
             }
 
             foreach (var argument in named.TypeArguments)
@@ -77,107 +123,86 @@ internal static class JsonRoundTrip
             }
         }
 
-        return IsDeclaredInSource(named) ? CheckMembers(named, visited, depth, writeOnly) : null;
-    }
-
-    private static string? DescribeUnsupported(ITypeSymbol type, bool writeOnly)
-    {
-        switch (type.TypeKind)
-        {
-            case TypeKind.Pointer:
-            case TypeKind.FunctionPointer:
-                return "the pointer '" + TypeFacts.Display(type) + "' cannot be serialized";
-            case TypeKind.Delegate:
-                return "the delegate '" + TypeFacts.Display(type) + "' cannot be serialized";
-        }
-
-        if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
-        {
-            return "'" + TypeFacts.Display(type) + "' is not supported by System.Text.Json";
-        }
-
-        if (TypeFacts.IsTaskLike(type))
-        {
-            return "the task '" + TypeFacts.Display(type) + "' nested in the result cannot be serialized";
-        }
-
-        if (TypeFacts.IsOrDerivesFrom(type, "System.IO", "Stream"))
-        {
-            return "the stream '" + TypeFacts.Display(type) + "' cannot be serialized";
-        }
-
-        if (TypeFacts.IsOrDerivesFrom(type, "System.Reflection", "MemberInfo"))
-        {
-            return "'" + TypeFacts.Display(type) + "' (reflection) is not supported by System.Text.Json";
-        }
-
-        // What follows is written fine but cannot be read back as the same value.
-        if (writeOnly)
+        if (!IsDeclaredInSource(named) || named.TypeKind == TypeKind.Interface || (named.IsAbstract && IsPolymorphic(named)))
         {
             return null;
         }
 
-        if (type.TypeKind == TypeKind.Dynamic)
-        {
-            return "'dynamic' comes back as a JsonElement";
-        }
+        return IsCollection(named) ? CheckCollectionState(named, path) : CheckMembers(named, visited, depth);
+    }
 
-        if (type.SpecialType == SpecialType.System_Object)
+    // The converter of a collection writes its items only: fields of the application's own collection type are lost.
+    private static FidelityProblem? CheckCollectionState(INamedTypeSymbol type, string? path)
+    {
+        for (var current = type; current is not null && IsDeclaredInSource(current); current = current.BaseType)
         {
-            return "'object' comes back as a JsonElement";
-        }
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IFieldSymbol { IsStatic: false, IsConst: false } field)
+                {
+                    return Fail(FidelityRule.UnreadState, "the collection '" + TypeFacts.Display(type) + "' keeps state beyond its items in '" + FieldName(field) + "'", path);
+                }
 
-        if (type is INamedTypeSymbol { IsTupleType: true } && type.IsValueType)
-        {
-            return "the value tuple '" + TypeFacts.Display(type) + "' is stored empty (its items are fields, which System.Text.Json ignores)";
-        }
-
-        if (type.TypeKind == TypeKind.Interface && !IsDeserializableInterface(type) && !IsPolymorphic(type) && !HasCustomConverter(type))
-        {
-            return "the interface '" + TypeFacts.Display(type) + "' cannot be instantiated when reading";
-        }
-
-        if (type.TypeKind == TypeKind.Class && type.IsAbstract && !IsPolymorphic(type) && !HasCustomConverter(type))
-        {
-            return "the abstract class '" + TypeFacts.Display(type) + "' cannot be instantiated when reading";
+                if (member is IPropertySymbol { IsStatic: false } property && IsAutoProperty(property))
+                {
+                    return Fail(FidelityRule.UnreadState, "the collection '" + TypeFacts.Display(type) + "' keeps state beyond its items in '" + current.Name + "." + property.Name + "'", path);
+                }
+            }
         }
 
         return null;
     }
 
-    private static string? CheckMembers(INamedTypeSymbol type, Visited visited, int depth, bool writeOnly)
+    // Every piece of state (an instance field, an auto-property, a captured primary constructor parameter), in the
+    // type and its base types declared in source, must be a JSON member that is written and read back.
+    private static FidelityProblem? CheckMembers(INamedTypeSymbol type, Visited visited, int depth)
     {
-        foreach (var member in type.GetMembers())
+        var constructor = DeserializationConstructor(type);
+        if (type.TypeKind == TypeKind.Class && constructor is null)
         {
-            if (member.IsStatic || member.DeclaredAccessibility != Accessibility.Public || member.IsImplicitlyDeclared
-                || TypeFacts.HasAttribute(member, SystemTextJsonSerialization, "JsonIgnoreAttribute")
-                || TypeFacts.HasAttribute(member, SystemTextJsonSerialization, "JsonConverterAttribute"))
-            {
-                continue;
-            }
+            return Fail(FidelityRule.NotInstantiable, "'" + TypeFacts.Display(type) + "' has no constructor System.Text.Json can use", null);
+        }
 
-            var memberPath = type.Name + "." + member.Name;
-            ITypeSymbol memberType;
-            var memberWriteOnly = writeOnly;
-            switch (member)
+        var members = JsonMembers(type);
+        for (var current = type; current is not null && IsDeclaredInSource(current); current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
             {
-                case IPropertySymbol { IsIndexer: false, GetMethod.DeclaredAccessibility: Accessibility.Public } property:
-                    memberType = property.Type;
-                    memberWriteOnly |= property.SetMethod is null && !IsConstructorParameter(type, property.Name);
-                    break;
-                case IFieldSymbol { IsConst: false, AssociatedSymbol: null } field:
-                    if (!writeOnly && !TypeFacts.HasAttribute(field, SystemTextJsonSerialization, "JsonIncludeAttribute"))
-                    {
-                        return "'" + memberPath + "' is a field, which System.Text.Json ignores unless it is marked [JsonInclude]";
-                    }
-
-                    memberType = field.Type;
-                    break;
-                default:
+                if (member.IsStatic)
+                {
                     continue;
+                }
+
+                string? problem = null;
+                switch (member)
+                {
+                    case IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } field:
+                        problem = Covered(type, members, constructor, field.Name, isProperty: false);
+                        break;
+                    case IPropertySymbol { IsIndexer: false } property when IsAutoProperty(property):
+                        problem = Covered(type, members, constructor, property.Name, isProperty: true);
+                        break;
+                }
+
+                if (problem is not null)
+                {
+                    return Fail(FidelityRule.UnreadState, problem, null);
+                }
             }
 
-            var problem = Check(memberType, memberPath, visited, depth + 1, memberWriteOnly);
+            foreach (var parameter in PrimaryConstructorParameters(current))
+            {
+                if (!HasMemberNamed(members, parameter.Name))
+                {
+                    return Fail(FidelityRule.UnreadState, "the captured constructor parameter '" + parameter.Name + "' of '" + TypeFacts.Display(current) + "' is not written and read back by System.Text.Json", null);
+                }
+            }
+        }
+
+        foreach (var member in members)
+        {
+            var memberPath = type.Name + "." + member.Symbol.Name;
+            var problem = member.HasConverter ? null : Check(member.Type, memberPath, visited, depth + 1, writeOnly: !IsReadBack(member, constructor));
             if (problem is not null)
             {
                 return problem;
@@ -187,30 +212,211 @@ internal static class JsonRoundTrip
         return null;
     }
 
-    // System.Text.Json reads a get-only property back through a public constructor parameter of the same name.
-    private static bool IsConstructorParameter(INamedTypeSymbol type, string propertyName)
+    private static string? Covered(INamedTypeSymbol type, List<JsonMember> members, IMethodSymbol? constructor, string stateName, bool isProperty)
     {
-        foreach (var constructor in type.InstanceConstructors)
+        foreach (var member in members)
         {
-            if (constructor.DeclaredAccessibility != Accessibility.Public)
+            if (isProperty ? member.Symbol.Name == stateName : (member.Symbol.Name == stateName || FidelityRules.IsStorageOf(stateName, member.Symbol.Name)))
             {
-                continue;
+                return IsReadBack(member, constructor)
+                    ? null
+                    : "'" + TypeFacts.Display(type) + "." + member.Symbol.Name + "' is written but never read back (no public setter or init accessor, no constructor parameter of the same name)";
             }
+        }
 
-            foreach (var parameter in constructor.Parameters)
+        return (isProperty ? "'" + TypeFacts.Display(type) + "." + stateName + "'" : "the field '" + TypeFacts.Display(type) + "." + stateName + "'")
+            + " is not written and read back by System.Text.Json";
+    }
+
+    private static bool IsReadBack(JsonMember member, IMethodSymbol? constructor)
+    {
+        if (member.CanSet)
+        {
+            return true;
+        }
+
+        if (constructor is null)
+        {
+            return false;
+        }
+
+        foreach (var parameter in constructor.Parameters)
+        {
+            if (string.Equals(parameter.Name, member.Symbol.Name, StringComparison.OrdinalIgnoreCase))
             {
-                if (string.Equals(parameter.Name, propertyName, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
         return false;
     }
 
-    private static string Describe(string prefix, ITypeSymbol type, string suffix, string? path) =>
-        prefix + TypeFacts.Display(type) + suffix + " is not supported by System.Text.Json" + (path is null ? string.Empty : " in '" + path + "'");
+    // What System.Text.Json serializes: public properties with a public getter and public fields (fields are included
+    // by the runtime's options), plus non-public ones marked [JsonInclude]; never [JsonIgnore]d ones. Inherited included.
+    private static List<JsonMember> JsonMembers(INamedTypeSymbol type)
+    {
+        var members = new List<JsonMember>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (ITypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member.IsStatic || member.IsImplicitlyDeclared && member is not IPropertySymbol || !names.Add(member.Name)
+                    || TypeFacts.HasAttribute(member, SystemTextJsonSerialization, "JsonIgnoreAttribute"))
+                {
+                    continue;
+                }
+
+                var included = TypeFacts.HasAttribute(member, SystemTextJsonSerialization, "JsonIncludeAttribute");
+                var converter = TypeFacts.HasAttribute(member, SystemTextJsonSerialization, "JsonConverterAttribute");
+                switch (member)
+                {
+                    case IPropertySymbol { IsIndexer: false } property
+                        when property.GetMethod is not null && (included || (member.DeclaredAccessibility == Accessibility.Public && property.GetMethod.DeclaredAccessibility == Accessibility.Public)):
+                        var canSet = property.SetMethod is not null && (included || property.SetMethod.DeclaredAccessibility == Accessibility.Public);
+                        members.Add(new JsonMember(property, property.Type, canSet, converter));
+                        break;
+                    case IFieldSymbol { IsConst: false, AssociatedSymbol: null } field
+                        when included || member.DeclaredAccessibility == Accessibility.Public:
+                        members.Add(new JsonMember(field, field.Type, !field.IsReadOnly, converter));
+                        break;
+                }
+            }
+        }
+
+        return members;
+    }
+
+    private static bool HasMemberNamed(List<JsonMember> members, string name)
+    {
+        foreach (var member in members)
+        {
+            if (string.Equals(member.Symbol.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // As System.Text.Json picks it: the [JsonConstructor] one, else the public parameterless one, else (for a class)
+    // the only public one. A struct without [JsonConstructor] is created empty (its parameterless constructor).
+    private static IMethodSymbol? DeserializationConstructor(INamedTypeSymbol type)
+    {
+        IMethodSymbol? parameterless = null;
+        IMethodSymbol? single = null;
+        var publicCount = 0;
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            if (TypeFacts.HasAttribute(constructor, SystemTextJsonSerialization, "JsonConstructorAttribute"))
+            {
+                return constructor;
+            }
+
+            if (constructor.DeclaredAccessibility != Accessibility.Public || (type.IsValueType && constructor.IsImplicitlyDeclared))
+            {
+                continue;
+            }
+
+            publicCount++;
+            if (constructor.Parameters.Length == 0)
+            {
+                parameterless = constructor;
+            }
+            else
+            {
+                single = constructor;
+            }
+        }
+
+        return parameterless ?? (publicCount == 1 && !type.IsValueType ? single : null);
+    }
+
+    private static IEnumerable<IParameterSymbol> PrimaryConstructorParameters(INamedTypeSymbol type)
+    {
+        if (type.IsRecord)
+        {
+            yield break; // a record's positional parameters are its properties
+        }
+
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax { ParameterList: { } list })
+            {
+                foreach (var constructor in type.InstanceConstructors)
+                {
+                    if (constructor.Parameters.Length == list.Parameters.Count && !constructor.IsImplicitlyDeclared
+                        && constructor.DeclaringSyntaxReferences.Length > 0 && constructor.DeclaringSyntaxReferences[0].GetSyntax() is TypeDeclarationSyntax)
+                    {
+                        foreach (var parameter in constructor.Parameters)
+                        {
+                            yield return parameter;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool IsAutoProperty(IPropertySymbol property)
+    {
+        foreach (var reference in property.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is PropertyDeclarationSyntax { ExpressionBody: null, AccessorList: { } accessors })
+            {
+                foreach (var accessor in accessors.Accessors)
+                {
+                    if (accessor.Body is not null || accessor.ExpressionBody is not null)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string FieldName(IFieldSymbol field) => field.ContainingType.Name + "." + field.Name;
+
+    private static FidelityProblem Fail(FidelityRule rule, string detail, string? path) =>
+        new(rule, path is null ? detail : detail + " in '" + path + "'");
+
+    private static bool IsUnsupported(ITypeSymbol type)
+    {
+        if (type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer || type.IsRefLikeType)
+        {
+            return true;
+        }
+
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            var definition = current is INamedTypeSymbol named ? named.OriginalDefinition : current;
+            if (definition.ContainingType is null && FidelityRules.IsUnsupportedBase(definition.ContainingNamespace?.ToDisplayString(), definition.MetadataName))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsReversing(ITypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (current.ContainingType is null && FidelityRules.IsReversingCollection(current.ContainingNamespace?.ToDisplayString(), current.MetadataName))
+            {
+                return true;
+            }
+        }
+
+        return type.TypeKind == TypeKind.Interface
+            && FidelityRules.IsReversingCollection(type.ContainingNamespace?.ToDisplayString(), type.MetadataName);
+    }
 
     private static bool IsDeserializableInterface(ITypeSymbol type)
     {
@@ -239,53 +445,28 @@ internal static class JsonRoundTrip
         return TypeFacts.Is(type, "System.Collections.Immutable", "IImmutableList`1")
             || TypeFacts.Is(type, "System.Collections.Immutable", "IImmutableSet`1")
             || TypeFacts.Is(type, "System.Collections.Immutable", "IImmutableDictionary`2")
-            || TypeFacts.Is(type, "System.Collections.Immutable", "IImmutableQueue`1")
-            || TypeFacts.Is(type, "System.Collections.Immutable", "IImmutableStack`1");
+            || TypeFacts.Is(type, "System.Collections.Immutable", "IImmutableQueue`1");
     }
+
+    private static bool IsCollection(INamedTypeSymbol type) =>
+        type.SpecialType != SpecialType.System_String && TypeFacts.IsOrImplements(type, "System.Collections", "IEnumerable");
 
     private static bool IsDictionary(INamedTypeSymbol type) =>
         type.TypeArguments.Length == 2
         && (TypeFacts.IsOrImplements(type, "System.Collections.Generic", "IDictionary`2")
             || TypeFacts.IsOrImplements(type, "System.Collections.Generic", "IReadOnlyDictionary`2"));
 
-    // The key types System.Text.Json can write as property names and read back.
     private static bool IsSupportedDictionaryKey(ITypeSymbol key)
     {
-        if (key.TypeKind is TypeKind.Enum or TypeKind.TypeParameter or TypeKind.Error || HasCustomConverter(key))
+        if (TypeFacts.IsNullable(key, out var underlying))
         {
-            return true;
+            key = underlying;
         }
 
-        switch (key.SpecialType)
-        {
-            case SpecialType.System_Boolean:
-            case SpecialType.System_Char:
-            case SpecialType.System_SByte:
-            case SpecialType.System_Byte:
-            case SpecialType.System_Int16:
-            case SpecialType.System_UInt16:
-            case SpecialType.System_Int32:
-            case SpecialType.System_UInt32:
-            case SpecialType.System_Int64:
-            case SpecialType.System_UInt64:
-            case SpecialType.System_Single:
-            case SpecialType.System_Double:
-            case SpecialType.System_Decimal:
-            case SpecialType.System_String:
-            case SpecialType.System_DateTime:
-                return true;
-        }
-
-        return TypeFacts.Is(key, "System", "Guid")
-            || TypeFacts.Is(key, "System", "DateTimeOffset")
-            || TypeFacts.Is(key, "System", "DateOnly")
-            || TypeFacts.Is(key, "System", "TimeOnly")
-            || TypeFacts.Is(key, "System", "TimeSpan")
-            || TypeFacts.Is(key, "System", "Int128")
-            || TypeFacts.Is(key, "System", "UInt128")
-            || TypeFacts.Is(key, "System", "Half")
-            || TypeFacts.Is(key, "System", "Uri")
-            || TypeFacts.Is(key, "System", "Version");
+        return key.TypeKind is TypeKind.Enum or TypeKind.TypeParameter or TypeKind.Error
+            || key.SpecialType == SpecialType.System_Object
+            || HasCustomConverter(key)
+            || (key.ContainingType is null && FidelityRules.IsSupportedDictionaryKey(key.ContainingNamespace?.ToDisplayString(), key.MetadataName));
     }
 
     // JsonElement, JsonDocument, JsonNode and friends are System.Text.Json's own document types.
@@ -299,10 +480,23 @@ internal static class JsonRoundTrip
         TypeFacts.HasAttribute(type, SystemTextJsonSerialization, "JsonDerivedTypeAttribute")
         || TypeFacts.HasAttribute(type, SystemTextJsonSerialization, "JsonPolymorphicAttribute");
 
+    private static IEnumerable<ITypeSymbol> DerivedTypes(INamedTypeSymbol type)
+    {
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (TypeFacts.Is(attribute.AttributeClass, SystemTextJsonSerialization, "JsonDerivedTypeAttribute")
+                && attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is ITypeSymbol derived
+                && !SymbolEqualityComparer.Default.Equals(derived, type))
+            {
+                yield return derived;
+            }
+        }
+    }
+
     private static bool HasCustomConverter(ITypeSymbol type) =>
         TypeFacts.HasAttribute(type, SystemTextJsonSerialization, "JsonConverterAttribute");
 
-    private static bool IsDeclaredInSource(INamedTypeSymbol type)
+    private static bool IsDeclaredInSource(ITypeSymbol type)
     {
         foreach (var location in type.Locations)
         {
@@ -315,10 +509,29 @@ internal static class JsonRoundTrip
         return false;
     }
 
+    private sealed class JsonMember(ISymbol symbol, ITypeSymbol type, bool canSet, bool hasConverter)
+    {
+        public ISymbol Symbol { get; } = symbol;
+
+        public ITypeSymbol Type { get; } = type;
+
+        public bool CanSet { get; } = canSet;
+
+        public bool HasConverter { get; } = hasConverter;
+    }
+
     private sealed class Visited(HashSet<ITypeSymbol> readBack, HashSet<ITypeSymbol> writeOnly)
     {
         public HashSet<ITypeSymbol> ReadBack { get; } = readBack;
 
         public HashSet<ITypeSymbol> WriteOnly { get; } = writeOnly;
     }
+}
+
+/// <summary>A rule of <see cref="FidelityRules"/> a type breaks, and where.</summary>
+internal sealed class FidelityProblem(FidelityRule rule, string detail)
+{
+    public FidelityRule Rule { get; } = rule;
+
+    public string Detail { get; } = detail;
 }

@@ -1,3 +1,8 @@
+using System;
+using System.Linq;
+using Cachka.Generators.Emit;
+using Cachka.Generators.Helpers;
+using Cachka.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -31,5 +36,23 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(methods, static (output, spec) => CachedMethodEmitter.Emit(output, spec));
         context.RegisterSourceOutput(stubs, static (output, stub) => CachedMethodEmitter.EmitStub(output, stub));
+
+        // The compilation's JsonSerializerContexts, registered with the runtime by a module initializer, so
+        // trimmed and Native AOT applications serialize their types (and [Cached] results) without reflection.
+        var jsonContexts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.JsonSerializableAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (syntax, cancellationToken) => JsonContextParser.Parse(syntax, cancellationToken))
+            .Where(static name => name is not null)
+            .Collect()
+            .Select(static (names, _) => new JsonContextRegistrationSpec(new EquatableArray<string>(names.Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToArray()!)))
+            .WithTrackingName(TrackingNames.JsonContexts);
+        var entryPoint = context.CompilationProvider
+            .Select(static (compilation, _) => JsonContextParser.HasRegistrationEntryPoint(compilation))
+            .WithTrackingName(TrackingNames.JsonRegistrationEntryPoint);
+        context.RegisterSourceOutput(
+            jsonContexts.Combine(entryPoint),
+            static (output, pair) => { if (pair.Right) JsonContextEmitter.Emit(output, pair.Left); });
     }
 }

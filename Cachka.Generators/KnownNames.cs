@@ -9,6 +9,10 @@ internal static class KnownNames
     public const string CacheSourceAttribute = "Cachka.CacheSourceAttribute";
     public const string CacheKeyFormattable = "Cachka.ICacheKeyFormattable";
     public const string Cache = "Cachka.ICache";
+    public const string JsonMetadataRegistration = "Cachka.Serialization.JsonMetadataRegistration";
+    public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
+    public const string JsonSerializationNamespace = "System.Text.Json.Serialization";
+    public const string GlobalJsonMetadataRegistration = "global::Cachka.Serialization.JsonMetadataRegistration";
 
     public const string GlobalCache = "global::Cachka.ICache";
     public const string GlobalCacheKey = "global::Cachka.ICacheKey";

@@ -11,4 +11,10 @@ public static class TrackingNames
 
     /// <summary>The stubs: throwing implementations of methods the generator cannot implement.</summary>
     public const string Stubs = nameof(Stubs);
+
+    /// <summary>The registrable <c>JsonSerializerContext</c>s of the compilation, collected and sorted.</summary>
+    public const string JsonContexts = nameof(JsonContexts);
+
+    /// <summary>Whether the compilation references a runtime that accepts context registrations.</summary>
+    public const string JsonRegistrationEntryPoint = nameof(JsonRegistrationEntryPoint);
 }

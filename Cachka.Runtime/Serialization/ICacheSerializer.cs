@@ -17,4 +17,13 @@ public interface ICacheSerializer
     /// the layer turns the exception into a miss, removes the entry and counts it.
     /// </summary>
     T Deserialize<T>(ReadOnlySpan<byte> source);
+
+    /// <summary>
+    /// Whether every value declared as <typeparamref name="T"/> reads back exactly as written. A layer asks once per
+    /// type, before the first write, and keeps the answer; a refused type is not stored in that layer (counted with
+    /// <see cref="CacheFidelity.Reason"/>, logged once), and any older value under the key is removed. The default
+    /// trusts the serializer: every type is faithful. Override it when your format loses something for some types;
+    /// refuse a single value by throwing <see cref="UnfaithfulValueException"/> from <see cref="Serialize{T}"/>.
+    /// </summary>
+    CacheFidelity GetFidelity<T>() => CacheFidelity.Faithful;
 }

@@ -1,16 +1,19 @@
 using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using Cachka.Internal;
 
 namespace Cachka;
 
 /// <summary>
-/// The default <see cref="ICacheSerializer"/>: System.Text.Json, UTF-8. <see cref="Default"/> uses
-/// <see cref="JsonSerializerOptions.Default"/> (reflection, where the application allows it). For trimmed or
-/// Native AOT applications pass your <see cref="JsonSerializerContext"/> (or any <see cref="IJsonTypeInfoResolver"/>):
-/// <c>new JsonCacheSerializer(MyJsonContext.Default)</c>.
+/// The default <see cref="ICacheSerializer"/>: System.Text.Json, UTF-8, configured for exact round trips (fields
+/// included, NaN and ±Infinity as named literals; a value that would not read back is refused, see
+/// <see cref="GetFidelity{T}"/>). <see cref="Default"/> needs no reflection for strings, primitives, the temporal types,
+/// <see cref="Guid"/>, <see cref="decimal"/>, <c>byte[]</c> (their nullables, arrays and lists) and every type of the
+/// application's own <see cref="JsonSerializerContext"/>s, which the generator registers; other types use reflection
+/// where the application allows it (not in trimmed or Native AOT applications).
+/// To use other metadata only, pass it: <c>new JsonCacheSerializer(MyJsonContext.Default)</c>.
 /// </summary>
 public sealed class JsonCacheSerializer : ICacheSerializer
 {
@@ -23,30 +26,42 @@ public sealed class JsonCacheSerializer : ICacheSerializer
     private readonly JsonSerializerOptions _options;
     private readonly JsonWriterOptions _writerOptions;
 
-    /// <summary>Uses the given options (made read-only on first use).</summary>
+    /// <summary>
+    /// Uses a copy of the given options with Cachka's per-value checks added (a lone surrogate in a string, a derived
+    /// instance under a base type's contract, see <see cref="GetFidelity{T}"/>); your options object is not changed.
+    /// </summary>
     public JsonCacheSerializer(JsonSerializerOptions options)
+        : this(new Configured(FaithfulJsonOptions.AddGuards(new JsonSerializerOptions(options ?? throw new ArgumentNullException(nameof(options))))))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _options = options;
-        _writerOptions = new JsonWriterOptions { Encoder = options.Encoder, Indented = false, SkipValidation = true };
     }
 
-    /// <summary>Uses source-generated (or any other) metadata, for example a <see cref="JsonSerializerContext"/>.</summary>
+    /// <summary>
+    /// Uses source-generated (or any other) metadata, for example a <see cref="JsonSerializerContext"/>, with the
+    /// settings <see cref="Default"/> uses for exact round trips (fields included, named floating-point literals).
+    /// </summary>
     public JsonCacheSerializer(IJsonTypeInfoResolver resolver)
-        : this(new JsonSerializerOptions { TypeInfoResolver = resolver ?? throw new ArgumentNullException(nameof(resolver)) })
+        : this(new Configured(FaithfulJsonOptions.Configure(new JsonSerializerOptions { TypeInfoResolver = resolver ?? throw new ArgumentNullException(nameof(resolver)) })))
     {
     }
 
-    /// <summary>System.Text.Json with <see cref="JsonSerializerOptions.Default"/>.</summary>
-    public static JsonCacheSerializer Default { get; } = new(ReflectionDefaults());
+    private JsonCacheSerializer(Configured configured)
+    {
+        _options = configured.Options;
+        _writerOptions = new JsonWriterOptions { Encoder = _options.Encoder, Indented = false, SkipValidation = true };
+    }
 
-    // Reflection metadata is used only where the application allows it. A trimmed or Native AOT application
-    // turns reflection off (JsonSerializerIsReflectionEnabledByDefault=false): there the default resolver knows no
-    // type, every value is counted as serialize_failed and not stored, and the application passes its own
-    // JsonSerializerContext instead (see the class summary and docs/sqlite.md).
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reflection is used only when the application enables it; AOT applications pass a JsonSerializerContext.")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Reflection is used only when the application enables it; AOT applications pass a JsonSerializerContext.")]
-    private static JsonSerializerOptions ReflectionDefaults() => JsonSerializerOptions.Default;
+    /// <summary>
+    /// System.Text.Json with its metadata found without reflection where it can be (see the class summary and
+    /// docs/sqlite.md, "Trimmed and Native AOT applications"), fields included (value tuples, public fields), NaN and
+    /// ±Infinity as named literals, <see cref="System.Numerics.BigInteger"/> as a number.
+    /// </summary>
+    public static JsonCacheSerializer Default { get; } = new(new Configured(FaithfulJsonOptions.Configure(new JsonSerializerOptions { TypeInfoResolver = Serialization.JsonMetadata.Resolver })));
+
+    /// <summary>
+    /// Decides from System.Text.Json's metadata for <typeparamref name="T"/> (reflection or source-generated) whether
+    /// its values round-trip exactly; see docs/sqlite.md for the rules. The layers ask once per type.
+    /// </summary>
+    public CacheFidelity GetFidelity<T>() => JsonFidelity.Inspect(_options, typeof(T));
 
     /// <inheritdoc/>
     public void Serialize<T>(T value, IBufferWriter<byte> destination)
@@ -98,6 +113,9 @@ public sealed class JsonCacheSerializer : ICacheSerializer
     {
         public static volatile TypeInfoEntry<T>? Last;
     }
+
+    // Options already configured by FaithfulJsonOptions, the one place that tunes them.
+    private readonly record struct Configured(JsonSerializerOptions Options);
 
     private sealed record TypeInfoEntry<T>(JsonCacheSerializer Owner, JsonTypeInfo<T> Info);
 

@@ -24,7 +24,7 @@ internal static class AnalyzerTest
         """;
 
     // The built-in ReferenceAssemblies.Net.Net100 wants a package version the local feed does not have.
-    private static readonly ReferenceAssemblies Net10 = new(
+    internal static readonly ReferenceAssemblies Net10 = new(
         "net10.0",
         new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.12"),
         Path.Combine("ref", "net10.0"));

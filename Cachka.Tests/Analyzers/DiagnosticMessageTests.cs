@@ -45,7 +45,11 @@ public class DiagnosticMessageTests
         }
         """,
         new DiagnosticResult(DiagnosticDescriptors.ResultNotSerializable).WithLocation(0)
-            .WithArguments("LoadAsync", "the stream 'Stream?' cannot be serialized in 'Attachment.Content'"));
+            .WithArguments(
+                "LoadAsync",
+                "unsupported_type",
+                "'Stream?' cannot be serialized in 'Attachment.Content'",
+                "cache the data, not a delegate, stream, handle, task or reflection object"));
 
     [Test]
     public Task CACHKA007_says_why_the_type_cannot_be_keyed_and_that_the_method_is_not_cached() => AnalyzerTest.VerifyAsync<CachedMethodAnalyzer>(

@@ -50,6 +50,9 @@ public class ResultSerializationTests
     [TestCase("System.Text.Json.JsonElement")]
     [TestCase("DateOnly?")]
     [TestCase("Computed")]
+    [TestCase("Point")] // public fields are included by the runtime's serializer
+    [TestCase("(int Id, string Name)")] // so are a value tuple's items
+    [TestCase("System.Numerics.BigInteger")] // the runtime's serializer has a converter for it
     public Task Round_trippable_results_report_nothing(string returnType) => VerifyAsync(returnType, expectWarning: false);
 
     [TestCase("object")]
@@ -65,8 +68,6 @@ public class ResultSerializationTests
     [TestCase("Task<Task<int>>")]
     [TestCase("List<ValueTask<int>>")]
     [TestCase("Bag")]
-    [TestCase("Point")]
-    [TestCase("(int Id, string Name)")]
     [TestCase("Dictionary<User, int>")]
     [TestCase("int[,]")]
     [TestCase("Type")]

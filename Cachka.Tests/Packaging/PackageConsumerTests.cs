@@ -30,6 +30,8 @@ public sealed class PackageConsumerTests
 
             var package = Path.Combine(feed, $"Cachka.Runtime.{version}.nupkg");
             Assert.That(AnalyzerEntries(package), Is.SupersetOf(ExpectedAnalyzers(repository)));
+            // The build props that let the analyzers see PublishTrimmed/PublishAot (CACHKA017/018), also for transitive consumers.
+            Assert.That(Entries(package), Is.SupersetOf(new[] { "build/Cachka.Runtime.props", "buildTransitive/Cachka.Runtime.props" }));
 
             var (program, expected) = QuickStart(Path.Combine(repository, "docs", "generator.md"));
             var consumer = Path.Combine(work, "consumer");
@@ -69,6 +71,12 @@ public sealed class PackageConsumerTests
             TryDelete(work);
             TryDelete(Path.Combine(GlobalPackagesFolder(), "cachka.runtime", version));
         }
+    }
+
+    private static List<string> Entries(string package)
+    {
+        using var archive = ZipFile.OpenRead(package);
+        return archive.Entries.Select(e => e.FullName).ToList();
     }
 
     private static IEnumerable<string> AnalyzerEntries(string package)

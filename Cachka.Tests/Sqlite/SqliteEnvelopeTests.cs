@@ -110,7 +110,9 @@ public class SqliteEnvelopeTests : SqliteTestBase
 
         layer.Set("k", new Address(), In(TimeSpan.FromMinutes(5)));
 
-        Assert.That(ErrorsOf("serialize_failed"), Is.EqualTo(1));
+        // Judged before the write (issue 7): the context has no metadata for the type, which is named as the reason.
+        Assert.That(ErrorsOf("no_json_metadata"), Is.EqualTo(1));
+        Assert.That(RowCount(), Is.Zero);
     }
 
     public sealed class SelfReferencing

@@ -13,7 +13,7 @@ public sealed partial class ForecastService
     public partial string GetForecast(string city, int days);
 
     [Cached(Ttl = 300, SimplifiedSelfSerialization = true)]
-    public partial Task<string> GetForecastAsync(string city, CancellationToken cancellationToken = default);
+    public partial Task<Forecast> GetForecastAsync(string city, CancellationToken cancellationToken = default);
 
     private string GetForecastCore(string city, int days)
     {
@@ -22,10 +22,13 @@ public sealed partial class ForecastService
         return $"{city}, {days} day(s): 18 C, cloudy";
     }
 
-    private async Task<string> GetForecastAsyncCore(string city, CancellationToken cancellationToken)
+    private async Task<Forecast> GetForecastAsyncCore(string city, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
         await Task.Delay(500, cancellationToken);
-        return $"{city}: 9 C, windy";
+        return new Forecast(city, 9, "windy");
     }
 }
+
+/// <summary>A result type of the sample's own: SQLite stores it as JSON (see SampleJsonContext for trimmed and AOT builds).</summary>
+public sealed record Forecast(string City, int TemperatureC, string Summary);

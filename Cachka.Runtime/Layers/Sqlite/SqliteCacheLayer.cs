@@ -28,6 +28,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     private readonly ILogger _logger;
     private readonly ICacheSerializer _serializer;
     private readonly EnvelopeCipher? _cipher;
+    private readonly RefusalLog _refusals = new();
     private readonly string? _path;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
@@ -93,6 +94,14 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     /// <summary>The stored blob, or null when the value is not stored here (counted; any older entry is then removed).</summary>
     private byte[]? Encode<T>(string key, T value, DateTimeOffset expiresAt)
     {
+        // Decided once per type and serializer: a type that would not read back exactly is never written.
+        var fidelity = SerializerFidelity.Of<T>(_serializer);
+        if (!fidelity.IsFaithful)
+        {
+            Refuse(typeof(T), fidelity.Reason!, fidelity.Message!);
+            return null;
+        }
+
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
         buffer.ResetWrittenCount();
         try
@@ -100,6 +109,11 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
             try
             {
                 _serializer.Serialize(value, buffer);
+            }
+            catch (UnfaithfulValueException refused)
+            {
+                Refuse(typeof(T), refused.Reason, refused.Message);
+                return null;
             }
             catch (Exception error)
             {
@@ -128,6 +142,13 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     {
         _context.ReportError(Name, reason);
         SqliteLog.WriteSkipped(_logger, Name, reason, error);
+    }
+
+    private void Refuse(Type type, string reason, string message)
+    {
+        _context.ReportError(Name, reason);
+        if (_refusals.First(type, reason))
+            SqliteLog.ValueRefused(_logger, Name, JsonFidelity.Display(type), reason, message);
     }
 
     private ReadResult<T> Decode<T>(SqliteDataReader reader, string key, bool shortened)

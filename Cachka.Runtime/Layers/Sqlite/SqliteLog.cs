@@ -21,4 +21,7 @@ internal static partial class SqliteLog
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': the database file is gone; connections will be reopened.")]
     public static partial void FileMissing(ILogger logger, string layer);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': values of '{ValueType}' are not stored here ({Reason}), only in the layers above; logged once per type. {Details}")]
+    public static partial void ValueRefused(ILogger logger, string layer, string valueType, string reason, string details);
 }
