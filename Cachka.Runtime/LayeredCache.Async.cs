@@ -393,8 +393,11 @@ public sealed partial class LayeredCache
             var breaker = slot.BreakerState;
             if (breaker == "OPEN" || (breaker == "HALF_OPEN" && worstBreaker == "CLOSED"))
                 worstBreaker = breaker;
-            layers[i] = breaker == "OPEN"
-                ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, "circuit breaker open: the layer is skipped")
+            // A layer that knows it is not working as configured (its file is gone, replaced or not Cachka's) says so
+            // first, open breaker or not: a probe could otherwise succeed against the wrong file.
+            var problem = (slot.Layer as ILayerPrecheck)?.Problem();
+            layers[i] = problem is not null ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, problem)
+                : breaker == "OPEN" ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, "circuit breaker open: the layer is skipped")
                 : await ProbeAsync(slot, cancellationToken).ConfigureAwait(false);
             layers[i] = layers[i] with { MissedKeys = slot.MissedCount };
             if (layers[i].Status == CacheHealth.Healthy)
