@@ -29,22 +29,30 @@ public class SqliteShutdownTests : SqliteTestBase
     public async Task Every_SetAsync_in_flight_when_the_cache_closes_is_in_the_file_afterwards([Values] Close close)
     {
         var cache = (LayeredCache)CacheRegistry.Initialize(MemoryAndSqlite(), Clock);
+        cache.Set("setup", 0, TimeSpan.FromHours(1)); // the file exists, in WAL mode, with Cachka's schema
+        using var locker = HoldWriteLock();
 
-        // Several writers issue their writes without awaiting them: when a writer returns, each of its calls has been made.
-        var issuing = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
+        // 100 writers each issue one write: the first waits inside SQLite for the lock, the others queue behind it.
+        var issued = 0;
+        var writes = Enumerable.Range(0, Writers * WritesPerWriter).Select(n => Task.Run(async () =>
         {
-            var mine = new Task[WritesPerWriter];
-            for (var i = 0; i < WritesPerWriter; i++)
-                mine[i] = cache.SetAsync(Key(w, i), Value(w, i), TimeSpan.FromHours(1)).AsTask();
-            return mine;
+            var write = cache.SetAsync(Key(n / WritesPerWriter, n % WritesPerWriter), Value(n / WritesPerWriter, n % WritesPerWriter), TimeSpan.FromHours(1));
+            Interlocked.Increment(ref issued);
+            await write;
         })).ToArray();
-        var writes = (await Task.WhenAll(issuing)).SelectMany(tasks => tasks).ToArray();
+        SpinWait.SpinUntil(() => Volatile.Read(ref issued) >= (Writers * WritesPerWriter) - 1);
 
-        await CloseAsync(cache, close);
+        var closing = Task.Run(() => CloseAsync(cache, close));
+        // A read does not queue behind the writer: once it is refused, the close has begun.
+        SpinWait.SpinUntil(() => Refused(() => cache.Get<int>("late")));
+        locker.Release();
+        await closing;
 
         Assert.That(writes.All(write => write.IsCompleted), Is.True, "closing returns only after the writes issued before it finished");
         await Task.WhenAll(writes); // none failed
-        AssertInFile(AllKeys());
+        var expected = AllKeys();
+        expected["setup"] = 0;
+        AssertInFile(expected);
     }
 
     [Test]
@@ -92,6 +100,36 @@ public class SqliteShutdownTests : SqliteTestBase
             Assert.That(written, Has.Count.GreaterThanOrEqualTo(Writers * WritesPerWriter));
         });
         AssertInFile(written);
+    }
+
+    [Test]
+    public async Task The_SQLite_layer_on_its_own_finishes_the_writes_queued_for_its_connection_before_it_closes([Values] bool asyncClose)
+    {
+        var setup = new SqliteCacheLayer(Config(), Context());
+        setup.Set("setup", 0, In(TimeSpan.FromHours(1))); // the file exists, in WAL mode, with Cachka's schema
+        setup.Dispose();
+        var layer = new SqliteCacheLayer(Config() with { BusyTimeout = TimeSpan.FromSeconds(60) }, Context());
+        using var locker = HoldWriteLock();
+
+        var issued = 0;
+        var writes = Enumerable.Range(0, Writers * WritesPerWriter).Select(n => Task.Run(async () =>
+        {
+            var write = layer.SetAsync(Key(n / WritesPerWriter, n % WritesPerWriter), Value(n / WritesPerWriter, n % WritesPerWriter), In(TimeSpan.FromHours(1)), CancellationToken.None);
+            Interlocked.Increment(ref issued);
+            await write;
+        })).ToArray();
+        SpinWait.SpinUntil(() => Volatile.Read(ref issued) >= (Writers * WritesPerWriter) - 1);
+
+        var closing = asyncClose ? layer.DisposeAsync().AsTask() : Task.Run(layer.Dispose);
+        SpinWait.SpinUntil(() => Refused(() => layer.Get<int>("late")));
+        locker.Release();
+
+        await closing;
+        Assert.That(writes.All(write => write.IsCompleted), Is.True, "closing returned only after the writes in flight");
+        await Task.WhenAll(writes); // none was refused
+        var expected = AllKeys();
+        expected["setup"] = 0;
+        AssertInFile(expected);
     }
 
     [Test]
@@ -201,6 +239,39 @@ public class SqliteShutdownTests : SqliteTestBase
                 Assert.That(error?.Message, Does.Contain("'default' has been shut down").And.Contain("CacheRegistry.Initialize"), member);
             }
         });
+    }
+
+    // Another connection holds the database's write lock until released (or disposed).
+    private WriteLock HoldWriteLock() => new(OpenRaw());
+
+    private sealed class WriteLock : IDisposable
+    {
+        private readonly Microsoft.Data.Sqlite.SqliteConnection _connection;
+        private bool _held;
+
+        public WriteLock(Microsoft.Data.Sqlite.SqliteConnection connection)
+        {
+            _connection = connection;
+            Run("BEGIN IMMEDIATE");
+            _held = true;
+        }
+
+        public void Release()
+        {
+            if (!_held)
+                return;
+            _held = false;
+            Run("ROLLBACK");
+        }
+
+        public void Dispose() => Release();
+
+        private void Run(string sql)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
     }
 
     private static string Key(int writer, int i) => $"w{writer}:{i}";

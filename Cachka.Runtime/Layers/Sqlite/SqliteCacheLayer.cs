@@ -17,7 +17,6 @@ namespace Cachka;
 public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
 {
     private const int MaxRetainedBuffer = 256 * 1024;
-    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -42,7 +41,8 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
     private int _foreignReported;
     private string? _refusal;
     private long _fileCheckedAt;
-    private int _disposed;
+    // Every operation holds the rundown from renting a connection to returning it, so Dispose waits for them all.
+    private readonly Rundown _rundown = new();
 
     /// <summary>Builds the layer. No file is touched until the first operation, so a bad path degrades the layer instead of failing start-up.</summary>
     public SqliteCacheLayer(SqliteCacheConfig config, CacheLayerContext context)
@@ -211,7 +211,12 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
 
     // ---- connections ----
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    // An operation enters before it waits for a connection and exits when it returns it (Release*).
+    private void Enter()
+    {
+        if (!_rundown.TryEnter())
+            throw new ObjectDisposedException(GetType().FullName, $"The SQLite cache layer '{Name}' has been closed.");
+    }
 
     private SqliteSession OpenSession()
     {
@@ -360,7 +365,6 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
     {
         try
         {
-            ThrowIfDisposed();
             CheckFile(throttled: true);
             if (_writer is { } stale && stale.Generation != Volatile.Read(ref _generation))
             {
@@ -382,13 +386,13 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
         if (session is null)
             _writer = null;
         _writerGate.Release();
+        _rundown.Exit();
     }
 
     private SqliteSession TakeReader()
     {
         try
         {
-            ThrowIfDisposed();
             CheckFile(throttled: true);
             var generation = Volatile.Read(ref _generation);
             lock (_idleReaders)
@@ -420,7 +424,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
 
         if (session is not null)
         {
-            if (session.Generation == Volatile.Read(ref _generation) && Volatile.Read(ref _disposed) == 0)
+            if (session.Generation == Volatile.Read(ref _generation) && !_rundown.IsClosed)
             {
                 lock (_idleReaders)
                     _idleReaders.Push(session);
@@ -432,6 +436,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
         }
 
         _readerSlots.Release();
+        _rundown.Exit();
     }
 
     private void CloseAll()
@@ -490,7 +495,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
     }
 
     /// <summary>Health: the file the layer writes to is the one at <c>DbPath</c> (checked now, never throttled).</summary>
-    string? ILayerPrecheck.Problem() => Volatile.Read(ref _disposed) != 0 ? null : Refusal() ?? CheckFile(throttled: false);
+    string? ILayerPrecheck.Problem() => _rundown.IsClosed ? null : Refusal() ?? CheckFile(throttled: false);
 
     // Behind a file locked by another connection, every writer in line would wait its own busy timeout
     // in turn. Once one has, the writers that were queued behind it give up at once (the layer is skipped
