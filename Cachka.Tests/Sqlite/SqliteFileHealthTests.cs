@@ -79,4 +79,28 @@ public class SqliteFileHealthTests : SqliteTestBase
             Assert.That((await SqliteHealthAsync(cache)).Status, Is.EqualTo(CacheHealth.Healthy));
         });
     }
+
+    [Test]
+    public void A_file_keeps_its_identity_while_written_and_loses_it_when_deleted_and_created_again()
+    {
+        var path = Path.Combine(Directory, "identity.bin");
+        File.WriteAllText(path, "one");
+        var first = Cachka.Internal.SqliteFileIdentity.Of(path);
+        File.AppendAllText(path, "two");
+        var written = Cachka.Internal.SqliteFileIdentity.Of(path);
+        File.Delete(path);
+        var gone = Cachka.Internal.SqliteFileIdentity.Of(path);
+        File.WriteAllText(path, "one");
+        var again = Cachka.Internal.SqliteFileIdentity.Of(path);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.Not.Null);
+            Assert.That(first!.Value.IsUnknown, Is.EqualTo(!(OperatingSystem.IsLinux() || OperatingSystem.IsWindows())), "known on Linux and Windows");
+            Assert.That(written, Is.EqualTo(first), "writing keeps the file");
+            Assert.That(gone, Is.Null);
+            if (!first.Value.IsUnknown)
+                Assert.That(again, Is.Not.EqualTo(first), "a new file at the same path (even one that reuses the inode number)");
+        });
+    }
 }

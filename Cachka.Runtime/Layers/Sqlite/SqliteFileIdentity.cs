@@ -4,12 +4,13 @@ using Microsoft.Win32.SafeHandles;
 namespace Cachka.Internal;
 
 /// <summary>
-/// Which file a path names: device and inode on Linux (<c>statx</c>), volume serial number and file index on
-/// Windows (<c>GetFileInformationByHandle</c>). Two identities are equal only for the same file, so a database
+/// Which file a path names: device, inode and birth time on Linux (<c>statx</c>; the birth time where the file
+/// system records it, so a reused inode number still tells two files apart), volume serial number and file index
+/// on Windows (<c>GetFileInformationByHandle</c>). Two identities are equal only for the same file, so a database
 /// file that was deleted and recreated, or replaced by another file, no longer matches the one SQLite opened.
 /// Elsewhere (or where the call is not available) only whether the file exists is known.
 /// </summary>
-internal readonly record struct SqliteFileIdentity(ulong Device, ulong File)
+internal readonly record struct SqliteFileIdentity(ulong Device, ulong File, ulong Birth = 0)
 {
     private static int s_unavailable;
 
@@ -46,7 +47,7 @@ internal readonly record struct SqliteFileIdentity(ulong Device, ulong File)
     private static SqliteFileIdentity? Linux(string path)
     {
         var buffer = new byte[StatxSize];
-        if (statx(AtFdCwd, path, 0, StatxBasicStats, buffer) != 0)
+        if (statx(AtFdCwd, path, 0, StatxBasicStats | StatxBirthTime, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno == ENOENT || errno == ENOTDIR)
@@ -58,7 +59,10 @@ internal readonly record struct SqliteFileIdentity(ulong Device, ulong File)
 
         var inode = BitConverter.ToUInt64(buffer, 32);
         var device = ((ulong)BitConverter.ToUInt32(buffer, 136) << 32) | BitConverter.ToUInt32(buffer, 140);
-        return new SqliteFileIdentity(device, inode);
+        var birth = (BitConverter.ToUInt32(buffer, 0) & StatxBirthTime) != 0
+            ? (BitConverter.ToUInt64(buffer, 80) * 1_000_000_000UL) + BitConverter.ToUInt32(buffer, 88)
+            : 0;
+        return new SqliteFileIdentity(device, inode, birth);
     }
 
     private static SqliteFileIdentity? Windows(string path)
@@ -85,10 +89,11 @@ internal readonly record struct SqliteFileIdentity(ulong Device, ulong File)
         }
     }
 
-    // struct statx has the same layout on every Linux architecture: stx_ino at 32, stx_dev_major/minor at 136/140.
+    // struct statx has the same layout on every Linux architecture: stx_mask at 0, stx_ino at 32, stx_btime at 80
+    // (seconds, then nanoseconds at 88), stx_dev_major/minor at 136/140.
     private const int StatxSize = 256;
     private const int AtFdCwd = -100;
-    private const uint StatxBasicStats = 0x7ff;
+    private const uint StatxBasicStats = 0x7ff, StatxBirthTime = 0x800;
     private const int ENOENT = 2, ENOTDIR = 20, ENOSYS = 38;
 
     [DllImport("libc", SetLastError = true)]
