@@ -6,8 +6,13 @@ namespace Cachka;
 /// </summary>
 public sealed record CacheConfig
 {
-    /// <summary>Ordered layers, L1 first. Layers compose in any order and any subset.</summary>
-    public IReadOnlyList<CacheLayerConfig> Layers { get; init; } = [new MemoryCacheConfig()];
+    /// <summary>
+    /// Ordered layers, L1 first. Layers compose in any order and any subset. Defaults to the embedded
+    /// default, memory + SQLite <c>cache.db</c> (the same in <c>new CacheConfig()</c>, <see cref="Default"/>,
+    /// <c>CacheRegistry.Initialize()</c>, <c>AddCachka()</c> and appsettings without <c>Layers</c>); give
+    /// <c>[new MemoryCacheConfig()]</c> for a memory-only cache.
+    /// </summary>
+    public IReadOnlyList<CacheLayerConfig> Layers { get; init; } = DefaultLayers();
 
     /// <summary>The value of the <c>cache</c> label on metrics and the cache's name in health reports.</summary>
     public string Name { get; init; } = "default";
@@ -30,9 +35,10 @@ public sealed record CacheConfig
     /// <summary>How long an open circuit stays open before one probe call is let through.</summary>
     public TimeSpan CircuitBreakerWindow { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The configuration used when <see cref="CacheRegistry.Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/> gets null.</summary>
-    public static CacheConfig Default => new() { Layers = DefaultLayers() };
+    /// <summary>The configuration used when <see cref="CacheRegistry.Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/> gets null: every setting at its default.</summary>
+    public static CacheConfig Default => new();
 
+    // The one place the default layers are decided (tests point it elsewhere to keep cache.db out of the working directory).
     internal static Func<IReadOnlyList<CacheLayerConfig>> DefaultLayers { get; set; } = () => [new MemoryCacheConfig(), new SqliteCacheConfig()];
 
     /// <summary>Throws <see cref="ArgumentException"/> (or <see cref="ArgumentOutOfRangeException"/>) naming the bad setting.</summary>

@@ -12,8 +12,8 @@ public sealed partial class LayeredCache
         Guard.Key(key);
         if (TryL1(default(StringKey), key, out _, out T value))
             return new ValueTask<CacheResult<T>>(new CacheResult<T>(true, value));
-        ThrowIfDisposed();
-        return ReadLayersAsync<StringKey, T>(default, key, FirstBelowL1, cancellationToken);
+        Enter();
+        return ExitAfter(ReadLayersAsync<StringKey, T>(default, key, FirstBelowL1, cancellationToken));
     }
 
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? ttl = null, CancellationToken cancellationToken = default) =>
@@ -23,14 +23,19 @@ public sealed partial class LayeredCache
     {
         Guard.Key(key);
         var ttl = ResolveOptions(options);
-        ThrowIfDisposed();
-        return WriteLayersAsync<StringKey, T>(default, key, value, ExpiryFor(ttl), options.Tags, 0, cancellationToken);
+        Enter();
+        return ExitAfter(WriteLayersAsync<StringKey, T>(default, key, value, ExpiryFor(ttl), options.Tags, 0, cancellationToken));
     }
 
-    public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         Guard.Key(key);
-        ThrowIfDisposed();
+        Enter();
+        return ExitAfter(DeleteLayersAsync(key, cancellationToken));
+    }
+
+    private async ValueTask<bool> DeleteLayersAsync(string key, CancellationToken cancellationToken)
+    {
         var removed = false;
         foreach (var slot in _layers)
         {
@@ -55,9 +60,14 @@ public sealed partial class LayeredCache
         return removed;
     }
 
-    public async ValueTask<int> CleanupExpiredAsync(CancellationToken cancellationToken = default)
+    public ValueTask<int> CleanupExpiredAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        Enter();
+        return ExitAfter(CleanupLayersAsync(cancellationToken));
+    }
+
+    private async ValueTask<int> CleanupLayersAsync(CancellationToken cancellationToken)
+    {
         var removed = 0;
         foreach (var slot in _layers)
         {
@@ -81,10 +91,15 @@ public sealed partial class LayeredCache
         return removed;
     }
 
-    public async ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default)
+    public ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default)
     {
         TagIndex.ValidTag(tag);
-        ThrowIfDisposed();
+        Enter();
+        return ExitAfter(InvalidateTagLayersAsync(tag, cancellationToken));
+    }
+
+    private async ValueTask InvalidateTagLayersAsync(string tag, CancellationToken cancellationToken)
+    {
         // The keys tagged in this process, and those a layer recorded with the tag (other processes, earlier runs).
         var keys = new HashSet<string>(_tags.Take(tag), StringComparer.Ordinal);
         for (var i = 0; i < _layers.Length; i++)
@@ -116,7 +131,7 @@ public sealed partial class LayeredCache
         }
 
         foreach (var key in keys)
-            await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            await DeleteLayersAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<T> GetOrCreateAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
@@ -156,20 +171,52 @@ public sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         var ttl = ResolveOptions(options);
-        ThrowIfDisposed();
+        // The leader's flight (or the unshared call) is one operation until its value is stored; a caller
+        // that only waits for another's flight touches no layer.
+        Enter();
         if (cancellationToken.IsCancellationRequested)
+        {
+            Exit();
             return ValueTask.FromCanceled<T>(cancellationToken);
+        }
 
-        var flight = _flights.Join<T>(key, cancellationToken, out var leader);
+        Flight<T>? flight;
+        bool leader;
+        try
+        {
+            flight = _flights.Join<T>(key, cancellationToken, out leader);
+        }
+        catch
+        {
+            Exit();
+            throw;
+        }
+
         if (flight is null)
-            return CreateUnsharedAsync(typedKey, key, state, factory, ttl, options.Tags, cancellationToken);
+            return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, ttl, options.Tags, cancellationToken));
         if (leader)
             _ = FlyAsync(flight, typedKey, key, state, factory, ttl, options.Tags);
+        else
+            Exit();
         return flight.WaitAsync(cancellationToken);
     }
 
-    // Never throws: the outcome, value or exception, goes to every caller waiting on the flight.
+    // Never throws: the outcome, value or exception, goes to every caller waiting on the flight. Exits the
+    // operation its caller entered once the value is stored.
     private async Task FlyAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        try
+        {
+            await FlyCoreAsync(flight, typedKey, key, state, factory, ttl, tags).ConfigureAwait(false);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private async Task FlyCoreAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
         where TKey : struct, ICacheKey<TKey>
     {
         T value;
@@ -329,9 +376,14 @@ public sealed partial class LayeredCache
         }
     }
 
-    public async ValueTask<CacheHealth> HealthCheckAsync(CancellationToken cancellationToken = default)
+    public ValueTask<CacheHealth> HealthCheckAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        Enter();
+        return ExitAfter(CheckLayersAsync(cancellationToken));
+    }
+
+    private async ValueTask<CacheHealth> CheckLayersAsync(CancellationToken cancellationToken)
+    {
         var layers = new LayerHealth[_layers.Length];
         var healthy = 0;
         var worstBreaker = "CLOSED";
@@ -341,8 +393,11 @@ public sealed partial class LayeredCache
             var breaker = slot.BreakerState;
             if (breaker == "OPEN" || (breaker == "HALF_OPEN" && worstBreaker == "CLOSED"))
                 worstBreaker = breaker;
-            layers[i] = breaker == "OPEN"
-                ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, "circuit breaker open: the layer is skipped")
+            // A layer that knows it is not working as configured (its file is gone, replaced or not Cachka's) says so
+            // first, open breaker or not: a probe could otherwise succeed against the wrong file.
+            var problem = (slot.Layer as ILayerPrecheck)?.Problem();
+            layers[i] = problem is not null ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, problem)
+                : breaker == "OPEN" ? new LayerHealth(slot.Layer.Name, CacheHealth.Unhealthy, breaker, TimeSpan.Zero, "circuit breaker open: the layer is skipped")
                 : await ProbeAsync(slot, cancellationToken).ConfigureAwait(false);
             layers[i] = layers[i] with { MissedKeys = slot.MissedCount };
             if (layers[i].Status == CacheHealth.Healthy)
@@ -423,12 +478,14 @@ public sealed partial class LayeredCache
         }
     }
 
+    /// <inheritdoc cref="Dispose"/>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_rundown.Close())
             return;
         CacheRegistry.Forget(this);
         CachkaTelemetry.Unregister(this);
+        await _rundown.Drained.ConfigureAwait(false);
         await _maintenance.StopAsync().ConfigureAwait(false);
         foreach (var slot in _layers)
         {
@@ -436,6 +493,14 @@ public sealed partial class LayeredCache
             try
             {
                 await slot.Repair.ConfigureAwait(false);
+            }
+            catch (Exception error)
+            {
+                Log.CloseFailed(_logger, slot.Layer.Name, error);
+            }
+
+            try
+            {
                 await slot.Layer.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception error)

@@ -11,8 +11,15 @@ public sealed partial class LayeredCache
         Guard.Key(key);
         if (TryL1(default(StringKey), key, out _, out T value))
             return new CacheResult<T>(true, value);
-        ThrowIfDisposed();
-        return ReadLayers(default(StringKey), key, FirstBelowL1, out value) ? new CacheResult<T>(true, value) : CacheResult<T>.Miss;
+        Enter();
+        try
+        {
+            return ReadLayers(default(StringKey), key, FirstBelowL1, out value) ? new CacheResult<T>(true, value) : CacheResult<T>.Miss;
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     public void Set<T>(string key, T value, TimeSpan? ttl = null) => Set(key, value, new CacheEntryOptions(ttl));
@@ -21,14 +28,33 @@ public sealed partial class LayeredCache
     {
         Guard.Key(key);
         var ttl = ResolveOptions(options);
-        ThrowIfDisposed();
-        WriteLayers(default(StringKey), key, value, ExpiryFor(ttl), options.Tags, from: 0);
+        Enter();
+        try
+        {
+            WriteLayers(default(StringKey), key, value, ExpiryFor(ttl), options.Tags, from: 0);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     public bool Delete(string key)
     {
         Guard.Key(key);
-        ThrowIfDisposed();
+        Enter();
+        try
+        {
+            return DeleteLayers(key);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private bool DeleteLayers(string key)
+    {
         var removed = false;
         foreach (var slot in _layers)
         {
@@ -50,7 +76,19 @@ public sealed partial class LayeredCache
 
     public int CleanupExpired()
     {
-        ThrowIfDisposed();
+        Enter();
+        try
+        {
+            return CleanupLayers();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private int CleanupLayers()
+    {
         var removed = 0;
         foreach (var slot in _layers)
         {
@@ -73,7 +111,19 @@ public sealed partial class LayeredCache
     public void InvalidateTag(string tag)
     {
         TagIndex.ValidTag(tag);
-        ThrowIfDisposed();
+        Enter();
+        try
+        {
+            InvalidateTagLayers(tag);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private void InvalidateTagLayers(string tag)
+    {
         // The keys tagged in this process, and those a layer recorded with the tag (other processes, earlier runs).
         var keys = new HashSet<string>(_tags.Take(tag), StringComparer.Ordinal);
         foreach (var slot in _layers)
@@ -97,7 +147,7 @@ public sealed partial class LayeredCache
         }
 
         foreach (var key in keys)
-            Delete(key);
+            DeleteLayers(key);
     }
 
     public T GetOrCreate<T>(string key, Func<T> factory, TimeSpan? ttl = null)
@@ -128,20 +178,50 @@ public sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         var ttl = ResolveOptions(options);
-        ThrowIfDisposed();
-        var flight = _flights.Join<T>(key, CancellationToken.None, out var leader);
+        // The leader's flight (or the unshared call) is one operation until its value is stored; a caller
+        // that only waits for another's flight touches no layer.
+        Enter();
+        Flight<T>? flight;
+        bool leader;
+        try
+        {
+            flight = _flights.Join<T>(key, CancellationToken.None, out leader);
+        }
+        catch
+        {
+            Exit();
+            throw;
+        }
+
+        if (flight is not null && !leader)
+        {
+            Exit();
+            return flight.BlockUntilLanded();
+        }
+
+        try
+        {
+            return Fly(in typedKey, key, state, factory, ttl, options.Tags, flight);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    // The leader's (or an unshared caller's) lookup, factory call and store.
+    private T Fly<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, Flight<T>? flight)
+        where TKey : struct, ICacheKey<TKey>
+    {
         if (flight is null)
         {
             // Another caller is computing this key with a different value type: run unshared.
             if (PeekL1(in typedKey, key, out T existing) || ReadLayers(in typedKey, key, FirstBelowL1, out existing))
                 return existing;
             var unshared = factory(state);
-            WriteLayers(in typedKey, key, unshared, ExpiryFor(ttl), options.Tags, from: 0);
+            WriteLayers(in typedKey, key, unshared, ExpiryFor(ttl), tags, from: 0);
             return unshared;
         }
-
-        if (!leader)
-            return flight.BlockUntilLanded();
 
         T value;
         bool found;
@@ -170,7 +250,7 @@ public sealed partial class LayeredCache
         try
         {
             if (!found)
-                WriteLayers(in typedKey, key, value, expiresAt, options.Tags, FirstBelowL1);
+                WriteLayers(in typedKey, key, value, expiresAt, tags, FirstBelowL1);
         }
         finally
         {
@@ -289,12 +369,19 @@ public sealed partial class LayeredCache
         }
     }
 
+    /// <summary>
+    /// Closes the cache: from now on every operation throws <see cref="ObjectDisposedException"/> (an L1 hit
+    /// racing with the close may still be served); the operations already in flight (writes, lookups below L1,
+    /// a factory running for a miss) finish and are stored first; then maintenance stops and the layers close.
+    /// When it returns, every write issued before it is durable in every layer that accepted it. Idempotent.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_rundown.Close())
             return;
         CacheRegistry.Forget(this);
         CachkaTelemetry.Unregister(this);
+        _rundown.WaitDrained();
         _maintenance.Stop();
         foreach (var slot in _layers)
         {

@@ -21,7 +21,7 @@ public sealed partial class LayeredCache : ICache
     private readonly CacheMetrics _metrics = new();
     private readonly ILogger _logger;
     private readonly Maintenance _maintenance;
-    private int _disposed;
+    private readonly Rundown _rundown = new();
 
     /// <summary>Builds the cache from a validated <paramref name="config"/>.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
@@ -113,7 +113,46 @@ public sealed partial class LayeredCache : ICache
 
     private DateTimeOffset ExpiryFor(TimeSpan ttl) => _clock.UtcNow + ttl;
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    // Every operation below an L1 hit enters the rundown and exits it when done, so closing can wait for it.
+    // An L1 hit does not: the layers it could reach are closed (and L1 emptied) only after the close, and no
+    // operation enters afterwards, so after the close L1 holds nothing to hit.
+    private void Enter()
+    {
+        if (!_rundown.TryEnter())
+            ThrowClosed();
+    }
+
+    private void Exit() => _rundown.Exit();
+
+    private async ValueTask<TResult> ExitAfter<TResult>(ValueTask<TResult> operation)
+    {
+        try
+        {
+            return await operation.ConfigureAwait(false);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private async ValueTask ExitAfter(ValueTask operation)
+    {
+        try
+        {
+            await operation.ConfigureAwait(false);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowClosed() =>
+        throw new ObjectDisposedException(GetType().FullName,
+            $"The cache '{Name}' has been shut down (CacheRegistry.ShutdownAsync, DisposeAsync or Dispose) and refuses every operation. " +
+            "Shut it down only after the last cached call; to cache again, initialize a new cache (CacheRegistry.Initialize).");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryL1<TKey, T>(in TKey typedKey, string? key, out MemoryEntry? entry, out T value)
@@ -155,11 +194,17 @@ public sealed partial class LayeredCache : ICache
     // Keys a layer removed for a tag (replayed by a repair): gone from the other layers too.
     private async Task RemoveEverywhereAsync(IReadOnlyCollection<string> keys)
     {
-        foreach (var key in keys)
+        // Not once the cache is closing: the repair is cancelled then, and the layers close after it.
+        if (!_rundown.TryEnter())
+            return;
+        try
         {
-            if (Volatile.Read(ref _disposed) != 0)
-                return;
-            await DeleteAsync(key).ConfigureAwait(false);
+            foreach (var key in keys)
+                await DeleteLayersAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            Exit();
         }
     }
 

@@ -57,25 +57,25 @@ public class ConfigValidationTests
 
     [Test]
     public void Default_ttl_must_be_positive() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { DefaultTtl = TimeSpan.FromSeconds(-1) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], DefaultTtl = TimeSpan.FromSeconds(-1) }));
 
     [Test]
     public void Vacuum_interval_must_be_positive_or_null()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { VacuumInterval = TimeSpan.Zero }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], VacuumInterval = TimeSpan.Zero }));
         Assert.That(error!.Message, Does.Contain("Use null to turn maintenance off"));
     }
 
     [Test]
     public void Circuit_breaker_settings_must_be_positive()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { CircuitBreakerThreshold = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { CircuitBreakerWindow = TimeSpan.Zero }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], CircuitBreakerThreshold = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], CircuitBreakerWindow = TimeSpan.Zero }));
     }
 
     [Test]
     public void Cache_name_must_not_be_empty() =>
-        Assert.Throws<ArgumentException>(() => new LayeredCache(new CacheConfig { Name = " " }));
+        Assert.Throws<ArgumentException>(() => new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], Name = " " }));
 
     [Test]
     public void Defaults_follow_the_seed()

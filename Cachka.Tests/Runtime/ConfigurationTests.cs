@@ -93,7 +93,7 @@ public class ConfigurationTests
     [Test]
     public void AddCachka_registers_one_cache_that_generated_code_can_reach()
     {
-        var config = new CacheConfig { VacuumInterval = null, CleanupOnStart = false };
+        var config = new CacheConfig { Layers = [new MemoryCacheConfig()], VacuumInterval = null, CleanupOnStart = false };
         using (var services = new ServiceCollection().AddCachka(config).BuildServiceProvider())
         {
             var cache = services.GetRequiredService<ICache>();

@@ -37,9 +37,14 @@ public sealed class JsonMetadataTests
     [Test]
     public void The_default_serializer_uses_the_metadata_chain()
     {
+        // Built-in metadata first, then the registered contexts, reflection only for what neither describes.
         var options = (JsonSerializerOptions)typeof(JsonCacheSerializer).GetField("_options", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(JsonCacheSerializer.Default)!;
 
-        Assert.That(options.TypeInfoResolver, Is.SameAs(JsonMetadata.Resolver));
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.GetTypeInfo(typeof(string)).OriginatingResolver, Is.SameAs(JsonMetadataBuiltIns.Default));
+            Assert.That(options.GetTypeInfo(typeof(TestJsonRecord)).OriginatingResolver, Is.SameAs(TestJsonContext.Default));
+        });
     }
 
     [TestCaseSource(nameof(s_values))]

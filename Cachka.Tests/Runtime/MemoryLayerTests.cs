@@ -41,7 +41,7 @@ public class MemoryLayerTests
     public void Without_a_ttl_the_cache_default_applies()
     {
         var clock = TestCaches.Clock();
-        using var cache = new LayeredCache(new CacheConfig { DefaultTtl = TimeSpan.FromSeconds(20), VacuumInterval = null }, clock);
+        using var cache = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], DefaultTtl = TimeSpan.FromSeconds(20), VacuumInterval = null }, clock);
         cache.Set("k", 1);
         clock.Advance(TimeSpan.FromSeconds(19));
         Assert.That(cache.TryGet<int>("k").HasValue, Is.True);

@@ -5,7 +5,7 @@ public class SmokeTests
     [Test]
     public void Second_call_is_an_l1_hit()
     {
-        using var cache = new LayeredCache(new CacheConfig { VacuumInterval = null, CleanupOnStart = false });
+        using var cache = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], VacuumInterval = null, CleanupOnStart = false });
         var calls = 0;
         cache.GetOrCreate("k", () => ++calls);
         cache.GetOrCreate("k", () => ++calls);

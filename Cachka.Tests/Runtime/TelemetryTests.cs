@@ -25,8 +25,8 @@ public class TelemetryTests
     [Test]
     public void Two_caches_with_metrics_publish_side_by_side_on_the_Cachka_meter()
     {
-        using var a = new LayeredCache(new CacheConfig { Name = "a", EnableMetrics = true, VacuumInterval = null, CleanupOnStart = false });
-        using var b = new LayeredCache(new CacheConfig { Name = "b", EnableMetrics = true, VacuumInterval = null, CleanupOnStart = false });
+        using var a = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], Name = "a", EnableMetrics = true, VacuumInterval = null, CleanupOnStart = false });
+        using var b = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], Name = "b", EnableMetrics = true, VacuumInterval = null, CleanupOnStart = false });
         a.Set("k", 1);
         a.Get<int>("k");
         a.Get<int>("k");
@@ -45,9 +45,9 @@ public class TelemetryTests
     [Test]
     public void A_cache_without_EnableMetrics_or_disposed_publishes_nothing()
     {
-        using (var quiet = new LayeredCache(new CacheConfig { Name = "quiet", VacuumInterval = null }))
+        using (var quiet = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], Name = "quiet", VacuumInterval = null }))
             quiet.Get<int>("x");
-        var gone = new LayeredCache(new CacheConfig { Name = "gone", EnableMetrics = true, VacuumInterval = null });
+        var gone = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], Name = "gone", EnableMetrics = true, VacuumInterval = null });
         gone.Dispose();
 
         var caches = Collect().Select(m => m.Tags.GetValueOrDefault("cache")).ToList();

@@ -232,8 +232,15 @@ public class SqliteFaultTests : SqliteTestBase
     [Test]
     public void A_corrupt_file_at_start_is_moved_aside_and_replaced()
     {
-        var garbage = new byte[64 * 1024];
-        new Random(1).NextBytes(garbage);
+        // A Cachka database damaged while no process had it open: its header is intact, its pages are garbage.
+        // (A file that is not an SQLite database at all is someone else's: it is refused, never moved; see SqliteForeignDatabaseTests.)
+        var old = Layer();
+        for (var i = 0; i < 20; i++)
+            old.Set($"k{i}", new string('x', 500), In(TimeSpan.FromMinutes(5)));
+        _ = old.ExecuteScalar("PRAGMA wal_checkpoint(TRUNCATE)");
+        old.Dispose();
+        var garbage = File.ReadAllBytes(DbPath);
+        new Random(1).NextBytes(garbage.AsSpan(100));
         File.WriteAllBytes(DbPath, garbage);
 
         var cache = Cache();

@@ -212,42 +212,45 @@ public sealed partial class SqliteCacheLayer
 
     private async ValueTask<SqliteSession> RentWriterAsync(CancellationToken cancellationToken)
     {
-        ThrowIfDisposed();
-        var queuedAt = Stopwatch.GetTimestamp();
-        await _writerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (BusyWhileQueued(queuedAt))
-            throw StillBusy();
-        return TakeWriter();
+        Enter();
+        try
+        {
+            var queuedAt = Stopwatch.GetTimestamp();
+            await _writerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (BusyWhileQueued(queuedAt))
+                throw StillBusy();
+            return TakeWriter();
+        }
+        catch
+        {
+            _rundown.Exit();
+            throw;
+        }
     }
 
     private async ValueTask<SqliteSession> RentReaderAsync(CancellationToken cancellationToken)
     {
         if (_readerSlots is null)
             return await RentWriterAsync(cancellationToken).ConfigureAwait(false);
-        ThrowIfDisposed();
-        await _readerSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return TakeReader();
+        Enter();
+        try
+        {
+            await _readerSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return TakeReader();
+        }
+        catch
+        {
+            _rundown.Exit();
+            throw;
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_rundown.Close())
             return;
-        var readers = 0;
-        while (readers < _readerCount && await _readerSlots!.WaitAsync(DisposeWait).ConfigureAwait(false))
-            readers++;
-        var writer = await _writerGate.WaitAsync(DisposeWait).ConfigureAwait(false);
-        try
-        {
-            CloseAll();
-        }
-        finally
-        {
-            if (writer)
-                _writerGate.Release();
-            if (readers > 0)
-                _readerSlots!.Release(readers);
-        }
+        await _rundown.Drained.ConfigureAwait(false);
+        CloseAll();
     }
 }

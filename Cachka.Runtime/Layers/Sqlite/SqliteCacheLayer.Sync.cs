@@ -161,46 +161,52 @@ public sealed partial class SqliteCacheLayer
 
     private SqliteSession RentWriter()
     {
-        ThrowIfDisposed();
-        // A semaphore shared with the async path (which uses WaitAsync), not a Task: the sync path blocks on the
-        // gate for the one writer connection, whose holders are themselves bounded by SQLite's busy timeout.
-        var queuedAt = Stopwatch.GetTimestamp();
-        _writerGate.Wait();
-        if (BusyWhileQueued(queuedAt))
-            throw StillBusy();
-        return TakeWriter();
+        Enter();
+        try
+        {
+            // A semaphore shared with the async path (which uses WaitAsync), not a Task: the sync path blocks on the
+            // gate for the one writer connection, whose holders are themselves bounded by SQLite's busy timeout.
+            var queuedAt = Stopwatch.GetTimestamp();
+            _writerGate.Wait();
+            if (BusyWhileQueued(queuedAt))
+                throw StillBusy();
+            return TakeWriter();
+        }
+        catch
+        {
+            _rundown.Exit();
+            throw;
+        }
     }
 
     private SqliteSession RentReader()
     {
         if (_readerSlots is null)
             return RentWriter();
-        ThrowIfDisposed();
-        // As in RentWriter: a counting semaphore over the reader pool, shared with the async path's WaitAsync.
-        _readerSlots.Wait();
-        return TakeReader();
-    }
-
-    /// <summary>Stops new operations, waits for the ones in flight, closes every connection. Idempotent.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            return;
-        var readers = 0;
-        while (readers < _readerCount && _readerSlots!.Wait(DisposeWait))
-            readers++;
-        var writer = _writerGate.Wait(DisposeWait);
+        Enter();
         try
         {
-            CloseAll();
+            // As in RentWriter: a counting semaphore over the reader pool, shared with the async path's WaitAsync.
+            _readerSlots.Wait();
+            return TakeReader();
         }
-        finally
+        catch
         {
-            if (writer)
-                _writerGate.Release();
-            if (readers > 0)
-                _readerSlots!.Release(readers);
+            _rundown.Exit();
+            throw;
         }
+    }
+
+    /// <summary>
+    /// Refuses new operations (<see cref="ObjectDisposedException"/>), waits for the ones in flight (including those
+    /// still queued for a connection: they run, they are not refused), then closes every connection. Idempotent.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!_rundown.Close())
+            return;
+        _rundown.WaitDrained();
+        CloseAll();
     }
 
     // Used by maintenance and tests: runs one statement on the writer connection.

@@ -14,10 +14,9 @@ namespace Cachka;
 /// Entries that cannot be read back (unknown envelope, failed decryption, undeserializable payload) are a
 /// miss, are removed and are counted. A connection that breaks is reopened; a corrupt file is moved aside.
 /// </summary>
-public sealed partial class SqliteCacheLayer : ICacheLayer
+public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
 {
     private const int MaxRetainedBuffer = 256 * 1024;
-    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -39,9 +38,12 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     private SqliteSession? _writer;
     private static readonly TimeSpan FileCheckInterval = TimeSpan.FromSeconds(1);
     private int _generation;
-    private int _openedGeneration = -1;
+    private OpenedFile? _opened;
+    private int _foreignReported;
+    private string? _refusal;
     private long _fileCheckedAt;
-    private int _disposed;
+    // Every operation holds the rundown from renting a connection to returning it, so Dispose waits for them all.
+    private readonly Rundown _rundown = new();
 
     /// <summary>Builds the layer. No file is touched until the first operation, so a bad path degrades the layer instead of failing start-up.</summary>
     public SqliteCacheLayer(SqliteCacheConfig config, CacheLayerContext context)
@@ -230,7 +232,12 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
 
     // ---- connections ----
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    // An operation enters before it waits for a connection and exits when it returns it (Release*).
+    private void Enter()
+    {
+        if (!_rundown.TryEnter())
+            throw new ObjectDisposedException(GetType().FullName, $"The SQLite cache layer '{Name}' has been closed.");
+    }
 
     private SqliteSession OpenSession()
     {
@@ -239,16 +246,67 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         try
         {
             EnsureDirectory();
+            Inspect();
             session = SqliteSession.Open(_connectionString, _config, generation);
         }
         catch (Exception error) when (SqliteFaults.Classify(error) == SqliteFault.Corrupt && Quarantine(generation))
         {
+            Inspect();
             session = SqliteSession.Open(_connectionString, _config, Volatile.Read(ref _generation));
         }
 
-        Volatile.Write(ref _openedGeneration, session.Generation);
+        if (Volatile.Read(ref _opened)?.Generation != session.Generation && _path is not null)
+            Volatile.Write(ref _opened, new OpenedFile(session.Generation, SqliteFileIdentity.Of(_path) ?? SqliteFileIdentity.Unknown));
         return session;
     }
+
+    // Before anything is written to the file: is it Cachka's to use? (Never another application's database.)
+    private void Inspect()
+    {
+        if (_path is null)
+            return;
+        try
+        {
+            SqliteSchema.Inspect(_path);
+            Volatile.Write(ref _refusal, null);
+        }
+        catch (ForeignDatabaseException error) when (IsFileOpenedBefore(_path))
+        {
+            // The very file this layer had open, no longer readable as Cachka's: damaged while in use, so it is
+            // handled as corrupt (checked, then moved aside), not refused as someone else's.
+            throw new SqliteException($"SQLite cache layer '{Name}': {error.Message}", SqliteCorrupt);
+        }
+        catch (ForeignDatabaseException error)
+        {
+            Volatile.Write(ref _refusal, error.Message);
+            if (Interlocked.Exchange(ref _foreignReported, 1) == 0)
+                SqliteLog.ForeignDatabase(_logger, Name, error.Message);
+            throw;
+        }
+    }
+
+    // Once the file was refused, health looks again (the file may have been fixed, or DbPath's file replaced).
+    private string? Refusal()
+    {
+        if (Volatile.Read(ref _refusal) is null)
+            return null;
+        try
+        {
+            Inspect();
+            return null;
+        }
+        catch (ForeignDatabaseException error)
+        {
+            return error.Message;
+        }
+        catch (Exception)
+        {
+            return Volatile.Read(ref _refusal);
+        }
+    }
+
+    /// <summary>The database file this layer's connections of one generation opened.</summary>
+    private sealed record OpenedFile(int Generation, SqliteFileIdentity Identity);
 
     private void EnsureDirectory()
     {
@@ -309,7 +367,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
 
     private bool IsCorrupt(string path)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) || !IsOwnFile(path))
             return false;
         try
         {
@@ -328,7 +386,6 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
     {
         try
         {
-            ThrowIfDisposed();
             CheckFile(throttled: true);
             if (_writer is { } stale && stale.Generation != Volatile.Read(ref _generation))
             {
@@ -350,13 +407,13 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         if (session is null)
             _writer = null;
         _writerGate.Release();
+        _rundown.Exit();
     }
 
     private SqliteSession TakeReader()
     {
         try
         {
-            ThrowIfDisposed();
             CheckFile(throttled: true);
             var generation = Volatile.Read(ref _generation);
             lock (_idleReaders)
@@ -388,7 +445,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
 
         if (session is not null)
         {
-            if (session.Generation == Volatile.Read(ref _generation) && Volatile.Read(ref _disposed) == 0)
+            if (session.Generation == Volatile.Read(ref _generation) && !_rundown.IsClosed)
             {
                 lock (_idleReaders)
                     _idleReaders.Push(session);
@@ -400,6 +457,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         }
 
         _readerSlots.Release();
+        _rundown.Exit();
     }
 
     private void CloseAll()
@@ -415,27 +473,50 @@ public sealed partial class SqliteCacheLayer : ICacheLayer
         _cipher?.Dispose();
     }
 
+    private const int SqliteCorrupt = 11;
+
+    private bool IsFileOpenedBefore(string path) =>
+        Volatile.Read(ref _opened) is { Identity.IsUnknown: false } opened && SqliteFileIdentity.Of(path) is { IsUnknown: false } identity && identity == opened.Identity;
+
+    // Only a file this layer opened (the same file, by identity) or one whose header is a Cachka database's is ever
+    // moved aside as corrupt: a file that replaced it at the path belongs to someone else.
+    private bool IsOwnFile(string path) => IsFileOpenedBefore(path) || SqliteSchema.HeaderIsCachka(path);
+
     /// <summary>
-    /// SQLite keeps writing to a database file that was deleted under it (the data would vanish on close), so the
-    /// layer looks for the file itself: at most once a second before an operation, and on every maintenance pass.
-    /// A file that is gone after this generation opened it starts a new generation (a fresh file).
+    /// SQLite keeps writing to a database file that was deleted or replaced under it (the data would vanish on close),
+    /// so the layer looks at the path itself: at most once a second before an operation, and on every maintenance pass
+    /// and health check. A directory or file that is gone, or a file that is not the one this generation opened (compared
+    /// by identity: device and inode, or volume and file index), starts a new generation (the file at the path is opened,
+    /// inspected, or created). Returns what was wrong, naming the path; null when the file is the one in use.
     /// </summary>
-    private void CheckFile(bool throttled)
+    private string? CheckFile(bool throttled)
     {
         if (_path is null)
-            return;
+            return null;
         if (throttled)
         {
             var last = Volatile.Read(ref _fileCheckedAt);
             if ((last != 0 && _time.GetElapsedTime(last) < FileCheckInterval) || Interlocked.CompareExchange(ref _fileCheckedAt, _time.GetTimestamp(), last) != last)
-                return;
+                return null;
         }
 
         var generation = Volatile.Read(ref _generation);
-        if (Volatile.Read(ref _openedGeneration) == generation && !File.Exists(_path)
-            && Interlocked.CompareExchange(ref _generation, generation + 1, generation) == generation)
-            SqliteLog.FileMissing(_logger, Name);
+        if (Volatile.Read(ref _opened) is not { } opened || opened.Generation != generation)
+            return null;
+        var directory = Path.GetDirectoryName(_path);
+        var now = SqliteFileIdentity.Of(_path);
+        var problem = !string.IsNullOrEmpty(directory) && !Directory.Exists(directory)
+                ? $"the directory of the database file '{_path}' no longer exists"
+            : now is null ? $"the database file '{_path}' is gone (deleted or moved)"
+            : !now.Value.SameFileAs(opened.Identity) ? $"the file at '{_path}' is not the database file this layer opened (it was replaced)"
+            : null;
+        if (problem is not null && Interlocked.CompareExchange(ref _generation, generation + 1, generation) == generation)
+            SqliteLog.FileChanged(_logger, Name, problem);
+        return problem;
     }
+
+    /// <summary>Health: the file the layer writes to is the one at <c>DbPath</c> (checked now, never throttled).</summary>
+    string? ILayerPrecheck.Problem() => _rundown.IsClosed ? null : Refusal() ?? CheckFile(throttled: false);
 
     // Behind a file locked by another connection, every writer in line would wait its own busy timeout
     // in turn. Once one has, the writers that were queued behind it give up at once (the layer is skipped

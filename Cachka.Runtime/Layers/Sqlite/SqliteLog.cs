@@ -19,8 +19,11 @@ internal static partial class SqliteLog
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "SQLite cache layer '{Layer}': the corrupt database file could not be moved aside.")]
     public static partial void QuarantineFailed(ILogger logger, string layer, Exception error);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': the database file is gone; connections will be reopened.")]
-    public static partial void FileMissing(ILogger logger, string layer);
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': {Problem}; connections will be reopened.")]
+    public static partial void FileChanged(ILogger logger, string layer, string problem);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "SQLite cache layer '{Layer}' is not used: {Reason}")]
+    public static partial void ForeignDatabase(ILogger logger, string layer, string reason);
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': values of '{ValueType}' are not stored here ({Reason}), only in the layers above; logged once per type. {Details}")]
     public static partial void ValueRefused(ILogger logger, string layer, string valueType, string reason, string details);

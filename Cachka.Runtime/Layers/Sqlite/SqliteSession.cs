@@ -9,8 +9,7 @@ namespace Cachka.Internal;
 /// </summary>
 internal sealed class SqliteSession : IDisposable
 {
-    // 1: entries. 2: + tags (a version-1 file is upgraded in place).
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = SqliteSchema.Version;
     public const string Table = "cachka_entries";
     public const string TagTable = "cachka_tags";
 
@@ -88,7 +87,10 @@ internal sealed class SqliteSession : IDisposable
             command.Transaction = transaction;
     }
 
-    /// <summary>Opens a connection, applies the pragmas and the schema. Throws (and closes) on failure.</summary>
+    /// <summary>
+    /// Opens a connection, applies the pragmas and the schema. Throws (and closes) on failure. The caller has
+    /// inspected the file first (<see cref="SqliteSchema.Inspect"/>): nothing here runs on a file that is not Cachka's.
+    /// </summary>
     public static SqliteSession Open(string connectionString, SqliteCacheConfig config, int generation)
     {
         var connection = new SqliteConnection(connectionString);
@@ -126,9 +128,7 @@ internal sealed class SqliteSession : IDisposable
             return;
         }
 
-        if (version > SchemaVersion)
-            throw new InvalidOperationException(
-                $"The SQLite cache file has schema version {version}, newer than this Cachka ({SchemaVersion}); use another DbPath or delete the file.");
+        SqliteSchema.ThrowIfNewer(connection.DataSource, version);
 
         // auto_vacuum must be chosen before the first table exists, so incremental_vacuum can shrink the file later.
         Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL");
@@ -137,6 +137,7 @@ internal sealed class SqliteSession : IDisposable
         using var transaction = connection.BeginTransaction(deferred: false);
         // Another process may have created or upgraded it meanwhile: re-read under the write lock.
         version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version", transaction), CultureInfo.InvariantCulture);
+        SqliteSchema.ThrowIfNewer(connection.DataSource, version);
         if (version == 0)
         {
             Execute(connection, $"""
