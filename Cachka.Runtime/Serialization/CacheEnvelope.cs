@@ -5,20 +5,22 @@ using System.Text;
 namespace Cachka.Internal;
 
 /// <summary>
-/// The versioned byte layout of one stored entry (format 1):
+/// The versioned byte layout of one stored entry (format 2):
 /// <code>
-/// [0]      format version (1)
+/// [0]      format version (2)
 /// [1]      flags (bit 0: encrypted)
 /// [2..10)  absolute expiry, Unix milliseconds, little-endian int64
 /// plain:     [10..)  payload (serializer output)
 /// encrypted: [10..14) key id | [14..26) nonce | ciphertext | tag(16)
 ///            associated data = bytes [0..14) followed by the UTF-8 full cache key
 /// </code>
-/// Anything else (another version, unknown flags, a truncated blob, a failed tag) does not open.
+/// Anything else (another version, unknown flags, a truncated blob, a failed tag) does not open. Format 1 had the same
+/// layout but was written before values were checked for exact round trips (a value tuple was stored as <c>{}</c>):
+/// its rows are never trusted.
 /// </summary>
 internal static class CacheEnvelope
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
     public const byte FlagEncrypted = 1;
     public const int HeaderSize = 10;
     private const int AuthenticatedHeaderSize = HeaderSize + EnvelopeCipher.KeyIdSize;

@@ -29,7 +29,7 @@ public class SqliteEncryptionTests : SqliteTestBase
         var plainJsonLength = Encoding.UTF8.GetByteCount("\"top-secret-value\"");
 
         Assert.That(Encoding.UTF8.GetString(blob), Does.Not.Contain("top-secret"));
-        Assert.That(blob[0], Is.EqualTo(1), "format version");
+        Assert.That(blob[0], Is.EqualTo(2), "format version");
         Assert.That(blob[1], Is.EqualTo(1), "encrypted flag");
         Assert.That(blob, Has.Length.EqualTo(10 + 4 + 12 + plainJsonLength + 16), "header, key id, nonce, ciphertext, tag");
     }

@@ -13,15 +13,15 @@ public class SqliteEnvelopeTests : SqliteTestBase
 
         var blob = StoredBlob("k");
 
-        Assert.That(blob[0], Is.EqualTo(1));
+        Assert.That(blob[0], Is.EqualTo(2));
         Assert.That(blob[1], Is.EqualTo(0));
         Assert.That(BitConverter.ToInt64(blob, 2), Is.EqualTo(expiry.ToUnixTimeMilliseconds()));
         Assert.That(System.Text.Encoding.UTF8.GetString(blob, 10, blob.Length - 10), Is.EqualTo("42"));
     }
 
-    [TestCase(new byte[] { 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, (byte)'4', (byte)'2' }, TestName = "An_unknown_envelope_version_is_a_counted_miss_and_removed")]
-    [TestCase(new byte[] { 1, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x7F, (byte)'4', (byte)'2' }, TestName = "Unknown_envelope_flags_are_a_counted_miss_and_removed")]
-    [TestCase(new byte[] { 1, 0, 0 }, TestName = "A_truncated_envelope_is_a_counted_miss_and_removed")]
+    [TestCase(new byte[] { 3, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, (byte)'4', (byte)'2' }, TestName = "An_unknown_envelope_version_is_a_counted_miss_and_removed")]
+    [TestCase(new byte[] { 2, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x7F, (byte)'4', (byte)'2' }, TestName = "Unknown_envelope_flags_are_a_counted_miss_and_removed")]
+    [TestCase(new byte[] { 2, 0, 0 }, TestName = "A_truncated_envelope_is_a_counted_miss_and_removed")]
     [TestCase(new byte[0], TestName = "An_empty_blob_is_a_counted_miss_and_removed")]
     public void A_bad_envelope_is_a_counted_miss_and_removed(byte[] blob)
     {
@@ -30,6 +30,24 @@ public class SqliteEnvelopeTests : SqliteTestBase
         Exec("UPDATE cachka_entries SET value = $v WHERE key = 'k'", ("$v", blob));
 
         Assert.That(layer.Get<int>("k").Found, Is.False);
+        Assert.That(ErrorsOf("envelope_invalid"), Is.EqualTo(1));
+        Assert.That(RowCount(), Is.Zero);
+    }
+
+    // Format 1 was written before values were checked for exact round trips: a value tuple was stored as "{}" and
+    // would read back as a hit holding (0, null, 0). Such rows are never trusted.
+    [Test]
+    public void A_row_written_in_format_1_is_a_counted_miss_and_removed()
+    {
+        var layer = Layer();
+        layer.Set("k", (1, "two", 3.5), In(TimeSpan.FromMinutes(5)));
+        var formatOne = new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, (byte)'{', (byte)'}' };
+        BitConverter.GetBytes(In(TimeSpan.FromMinutes(5)).ToUnixTimeMilliseconds()).CopyTo(formatOne, 2);
+        Exec("UPDATE cachka_entries SET value = $v WHERE key = 'k'", ("$v", formatOne));
+
+        var hit = layer.Get<(int, string, double)>("k");
+
+        Assert.That(hit.Found, Is.False, $"served {hit.Value} from a format-1 row");
         Assert.That(ErrorsOf("envelope_invalid"), Is.EqualTo(1));
         Assert.That(RowCount(), Is.Zero);
     }
