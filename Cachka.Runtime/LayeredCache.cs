@@ -83,7 +83,16 @@ public sealed partial class LayeredCache : ICache
     internal async Task RepairsFinishedAsync()
     {
         foreach (var slot in _layers)
-            await slot.Repair.ConfigureAwait(false);
+        {
+            // A repair that ends with requests pending starts the next one: wait until none follows.
+            Task repair;
+            do
+            {
+                repair = slot.Repair;
+                await repair.ConfigureAwait(false);
+            }
+            while (!ReferenceEquals(repair, slot.Repair));
+        }
     }
 
     public string GetMetricsText() => _metrics.Render(Name, _layers);

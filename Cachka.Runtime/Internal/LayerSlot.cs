@@ -29,6 +29,7 @@ internal sealed class LayerSlot
     private int _missedTagCount;
     private int _overflowReported;
     private int _repairing;
+    private int _repairRequested;
     private Task _repair = Task.CompletedTask;
 
     public LayerSlot(ICacheLayer layer, int index, CircuitBreaker? breaker, CacheMetrics metrics, ILogger logger)
@@ -161,8 +162,11 @@ internal sealed class LayerSlot
     /// <summary>Stops any repair; <see cref="Repair"/> completes soon after.</summary>
     public void Close() => _closing.Cancel();
 
+    // A request that arrives while a repair runs is remembered: that repair may already have given up (the breaker
+    // let the request's own probe through instead of it), so it starts again when it ends.
     private void StartRepair()
     {
+        Volatile.Write(ref _repairRequested, 1);
         if (Interlocked.CompareExchange(ref _repairing, 1, 0) != 0)
             return;
         if (_closing.IsCancellationRequested)
@@ -171,6 +175,7 @@ internal sealed class LayerSlot
             return;
         }
 
+        Volatile.Write(ref _repairRequested, 0); // this run answers every request made so far
         Volatile.Write(ref _repair, Task.Run(RepairAsync));
     }
 
@@ -244,6 +249,8 @@ internal sealed class LayerSlot
             if (repaired > 0)
                 Log.LayerRepaired(_logger, Layer.Name, repaired);
             Volatile.Write(ref _repairing, 0);
+            if (Volatile.Read(ref _repairRequested) != 0 && MissedCount != 0)
+                StartRepair();
         }
     }
 
