@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
-namespace Cachka;
+namespace Cachka.Configuration;
 
 /// <summary>
 /// Reads a <see cref="CacheConfig"/> from configuration (appsettings.json), without reflection so it
@@ -98,23 +98,23 @@ public static class CacheConfigBinder
     }
 
     /// <summary>A non-empty string value, or null.</summary>
-    public static string? GetString(this IConfiguration section, string key) =>
+    internal static string? GetString(this IConfiguration section, string key) =>
         section[key] is { Length: > 0 } value ? value : null;
 
     /// <summary>An integer value (invariant culture), or null when absent.</summary>
-    public static int? GetInt(this IConfiguration section, string key) =>
+    internal static int? GetInt(this IConfiguration section, string key) =>
         Parse(section, key, static text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null, "an integer");
 
     /// <summary>A 64-bit integer value (invariant culture), or null when absent.</summary>
-    public static long? GetLong(this IConfiguration section, string key) =>
+    internal static long? GetLong(this IConfiguration section, string key) =>
         Parse(section, key, static text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (long?)null, "an integer");
 
     /// <summary>A boolean value (<c>true</c>/<c>false</c>), or null when absent.</summary>
-    public static bool? GetBool(this IConfiguration section, string key) =>
+    internal static bool? GetBool(this IConfiguration section, string key) =>
         Parse(section, key, static text => bool.TryParse(text, out var v) ? v : (bool?)null, "true or false");
 
     /// <summary>A duration as <c>hh:mm:ss</c> (or <c>d.hh:mm:ss</c>), or a number of seconds; null when absent.</summary>
-    public static TimeSpan? GetTimeSpan(this IConfiguration section, string key) =>
+    internal static TimeSpan? GetTimeSpan(this IConfiguration section, string key) =>
         Parse(section, key, static text =>
             double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span
