@@ -16,7 +16,7 @@ internal static class KnownNames
 
     public const string GlobalCache = "global::Cachka.ICache";
     public const string GlobalCacheKey = "global::Cachka.ICacheKey";
-    public const string GlobalLayeredCache = "global::Cachka.LayeredCache";
+    public const string GlobalLayeredCache = "global::Cachka.Pipeline.LayeredCache";
     public const string GlobalRegistry = "global::Cachka.CacheRegistry";
     public const string GlobalEntryOptions = "global::Cachka.CacheEntryOptions";
     public const string GlobalKeyBuilder = "global::Cachka.Keys.CacheKeyBuilder";

@@ -1,3 +1,4 @@
+using Cachka.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace Cachka;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cachka;
+using Cachka.Pipeline;
 using Microsoft.Data.Sqlite;
 
 // Usage:

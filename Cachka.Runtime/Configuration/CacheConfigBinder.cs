@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Cachka.Layers;
 
 namespace Cachka.Configuration;
 

@@ -1,5 +1,6 @@
 using Cachka;
 using Cachka.Configuration;
+using Cachka.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;

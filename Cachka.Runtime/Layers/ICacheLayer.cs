@@ -1,7 +1,7 @@
-namespace Cachka;
+namespace Cachka.Layers;
 
 /// <summary>
-/// One storage level of the pipeline (memory, SQLite, Redis, or your own). The pipeline calls it
+/// One storage level of the pipeline (memory, SQLite, or your own). The pipeline calls it
 /// through this contract only: it catches and counts whatever a layer throws, so a layer may throw
 /// on I/O failure, but should return a miss (and remove the entry) for data it cannot read back.
 /// Sync members are called on the sync path and async members on the async path; neither may block on the other.
@@ -64,7 +64,7 @@ public interface ICacheLayer : IAsyncDisposable, IDisposable
     ValueTask<int> CleanupExpiredAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Periodic maintenance (every <see cref="CacheConfig.VacuumInterval"/>): by default removes expired
+    /// Periodic maintenance (every <c>CacheConfig.VacuumInterval</c>): by default removes expired
     /// entries; storage layers may also compact. Must never remove live entries.
     /// </summary>
     ValueTask<int> RunMaintenanceAsync(CancellationToken cancellationToken) => CleanupExpiredAsync(cancellationToken);

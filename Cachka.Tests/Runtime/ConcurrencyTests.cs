@@ -67,7 +67,7 @@ public class ConcurrencyTests
     [Test]
     public void The_lru_index_and_the_lookup_index_stay_consistent_under_contention()
     {
-        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 32, Shards = 2 }, TestCaches.Clock());
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 32, Shards = 2 }.Settings, TestCaches.Clock());
         Parallel.For(0, 200_000, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2 }, i =>
         {
             var key = $"k{i % 97}";

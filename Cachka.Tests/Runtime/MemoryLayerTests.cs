@@ -56,7 +56,7 @@ public class MemoryLayerTests
     [TestCase(1000, 7)]
     public void The_layer_never_holds_more_than_MaxSize(int maxSize, int shards)
     {
-        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = maxSize, Shards = shards }, TestCaches.Clock());
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = maxSize, Shards = shards }.Settings, TestCaches.Clock());
         var expiry = DateTimeOffset.MaxValue;
         // Keys reach shards by their (per-process randomized) string hash: with few keys a shard could stay empty
         // (MaxSize 3 over 3 shards of one entry: 15 keys miss one shard about once in 150 runs). 200 more keys make
@@ -74,7 +74,7 @@ public class MemoryLayerTests
     public void Eviction_drops_the_least_recently_used_entry_and_is_counted()
     {
         var clock = TestCaches.Clock();
-        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 3, Shards = 1 }, clock);
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 3, Shards = 1 }.Settings, clock);
         var expiry = clock.GetUtcNow().AddHours(1);
         layer.Set("a", 1, expiry);
         layer.Set("b", 2, expiry);
@@ -97,7 +97,7 @@ public class MemoryLayerTests
     public void Expired_entries_are_evicted_before_live_ones_and_not_counted_as_evictions()
     {
         var clock = TestCaches.Clock();
-        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 2, Shards = 1 }, clock);
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 2, Shards = 1 }.Settings, clock);
         layer.Set("live", 1, clock.GetUtcNow().AddHours(1));
         layer.Set("short", 2, clock.GetUtcNow().AddSeconds(1));
         clock.Advance(TimeSpan.FromSeconds(2));
@@ -115,7 +115,7 @@ public class MemoryLayerTests
     [Test]
     public void Overwriting_a_key_replaces_the_value_without_growing()
     {
-        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 10 }, TestCaches.Clock());
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 10 }.Settings, TestCaches.Clock());
         layer.Set("k", 1, DateTimeOffset.MaxValue);
         layer.Set("k", 2, DateTimeOffset.MaxValue);
         Assert.Multiple(() =>
@@ -129,7 +129,7 @@ public class MemoryLayerTests
     public void CleanupExpired_removes_every_expired_entry_whatever_its_lru_position()
     {
         var clock = TestCaches.Clock();
-        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 100, Shards = 2 }, clock);
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 100, Shards = 2 }.Settings, clock);
         layer.Set("old-1", 1, clock.GetUtcNow().AddSeconds(1));
         layer.Set("live", 2, clock.GetUtcNow().AddHours(1));
         layer.Set("old-2", 3, clock.GetUtcNow().AddSeconds(1));
@@ -148,7 +148,7 @@ public class MemoryLayerTests
     public void A_hit_reports_the_remaining_lifetime()
     {
         var clock = TestCaches.Clock();
-        using var layer = new MemoryCacheLayer(new MemoryCacheConfig(), clock);
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig().Settings, clock);
         var expiry = clock.GetUtcNow().AddSeconds(100);
         layer.Set("k", 1, expiry);
         clock.Advance(TimeSpan.FromSeconds(40));

@@ -33,7 +33,7 @@ public class MissedWriteTests
     // The repair runs in the background once the layer answers again; wait for it.
     private Task RepairedAsync() => _cache.RepairsFinishedAsync();
 
-    private static IReadOnlyList<Internal.LayerSlot> SlotsOf(LayeredCache cache) => cache.Slots;
+    private static IReadOnlyList<LayerSlot> SlotsOf(LayeredCache cache) => cache.Slots;
 
     [Test]
     public async Task A_failed_set_never_lets_the_layer_serve_the_older_value()
@@ -137,9 +137,9 @@ public class MissedWriteTests
     {
         _l2.Failing = true;
         var slot = SlotsOf(_cache)[1];
-        for (var i = 0; i < Internal.LayerSlot.MaxMissedKeys + 10; i++)
+        for (var i = 0; i < LayerSlot.MaxMissedKeys + 10; i++)
             slot.Missed("k" + i);
-        Assert.That(slot.MissedCount, Is.EqualTo(Internal.LayerSlot.MaxMissedKeys));
+        Assert.That(slot.MissedCount, Is.EqualTo(LayerSlot.MaxMissedKeys));
         Assert.That(_cache.Metrics.Errors().Any(e => e.ErrorType == "missed_keys_overflow"), Is.True);
     }
 

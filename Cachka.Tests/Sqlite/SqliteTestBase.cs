@@ -58,7 +58,7 @@ public abstract class SqliteTestBase
     protected SqliteCacheConfig Config(string? path = null) => new() { DbPath = path ?? DbPath, BusyTimeout = TimeSpan.FromMilliseconds(100) };
 
     protected CacheLayerContext Context(CacheConfig? cache = null) =>
-        new(cache ?? new CacheConfig(), Clock, NullLoggerFactory.Instance, (layer, type) => ReportedErrors.Enqueue((layer, type)));
+        new((cache ?? new CacheConfig()).Name, Clock, NullLoggerFactory.Instance, (layer, type) => ReportedErrors.Enqueue((layer, type)));
 
     protected SqliteCacheLayer Layer(SqliteCacheConfig? config = null) => Own(new SqliteCacheLayer(config ?? Config(), Context()));
 

@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
+using Cachka.Internal;
 
-namespace Cachka;
+namespace Cachka.Layers.Memory;
 
 /// <summary>
 /// The in-process L1: a lock-free read index over sharded, lock-protected LRU lists.
 /// Reads never take a lock: they look the key up, check expiry and mark the entry as recently used.
 /// Writes, deletes and evictions take the key's shard lock; eviction gives recently read entries a
 /// second chance (CLOCK-style LRU), so a hit never reorders a list. Each shard owns an exact share of
-/// <see cref="MemoryCacheConfig.MaxSize"/>, so the layer as a whole never holds more than MaxSize entries.
+/// MaxSize, so the layer as a whole never holds more than MaxSize entries.
 /// Values are held by reference (no copy on read).
 /// </summary>
-public sealed class MemoryCacheLayer : ICacheLayer
+internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 {
     private const int ExpiredScanDepth = 16;
 
@@ -22,10 +23,9 @@ public sealed class MemoryCacheLayer : ICacheLayer
     private object?[] _typed = [];
 
     /// <summary>Creates the layer; <paramref name="time"/> defaults to the system clock.</summary>
-    public MemoryCacheLayer(MemoryCacheConfig config, TimeProvider? time = null)
+    public MemoryCacheLayer(MemoryLayerSettings config, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
         Config = config;
         _clock = new CacheClock(time ?? TimeProvider.System);
         _maxTtlMs = (long)Math.Ceiling(config.Ttl.TotalMilliseconds);
@@ -37,7 +37,7 @@ public sealed class MemoryCacheLayer : ICacheLayer
         _map = new ConcurrentDictionary<string, MemoryEntry>(Math.Min(Environment.ProcessorCount * 4, 64), Math.Min(config.MaxSize, 4096), StringComparer.Ordinal);
     }
 
-    public MemoryCacheConfig Config { get; }
+    internal MemoryLayerSettings Config { get; }
 
     public string Name => Config.Name;
 
@@ -60,6 +60,12 @@ public sealed class MemoryCacheLayer : ICacheLayer
     internal StripedCounter Misses { get; } = new();
 
     internal StripedCounter Evictions { get; } = new();
+
+    long ILayerCounters.Hits => Hits.Value;
+
+    long ILayerCounters.Misses => Misses.Value;
+
+    long ILayerCounters.Evictions => Evictions.Value;
 
     internal CacheClock Clock => _clock;
 
@@ -337,94 +343,7 @@ public sealed class MemoryCacheLayer : ICacheLayer
             return index;
         }
     }
-
-    private sealed class Shard(int capacity)
-    {
-        public readonly int Capacity = capacity;
-        public int Count;
-        public MemoryEntry? Head;
-        public MemoryEntry? Tail;
-
-        public void PushFront(MemoryEntry entry)
-        {
-            entry.Prev = null;
-            entry.Next = Head;
-            if (Head is not null)
-                Head.Prev = entry;
-            Head = entry;
-            Tail ??= entry;
-            Volatile.Write(ref Count, Count + 1);
-        }
-
-        public void Remove(MemoryEntry entry)
-        {
-            if (entry.Prev is not null)
-                entry.Prev.Next = entry.Next;
-            else
-                Head = entry.Next;
-            if (entry.Next is not null)
-                entry.Next.Prev = entry.Prev;
-            else
-                Tail = entry.Prev;
-            entry.Prev = entry.Next = null;
-            Volatile.Write(ref Count, Count - 1);
-        }
-    }
 }
 
-/// <summary>One memory entry. Key, value and expiry never change after creation: a write replaces the entry.</summary>
-internal sealed class MemoryEntry(string key, object? value, long expiresMs)
-{
-    public readonly string Key = key;
-    public readonly object? Value = value;
-    public readonly long ExpiresMs = expiresMs;
-
-    // Set by readers without a lock (a benign race); cleared by eviction under the shard lock.
-    public bool Accessed;
-
-    // Guarded by the shard lock.
-    public MemoryEntry? Prev;
-    public MemoryEntry? Next;
-    public TypedLink? Link;
-
-    // A completed Task<T> of Value, reused by Task-returning callers so a hit allocates nothing.
-    public object? CompletedTask;
-}
-
-internal static class TypedSlots
-{
-    private static int s_next = -1;
-
-    public static int Next() => Interlocked.Increment(ref s_next);
-}
-
-internal static class TypedSlot<TKey>
-{
-    public static readonly int Index = TypedSlots.Next();
-}
-
-internal sealed class TypedIndex<TKey>
-    where TKey : struct, ICacheKey<TKey>
-{
-    public readonly ConcurrentDictionary<TKey, MemoryEntry> Map = new();
-}
-
-/// <summary>Ties a string-keyed entry to its typed key, so removing the entry also removes the typed alias.</summary>
-internal abstract class TypedLink
-{
-    public abstract void Attach(MemoryEntry entry);
-
-    public abstract void Detach(MemoryEntry entry);
-}
-
-internal sealed class TypedLink<TKey>(TypedIndex<TKey> index, TKey key) : TypedLink
-    where TKey : struct, ICacheKey<TKey>
-{
-    public override void Attach(MemoryEntry entry)
-    {
-        entry.Link = this;
-        index.Map[key] = entry;
-    }
-
-    public override void Detach(MemoryEntry entry) => index.Map.TryRemove(new KeyValuePair<TKey, MemoryEntry>(key, entry));
-}
+/// <summary>What the memory layer is built from (its public config, validated, reduced to values).</summary>
+internal sealed record MemoryLayerSettings(string Name, int MaxSize, TimeSpan Ttl, int Shards);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Cachka.Layers;
 
 namespace Cachka;
 

@@ -1,5 +1,6 @@
 using Cachka.Internal;
 using Microsoft.Data.Sqlite;
+using Cachka.Layers;
 
 namespace Cachka;
 

@@ -1,11 +1,11 @@
-namespace Cachka.Internal;
+namespace Cachka.Pipeline;
 
 /// <summary>
 /// The periodic maintenance of one cache: a <see cref="TimeProvider"/> timer starts a pass every
 /// interval (never two at once); a pass asks each layer to drop expired entries and compact. A failing
 /// layer is logged and retried next time; the loop never dies. Stopping cancels the pass and waits for it.
 /// </summary>
-internal sealed class Maintenance(LayeredCache cache, TimeProvider time)
+internal sealed class Maintenance(Func<CancellationToken, Task> pass, TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
@@ -45,7 +45,7 @@ internal sealed class Maintenance(LayeredCache cache, TimeProvider time)
     {
         try
         {
-            await cache.RunMaintenanceAsync(_stop.Token).ConfigureAwait(false);
+            await pass(_stop.Token).ConfigureAwait(false);
         }
         catch (Exception)
         {

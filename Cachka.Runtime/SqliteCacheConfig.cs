@@ -1,3 +1,5 @@
+using Cachka.Layers;
+
 namespace Cachka;
 
 /// <summary>

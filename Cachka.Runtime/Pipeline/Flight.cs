@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
-namespace Cachka.Internal;
+namespace Cachka.Pipeline;
 
 /// <summary>
 /// Stampede protection: at most one factory call per key at a time in this process. Callers of the

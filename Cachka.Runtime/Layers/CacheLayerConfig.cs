@@ -1,4 +1,4 @@
-namespace Cachka;
+namespace Cachka.Layers;
 
 /// <summary>
 /// Configuration of one layer and the factory for it. Derive from it (with an <see cref="ICacheLayer"/>)
@@ -25,16 +25,16 @@ public sealed class CacheLayerContext
 {
     private readonly Action<string, string>? _errorSink;
 
-    internal CacheLayerContext(CacheConfig cache, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, Action<string, string>? errorSink = null)
+    internal CacheLayerContext(string cacheName, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, Action<string, string>? errorSink = null)
     {
-        Cache = cache;
+        CacheName = cacheName;
         Time = time;
         LoggerFactory = loggerFactory;
         _errorSink = errorSink;
     }
 
-    /// <summary>The owning cache's configuration.</summary>
-    public CacheConfig Cache { get; }
+    /// <summary>The owning cache's name (<c>CacheConfig.Name</c>).</summary>
+    public string CacheName { get; }
 
     /// <summary>The clock every layer must use for expiry.</summary>
     public TimeProvider Time { get; }

@@ -1,3 +1,7 @@
+using Cachka.Internal;
+using Cachka.Layers;
+using Cachka.Layers.Memory;
+
 namespace Cachka;
 
 /// <summary>The in-process memory layer: sharded, TTL + LRU, bounded by <see cref="MaxSize"/> entries in total.</summary>
@@ -30,5 +34,7 @@ public sealed record MemoryCacheConfig : CacheLayerConfig
     }
 
     /// <inheritdoc/>
-    public override ICacheLayer CreateLayer(CacheLayerContext context) => new MemoryCacheLayer(this, context.Time);
+    public override ICacheLayer CreateLayer(CacheLayerContext context) => new MemoryCacheLayer(Settings, context.Time);
+
+    internal MemoryLayerSettings Settings => new(Name, MaxSize, Ttl, Shards);
 }

@@ -3,11 +3,14 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace Cachka.Internal;
+using Cachka.Internal;
+using Cachka.Layers;
+
+namespace Cachka.Telemetry;
 
 /// <summary>
 /// The counters of one cache (requests by outcome, errors by layer and type) and their rendering in the
-/// Prometheus text format with the seed's metric names. L1 hits are the memory layer's own counter,
+/// Prometheus text format with the Python cachka's metric names. L1 hits are the memory layer's own counter,
 /// so a hit increments exactly one counter.
 /// </summary>
 internal sealed class CacheMetrics
@@ -31,21 +34,29 @@ internal sealed class CacheMetrics
         return total;
     }
 
+    public long TotalErrors()
+    {
+        long total = 0;
+        foreach (var (_, box) in _errors)
+            total += Volatile.Read(ref box.Value);
+        return total;
+    }
+
     public IEnumerable<(string Layer, string ErrorType, long Count)> Errors()
     {
         foreach (var (key, box) in _errors)
             yield return (key.Layer, key.ErrorType, Volatile.Read(ref box.Value));
     }
 
-    public string Render(string cacheName, IReadOnlyList<LayerSlot> layers)
+    public string Render(string cacheName, CacheStatistics statistics, IEnumerable<ILayerCounters> memoryLayers)
     {
         var text = new StringBuilder();
         var cache = Escape(cacheName);
 
         Header(text, "cache_requests_total", "Cache requests", "counter");
-        for (var i = 0; i < layers.Count; i++)
-            Sample(text, "cache_requests_total", $"cache=\"{cache}\",type=\"hit_layer_{i}\"", HitCount(layers[i]));
-        Sample(text, "cache_requests_total", $"cache=\"{cache}\",type=\"miss\"", Misses.Value);
+        for (var i = 0; i < statistics.Hits.Count; i++)
+            Sample(text, "cache_requests_total", $"cache=\"{cache}\",type=\"hit_layer_{i}\"", statistics.Hits[i]);
+        Sample(text, "cache_requests_total", $"cache=\"{cache}\",type=\"miss\"", statistics.Misses);
 
         Header(text, "cache_errors_total", "Cache errors", "counter");
         var errors = Errors().OrderBy(e => e.Layer, StringComparer.Ordinal).ThenBy(e => e.ErrorType, StringComparer.Ordinal).ToList();
@@ -54,24 +65,23 @@ internal sealed class CacheMetrics
         foreach (var (layer, errorType, count) in errors)
             Sample(text, "cache_errors_total", $"cache=\"{cache}\",layer=\"{Escape(layer)}\",error_type=\"{Escape(errorType)}\"", count);
 
-        var memoryLayers = layers.Select(l => l.Layer).OfType<MemoryCacheLayer>().ToList();
-        if (memoryLayers.Count > 0)
+        var memory = memoryLayers.ToList();
+        if (memory.Count > 0)
         {
-            Header(text, "cache_l1_hits_total", "L1 cache hits", "counter");
-            foreach (var memory in memoryLayers)
-                Sample(text, "cache_l1_hits_total", $"cache=\"{Escape(memory.Name)}\"", memory.Hits.Value);
-            Header(text, "cache_l1_misses_total", "L1 cache misses", "counter");
-            foreach (var memory in memoryLayers)
-                Sample(text, "cache_l1_misses_total", $"cache=\"{Escape(memory.Name)}\"", memory.Misses.Value);
-            Header(text, "cache_l1_evictions_total", "L1 cache evictions", "counter");
-            foreach (var memory in memoryLayers)
-                Sample(text, "cache_l1_evictions_total", $"cache=\"{Escape(memory.Name)}\"", memory.Evictions.Value);
+            Counters(text, memory, "cache_l1_hits_total", "L1 cache hits", static m => m.Hits);
+            Counters(text, memory, "cache_l1_misses_total", "L1 cache misses", static m => m.Misses);
+            Counters(text, memory, "cache_l1_evictions_total", "L1 cache evictions", static m => m.Evictions);
         }
 
         return text.ToString();
     }
 
-    public static long HitCount(LayerSlot slot) => slot.Layer is MemoryCacheLayer memory && slot.Index == 0 ? memory.Hits.Value : slot.Hits.Value;
+    private static void Counters(StringBuilder text, List<ILayerCounters> layers, string name, string help, Func<ILayerCounters, long> read)
+    {
+        Header(text, name, help, "counter");
+        foreach (var layer in layers)
+            Sample(text, name, $"cache=\"{Escape(layer.Name)}\"", read(layer));
+    }
 
     private static void Header(StringBuilder text, string name, string help, string type) =>
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')

@@ -1,4 +1,4 @@
-namespace Cachka.Internal;
+namespace Cachka.Layers;
 
 /// <summary>
 /// A layer that can tell, before the health probe, that it is not working as configured (the SQLite layer: its

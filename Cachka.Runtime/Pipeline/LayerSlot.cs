@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Cachka.Internal;
+using Cachka.Internal;
+using Cachka.Layers;
+using Cachka.Telemetry;
+
+namespace Cachka.Pipeline;
 
 /// <summary>
 /// A layer as the pipeline holds it: its position, its breaker (remote layers only), its counters, and
@@ -63,8 +67,92 @@ internal sealed class LayerSlot
     /// <summary>The running (or last) repair, for tests and shutdown.</summary>
     internal Task Repair => Volatile.Read(ref _repair);
 
+    /// <summary>
+    /// Runs one call into the layer under the pipeline's protocol: skipped when the breaker is open (or, for a
+    /// read, when the layer may hold an outdated value for the key); a failure is counted, logged and reported
+    /// to the breaker, and a write or tag invalidation that did not reach the layer is remembered for repair.
+    /// A skipped or failed call returns <c>default</c>: a miss, nothing removed.
+    /// </summary>
+    public TResult Run<TOperation, TResult>(in LayerAccess access, TOperation operation)
+        where TOperation : struct, ILayerOperation<TResult>
+    {
+        if (!Enter(in access))
+            return default!;
+        try
+        {
+            var result = operation.Run(Layer);
+            Succeeded(in access);
+            return result;
+        }
+        catch (Exception error)
+        {
+            Failed(in access, error);
+            return default!;
+        }
+    }
+
+    /// <inheritdoc cref="Run{TOperation, TResult}"/>
+    /// <remarks>The caller's cancellation is not a failure of the layer: it propagates, and the caller records what was left undone.</remarks>
+    public async ValueTask<TResult> RunAsync<TOperation, TResult>(LayerAccess access, TOperation operation, CancellationToken cancellationToken)
+        where TOperation : struct, ILayerOperation<TResult>
+    {
+        if (!Enter(in access))
+            return default!;
+        try
+        {
+            var result = await operation.RunAsync(Layer, cancellationToken).ConfigureAwait(false);
+            Succeeded(in access);
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception error)
+        {
+            Failed(in access, error);
+            return default!;
+        }
+    }
+
+    private bool Enter(in LayerAccess access)
+    {
+        switch (access.Kind)
+        {
+            case LayerAccessKind.Read:
+                return !MayBeStale(access.Key!) && TryEnter();
+            case LayerAccessKind.Write:
+                return TryEnterWrite(access.Key!);
+            case LayerAccessKind.Tag:
+                if (TryEnter())
+                    return true;
+                MissedTag(access.Key!);
+                return false;
+            default:
+                return TryEnter();
+        }
+    }
+
+    private void Succeeded(in LayerAccess access)
+    {
+        if (access.Kind == LayerAccessKind.Write)
+            Reached(access.Key!);
+        Succeeded();
+    }
+
+    private void Failed(in LayerAccess access, Exception error)
+    {
+        if (access.Kind == LayerAccessKind.Write)
+            Missed(access.Key!);
+        else if (access.Kind == LayerAccessKind.Tag)
+            MissedTag(access.Key!);
+        Failed(access.Operation, error);
+        if (access.Kind == LayerAccessKind.Maintenance)
+            Log.MaintenanceFailed(_logger, Layer.Name, error);
+    }
+
     /// <summary>False while the layer's breaker is open: the call skips the layer (counted).</summary>
-    public bool TryEnter()
+    private bool TryEnter()
     {
         if (Breaker is null || Breaker.TryEnter())
             return true;
@@ -73,26 +161,12 @@ internal sealed class LayerSlot
     }
 
     /// <summary>As <see cref="TryEnter"/> for a write or delete of <paramref name="key"/>: a skipped one is missed.</summary>
-    public bool TryEnterWrite(string key)
+    private bool TryEnterWrite(string key)
     {
         if (TryEnter())
             return true;
         Missed(key);
         return false;
-    }
-
-    /// <summary>A write or delete of <paramref name="key"/> reached the layer.</summary>
-    public void Wrote(string key)
-    {
-        Reached(key);
-        Succeeded();
-    }
-
-    /// <summary>A write or delete of <paramref name="key"/> failed in the layer.</summary>
-    public void WriteFailed(string key, string operation, Exception error)
-    {
-        Missed(key);
-        Failed(operation, error);
     }
 
     /// <summary>The layer answered: closes a half-open breaker, and starts repairing missed keys if there are any.</summary>
@@ -189,29 +263,12 @@ internal sealed class LayerSlot
         {
             foreach (var tag in _missedTags.Keys)
             {
-                if (_closing.IsCancellationRequested || (Breaker is not null && !Breaker.TryEnter()))
+                var (done, removed) = await RepairStepAsync<InvalidateTagOperation, IReadOnlyCollection<string>?>(new(tag)).ConfigureAwait(false);
+                if (!done)
                     return;
-                IReadOnlyCollection<string> removed;
-                try
-                {
-                    removed = await Layer.InvalidateTagAsync(tag, _closing.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (_closing.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception error)
-                {
-                    // A layer closed under a running repair (sync Dispose does not wait for it) is not a failure.
-                    if (!_closing.IsCancellationRequested)
-                        Failed("repair", error);
-                    return;
-                }
-
-                Breaker?.Succeeded();
                 if (_missedTags.TryRemove(tag, out _))
                     Interlocked.Decrement(ref _missedTagCount);
-                repaired += removed.Count;
+                repaired += removed!.Count;
                 if (removed.Count > 0 && TagKeysRemoved is { } notify)
                     await notify(removed).ConfigureAwait(false);
             }
@@ -221,25 +278,8 @@ internal sealed class LayerSlot
                 // A write that reached the layer since the snapshot already replaced the outdated value.
                 if (!_missed.ContainsKey(key))
                     continue;
-                if (_closing.IsCancellationRequested || (Breaker is not null && !Breaker.TryEnter()))
+                if (!(await RepairStepAsync<DeleteOperation, bool>(new(key)).ConfigureAwait(false)).Done)
                     return;
-                try
-                {
-                    await Layer.DeleteAsync(key, _closing.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (_closing.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception error)
-                {
-                    // A layer closed under a running repair (sync Dispose does not wait for it) is not a failure.
-                    if (!_closing.IsCancellationRequested)
-                        Failed("repair", error);
-                    return;
-                }
-
-                Breaker?.Succeeded();
                 Reached(key);
                 repaired++;
             }
@@ -251,6 +291,32 @@ internal sealed class LayerSlot
             Volatile.Write(ref _repairing, 0);
             if (Volatile.Read(ref _repairRequested) != 0 && MissedCount != 0)
                 StartRepair();
+        }
+    }
+
+    // One call of a repair: not done when the cache is closing, the breaker refuses, or the layer fails (then
+    // the repair stops; the next success starts it again).
+    private async ValueTask<(bool Done, TResult Result)> RepairStepAsync<TOperation, TResult>(TOperation operation)
+        where TOperation : struct, ILayerOperation<TResult>
+    {
+        if (_closing.IsCancellationRequested || (Breaker is not null && !Breaker.TryEnter()))
+            return default;
+        try
+        {
+            var result = await operation.RunAsync(Layer, _closing.Token).ConfigureAwait(false);
+            Breaker?.Succeeded();
+            return (true, result);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            return default;
+        }
+        catch (Exception error)
+        {
+            // A layer closed under a running repair (sync Dispose does not wait for it) is not a failure.
+            if (!_closing.IsCancellationRequested)
+                Failed("repair", error);
+            return default;
         }
     }
 

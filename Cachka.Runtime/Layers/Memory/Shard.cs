@@ -1,0 +1,35 @@
+namespace Cachka.Layers.Memory;
+
+/// <summary>One LRU list of the memory layer and its share of MaxSize; guarded by its own lock (the instance).</summary>
+internal sealed class Shard(int capacity)
+{
+    public readonly int Capacity = capacity;
+    public int Count;
+    public MemoryEntry? Head;
+    public MemoryEntry? Tail;
+
+    public void PushFront(MemoryEntry entry)
+    {
+        entry.Prev = null;
+        entry.Next = Head;
+        if (Head is not null)
+            Head.Prev = entry;
+        Head = entry;
+        Tail ??= entry;
+        Volatile.Write(ref Count, Count + 1);
+    }
+
+    public void Remove(MemoryEntry entry)
+    {
+        if (entry.Prev is not null)
+            entry.Prev.Next = entry.Next;
+        else
+            Head = entry.Next;
+        if (entry.Next is not null)
+            entry.Next.Prev = entry.Prev;
+        else
+            Tail = entry.Prev;
+        entry.Prev = entry.Next = null;
+        Volatile.Write(ref Count, Count - 1);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using Cachka.Internal;
+using Cachka.Layers;
+using Cachka.Layers.Memory;
+
+namespace Cachka.Pipeline;
+
+/// <summary>
+/// The pipeline's one way into L1, when the first layer is the memory layer: typed and string lookups,
+/// stores and links by reference, with no serialization, no guard and no breaker (L1 cannot fail).
+/// A struct over the layer, so the hit path costs what the layer's lookup costs.
+/// </summary>
+internal readonly struct L1
+{
+    private readonly MemoryCacheLayer? _layer;
+
+    public L1(ICacheLayer first) => _layer = first as MemoryCacheLayer;
+
+    public bool IsPresent => _layer is not null;
+
+    /// <summary>L1 hits so far (the memory layer counts its own: a hit touches one counter).</summary>
+    public long Hits => _layer?.Hits.Value ?? 0;
+
+    /// <summary>The caller's lookup: a typed key goes to the typed index, a string key to the string index; counts a hit or miss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGet<TKey, T>(in TKey typedKey, string? key, out MemoryEntry? entry, out T value)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_layer is not null)
+        {
+            entry = IsTyped<TKey>() ? _layer.Find(in typedKey) : _layer.Find(key!);
+            if (entry is not null && Values.TryCast(entry.Value, out value))
+                return true;
+        }
+
+        entry = null;
+        value = default!;
+        return false;
+    }
+
+    /// <summary>
+    /// A second look by a flight's leader (a flight that just landed may have filled L1), not counted as a miss;
+    /// a hit found by its string key is linked to the typed key, so the next typed lookup needs no string.
+    /// </summary>
+    public bool Peek<TKey, T>(in TKey typedKey, string key, out T value)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var entry = _layer?.Find(key, countMiss: false);
+        if (entry is not null && Values.TryCast(entry.Value, out value))
+        {
+            if (IsTyped<TKey>())
+                _layer!.Attach(in typedKey, entry);
+            return true;
+        }
+
+        value = default!;
+        return false;
+    }
+
+    /// <summary>Stores a value (capped by the layer's TTL); a typed key is indexed too. Nothing when there is no L1.</summary>
+    public void Store<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_layer is null)
+            return;
+        if (IsTyped<TKey>())
+            _layer.Store(in typedKey, key, value, expiresAt);
+        else
+            _layer.Store(key, value, expiresAt);
+    }
+
+    /// <summary>Health probe of L1: a write, read and delete that leaves the counters alone.</summary>
+    public bool SelfTest(string key, DateTimeOffset expiresAt) => _layer!.SelfTest(key, expiresAt);
+
+    private static bool IsTyped<TKey>() => typeof(TKey) != typeof(StringKey);
+}
+
+/// <summary>The key type of the string-keyed API: never looked up in the typed L1 index.</summary>
+internal readonly struct StringKey : ICacheKey<StringKey>
+{
+    public string ToKeyString() => throw new InvalidOperationException("A string key has no typed form.");
+
+    public bool Equals(StringKey other) => true;
+
+    public override bool Equals(object? obj) => obj is StringKey;
+
+    public override int GetHashCode() => 0;
+}

@@ -1,0 +1,123 @@
+using Cachka.Layers;
+
+namespace Cachka.Pipeline;
+
+// Reads: L1 first, then each layer below it in turn; the first live hit is copied up with its remaining TTL.
+public sealed partial class LayeredCache
+{
+    public T? Get<T>(string key) => TryGet<T>(key).Value;
+
+    public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default) =>
+        (await TryGetAsync<T>(key, cancellationToken).ConfigureAwait(false)).Value;
+
+    public CacheResult<T> TryGet<T>(string key)
+    {
+        if (TryL1(key, out T value))
+            return new CacheResult<T>(true, value);
+        Enter();
+        try
+        {
+            return ReadThrough<StringKey, T>(default, key);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        if (TryL1(key, out T value))
+            return new ValueTask<CacheResult<T>>(new CacheResult<T>(true, value));
+        Enter();
+        return ExitAfter(ReadThroughAsync<StringKey, T>(default, key, cancellationToken));
+    }
+
+    // The string-keyed L1 lookup every public string-keyed read starts with (the key is checked first).
+    private bool TryL1<T>(string key, out T value)
+    {
+        Guard.Key(key);
+        return _l1.TryGet(default(StringKey), key, out _, out value);
+    }
+
+    /// <summary>Reads the layers below L1; a hit is copied into L1 and the layers above the one that held it.</summary>
+    private CacheResult<T> ReadThrough<TKey, T>(in TKey typedKey, string key)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var found = ReadBelow<T>(key);
+        if (found.Found)
+            Promote(in typedKey, key, in found);
+        return found.Result;
+    }
+
+    /// <inheritdoc cref="ReadThrough{TKey, T}"/>
+    private async ValueTask<CacheResult<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var found = await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);
+        if (found.Found)
+            await PromoteAsync(typedKey, key, found, cancellationToken).ConfigureAwait(false);
+        return found.Result;
+    }
+
+    private BelowHit<T> ReadBelow<T>(string key)
+    {
+        for (var i = 0; i < _below.Length; i++)
+        {
+            if (IsLiveHit(_below[i], _below[i].Run<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key)), out var hit))
+                return new BelowHit<T>(hit, i);
+        }
+
+        return MissBelow<T>();
+    }
+
+    private async ValueTask<BelowHit<T>> ReadBelowAsync<T>(string key, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _below.Length; i++)
+        {
+            if (IsLiveHit(_below[i], await _below[i].RunAsync<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key), cancellationToken).ConfigureAwait(false), out var hit))
+                return new BelowHit<T>(hit, i);
+        }
+
+        return MissBelow<T>();
+    }
+
+    private bool IsLiveHit<T>(LayerSlot slot, in CacheLayerHit<T> read, out CacheLayerHit<T> hit)
+    {
+        hit = read;
+        if (!read.Found || !IsLive(read.ExpiresAt))
+            return false;
+        slot.Hits.Increment();
+        return true;
+    }
+
+    private BelowHit<T> MissBelow<T>()
+    {
+        _metrics.Misses.Increment();
+        return default;
+    }
+
+    // Copies use the hit's own expiry, so no copy outlives the original.
+    private void Promote<TKey, T>(in TKey typedKey, string key, in BelowHit<T> found)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        _l1.Store(in typedKey, key, found.Hit.Value, found.Hit.ExpiresAt);
+        WriteBelow(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote");
+    }
+
+    /// <inheritdoc cref="Promote{TKey, T}"/>
+    private ValueTask PromoteAsync<TKey, T>(TKey typedKey, string key, BelowHit<T> found, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        _l1.Store(in typedKey, key, found.Hit.Value, found.Hit.ExpiresAt);
+        return WriteBelowAsync(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote", cancellationToken);
+    }
+
+    /// <summary>A live hit in the layer at <see cref="Layer"/> below L1, or nothing (<c>default</c>).</summary>
+    private readonly record struct BelowHit<T>(CacheLayerHit<T> Hit, int Layer)
+    {
+        public bool Found => Hit.Found;
+
+        public CacheResult<T> Result => Hit.Found ? new CacheResult<T>(true, Hit.Value) : CacheResult<T>.Miss;
+    }
+}

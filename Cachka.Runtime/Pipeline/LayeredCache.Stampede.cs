@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using Cachka.Internal;
+using Cachka.Layers.Memory;
+using Cachka.Telemetry;
+
+namespace Cachka.Pipeline;
+
+// GetOrCreate: an L1 hit returns at once; a miss joins the key's flight (Flight.cs), whose leader looks
+// below L1 and runs the factory once for every concurrent caller. Sync waiters block on the flight's
+// monitor; async ones await its task, and the async leader runs detached from its own caller, so that
+// caller's cancellation stops only its own wait.
+public sealed partial class LayeredCache
+{
+    public T GetOrCreate<T>(string key, Func<T> factory, TimeSpan? ttl = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return GetOrCreate(key, factory, static f => f(), new CacheEntryOptions(ttl));
+    }
+
+    public ValueTask<T> GetOrCreateAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return GetOrCreateAsync(key, factory, static (f, ct) => f(ct), new CacheEntryOptions(ttl), cancellationToken);
+    }
+
+    public T GetOrCreate<TState, T>(string key, TState state, Func<TState, T> factory, CacheEntryOptions options = default)
+    {
+        Guard.Key(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+            return value;
+        return GetOrCreateSlow(default(StringKey), key, state, factory, options);
+    }
+
+    public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+    {
+        Guard.Key(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+            return new ValueTask<T>(value);
+        return GetOrCreateSlowAsync(default(StringKey), key, state, factory, options, cancellationToken);
+    }
+
+    public T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, T> factory, CacheEntryOptions options = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(in key, null, out _, out T value))
+            return value;
+        return GetOrCreateSlow(in key, key.ToKeyString(), state, factory, options);
+    }
+
+    public ValueTask<T> GetOrCreateAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(in key, null, out _, out T value))
+            return new ValueTask<T>(value);
+        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken);
+    }
+
+    /// <summary>As <c>GetOrCreateAsync</c>, for a caller that needs a <see cref="Task{T}"/>: an L1 hit reuses the entry's completed task.</summary>
+    public Task<T> GetOrCreateTaskAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(in key, null, out var entry, out T value))
+            return MemoryCacheLayer.CompletedTask(entry!, value);
+        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken).AsTask();
+    }
+
+    private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var boarding = Board<T>(key, in options, CancellationToken.None, out var flight, out var ttl);
+        if (boarding == Boarding.Waiter)
+            return flight!.BlockUntilLanded();
+        try
+        {
+            return boarding == Boarding.Leader
+                ? Fly(in typedKey, key, state, factory, ttl, options.Tags, flight!)
+                : CreateUnshared(in typedKey, key, state, factory, ttl, options.Tags);
+        }
+        finally
+        {
+            if (boarding == Boarding.Leader)
+                _flights.Land(key, flight!);
+            Exit();
+        }
+    }
+
+    private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        switch (Board<T>(key, in options, cancellationToken, out var flight, out var ttl))
+        {
+            case Boarding.Cancelled:
+                return ValueTask.FromCanceled<T>(cancellationToken);
+            case Boarding.Unshared:
+                return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, ttl, options.Tags, cancellationToken));
+            case Boarding.Leader:
+                _ = FlyAsync(flight!, typedKey, key, state, factory, ttl, options.Tags);
+                break;
+        }
+
+        return flight!.WaitAsync(cancellationToken);
+    }
+
+    private enum Boarding
+    {
+        /// <summary>Runs the flight: lookup below L1, factory, store.</summary>
+        Leader,
+
+        /// <summary>Waits for another caller's flight and touches no layer.</summary>
+        Waiter,
+
+        /// <summary>Another caller is computing the key with a different value type: run alone.</summary>
+        Unshared,
+
+        /// <summary>The caller cancelled before anything started.</summary>
+        Cancelled,
+    }
+
+    // The leader's flight (or the unshared call) is one operation until its value is stored: it stays entered;
+    // every other outcome leaves the operation.
+    private Boarding Board<T>(string key, in CacheEntryOptions options, CancellationToken cancellationToken, out Flight<T>? flight, out TimeSpan ttl)
+    {
+        ttl = ResolveOptions(options);
+        Enter();
+        flight = null;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            Exit();
+            return Boarding.Cancelled;
+        }
+
+        bool leader;
+        try
+        {
+            flight = _flights.Join<T>(key, cancellationToken, out leader);
+        }
+        catch
+        {
+            Exit();
+            throw;
+        }
+
+        if (flight is null)
+            return Boarding.Unshared;
+        if (leader)
+            return Boarding.Leader;
+        Exit();
+        return Boarding.Waiter;
+    }
+
+    private T Fly<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, Flight<T> flight)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        T value;
+        bool found;
+        using var activity = StartFill();
+        try
+        {
+            // The caller's L1 check is a moment old: a flight that just landed may have filled it.
+            found = _l1.Peek(in typedKey, key, out value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
+            if (!found)
+                value = factory(state);
+        }
+        catch (Exception error)
+        {
+            Crash(flight, activity, error);
+            throw;
+        }
+
+        var expiresAt = Land(in typedKey, key, value, found, ttl, flight, activity);
+        if (!found)
+            WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+        return value;
+    }
+
+    // Never throws: the outcome, value or exception, goes to every caller waiting on the flight. Removes the
+    // flight and leaves the operation its caller entered once the value is stored.
+    private async Task FlyAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        try
+        {
+            T value;
+            bool found;
+            using var activity = StartFill();
+            try
+            {
+                found = _l1.Peek(in typedKey, key, out value)
+                    || (await ReadThroughAsync<TKey, T>(typedKey, key, flight.Token).ConfigureAwait(false)).TryGetValue(out value);
+                if (!found)
+                    value = await factory(state, flight.Token).ConfigureAwait(false);
+            }
+            catch (Exception error)
+            {
+                Crash(flight, activity, error);
+                return;
+            }
+
+            var expiresAt = Land(in typedKey, key, value, found, ttl, flight, activity);
+            if (!found)
+                await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _flights.Land(key, flight);
+            Exit();
+        }
+    }
+
+    // L1 first, so a caller arriving after the waiters wake finds the value there; then the waiters get it.
+    private DateTimeOffset Land<TKey, T>(in TKey typedKey, string key, T value, bool found, TimeSpan ttl, Flight<T> flight, Activity? activity)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        activity?.SetTag("cache.hit", found);
+        var expiresAt = ExpiryFor(ttl);
+        if (!found)
+            _l1.Store(in typedKey, key, value, expiresAt);
+        flight.Complete(value);
+        return expiresAt;
+    }
+
+    // Every waiter gets the exception; the caller's finally removes the flight, so the next caller starts afresh.
+    private static void Crash<T>(Flight<T> flight, Activity? activity, Exception error)
+    {
+        activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+        flight.Fail(error);
+    }
+
+    private T CreateUnshared<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_l1.Peek(in typedKey, key, out T value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value))
+            return value;
+        value = factory(state);
+        Write(in typedKey, key, value, ExpiryFor(ttl), tags);
+        return value;
+    }
+
+    private async ValueTask<T> CreateUnsharedAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_l1.Peek(in typedKey, key, out T value) || (await ReadThroughAsync<TKey, T>(typedKey, key, cancellationToken).ConfigureAwait(false)).TryGetValue(out value))
+            return value;
+        value = await factory(state, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(typedKey, key, value, ExpiryFor(ttl), tags, cancellationToken).ConfigureAwait(false);
+        return value;
+    }
+
+    // One span per miss that reaches the layers below L1 (never per hit, never with the key).
+    private Activity? StartFill()
+    {
+        var activity = CachkaTelemetry.Activities.StartActivity("cachka.get_or_create", ActivityKind.Internal);
+        activity?.SetTag("cache.name", Name);
+        return activity;
+    }
+}
+
+internal static class CacheResultExtensions
+{
+    public static bool TryGetValue<T>(this CacheResult<T> result, out T value)
+    {
+        value = result.Value;
+        return result.HasValue;
+    }
+}

@@ -1,0 +1,71 @@
+namespace Cachka.Pipeline;
+
+// Tags: the keys tagged in this process (TagIndex) and those a layer recorded with the tag (other processes,
+// earlier runs) leave every layer. A layer the invalidation did not reach replays it when repaired.
+public sealed partial class LayeredCache
+{
+    public void InvalidateTag(string tag)
+    {
+        TagIndex.ValidTag(tag);
+        Enter();
+        try
+        {
+            var keys = TaggedKeys(tag);
+            foreach (var slot in _layers)
+                keys.UnionWith(slot.Run<InvalidateTagOperation, IReadOnlyCollection<string>?>(LayerAccess.Tag(tag), new(tag)) ?? []);
+            foreach (var key in keys)
+                DeleteEverywhere(key);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default)
+    {
+        TagIndex.ValidTag(tag);
+        Enter();
+        return ExitAfter(InvalidateTagEverywhereAsync(tag, cancellationToken));
+    }
+
+    private async ValueTask InvalidateTagEverywhereAsync(string tag, CancellationToken cancellationToken)
+    {
+        var keys = TaggedKeys(tag);
+        var i = 0;
+        try
+        {
+            for (; i < _layers.Length; i++)
+                keys.UnionWith(await _layers[i].RunAsync<InvalidateTagOperation, IReadOnlyCollection<string>?>(LayerAccess.Tag(tag), new(tag), cancellationToken).ConfigureAwait(false) ?? []);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Left unfinished at the caller's request: the layers not reached replay it once repaired.
+            for (; i < _layers.Length; i++)
+                _layers[i].MissedTag(tag);
+            throw;
+        }
+
+        foreach (var key in keys)
+            await DeleteEverywhereAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    private HashSet<string> TaggedKeys(string tag) => new(_tags.Take(tag), StringComparer.Ordinal);
+
+    // Keys a layer removed for a tag (replayed by a repair): gone from the other layers too.
+    private async Task RemoveEverywhereAsync(IReadOnlyCollection<string> keys)
+    {
+        // Not once the cache is closing: the repair is cancelled then, and the layers close after it.
+        if (!_rundown.TryEnter())
+            return;
+        try
+        {
+            foreach (var key in keys)
+                await DeleteEverywhereAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using Cachka.Layers;
+
+namespace Cachka.Pipeline;
+
+// Writes and deletes: through to every layer. A layer a write did not reach (it failed, its breaker was
+// open, or the caller cancelled before it) is marked missed for the key, so it never serves its older value.
+public sealed partial class LayeredCache
+{
+    public void Set<T>(string key, T value, TimeSpan? ttl = null) => Set(key, value, new CacheEntryOptions(ttl));
+
+    public ValueTask SetAsync<T>(string key, T value, TimeSpan? ttl = null, CancellationToken cancellationToken = default) =>
+        SetAsync(key, value, new CacheEntryOptions(ttl), cancellationToken);
+
+    public void Set<T>(string key, T value, CacheEntryOptions options)
+    {
+        var expiresAt = EnterWrite(key, in options);
+        try
+        {
+            Write(default(StringKey), key, value, expiresAt, options.Tags);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions options, CancellationToken cancellationToken = default)
+    {
+        var expiresAt = EnterWrite(key, in options);
+        return ExitAfter(WriteAsync<StringKey, T>(default, key, value, expiresAt, options.Tags, cancellationToken));
+    }
+
+    public bool Delete(string key)
+    {
+        Guard.Key(key);
+        Enter();
+        try
+        {
+            return DeleteEverywhere(key);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Guard.Key(key);
+        Enter();
+        return ExitAfter(DeleteEverywhereAsync(key, cancellationToken));
+    }
+
+    // Checks the key and options before anything is written, then enters the operation.
+    private DateTimeOffset EnterWrite(string key, in CacheEntryOptions options)
+    {
+        Guard.Key(key);
+        var ttl = ResolveOptions(options);
+        Enter();
+        return ExpiryFor(ttl);
+    }
+
+    private void Write<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        _l1.Store(in typedKey, key, value, expiresAt);
+        WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+    }
+
+    private ValueTask WriteAsync<TKey, T>(TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        _l1.Store(in typedKey, key, value, expiresAt);
+        return WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", cancellationToken);
+    }
+
+    /// <summary>Writes the first <paramref name="count"/> layers below L1 (all of them for a write, those above the hit for a promotion).</summary>
+    private void WriteBelow<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int count, string operation)
+    {
+        _tags.Add(key, tags);
+        for (var i = 0; i < count; i++)
+            _below[i].Run<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, expiresAt, tags));
+    }
+
+    /// <inheritdoc cref="WriteBelow{T}"/>
+    private async ValueTask WriteBelowAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int count, string operation, CancellationToken cancellationToken)
+    {
+        _tags.Add(key, tags);
+        var i = 0;
+        try
+        {
+            for (; i < count; i++)
+                await _below[i].RunAsync<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, expiresAt, tags), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            MissedFrom(_below, i, key);
+            throw;
+        }
+    }
+
+    private bool DeleteEverywhere(string key)
+    {
+        var removed = false;
+        foreach (var slot in _layers)
+            removed |= slot.Run<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key));
+        return removed;
+    }
+
+    private async ValueTask<bool> DeleteEverywhereAsync(string key, CancellationToken cancellationToken)
+    {
+        var removed = false;
+        var i = 0;
+        try
+        {
+            for (; i < _layers.Length; i++)
+                removed |= await _layers[i].RunAsync<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            MissedFrom(_layers, i, key);
+            throw;
+        }
+
+        return removed;
+    }
+
+    // A cancelled write or delete leaves this layer, and the ones it never got to, in an unknown state.
+    private static void MissedFrom(LayerSlot[] slots, int index, string key)
+    {
+        for (var i = index; i < slots.Length; i++)
+            slots[i].Missed(key);
+    }
+}
