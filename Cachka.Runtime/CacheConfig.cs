@@ -19,7 +19,7 @@ public sealed record CacheConfig
     /// <summary>The value of the <c>cache</c> label on metrics and the cache's name in health reports.</summary>
     public string Name { get; init; } = "default";
 
-    /// <summary>TTL used when a call gives none (the seed's <c>@cached</c> default of five minutes).</summary>
+    /// <summary>TTL used when a call gives none (the Python cachka's <c>@cached</c> default of five minutes).</summary>
     public TimeSpan DefaultTtl { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often expired entries are removed from every layer and storage is compacted; null turns maintenance off.</summary>

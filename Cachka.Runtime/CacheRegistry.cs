@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Cachka;
 
 /// <summary>
-/// The process-wide cache that generated <c>[Cached]</c> methods use (the seed's <c>cache_registry</c>).
+/// The process-wide cache that generated <c>[Cached]</c> methods use (the Python cachka's <c>cache_registry</c>).
 /// Thread-safe. <see cref="ShutdownAsync"/> closes the cache and leaves the registry uninitialized, so
 /// it can be initialized again; <see cref="Reset"/> does the same synchronously (tests).
 /// </summary>

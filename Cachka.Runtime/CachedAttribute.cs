@@ -7,7 +7,7 @@ namespace Cachka;
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class CachedAttribute : Attribute
 {
-    /// <summary>Time to live in seconds (the seed's <c>@cached(ttl=300)</c>); must be &gt; 0.</summary>
+    /// <summary>Time to live in seconds (the Python cachka's <c>@cached(ttl=300)</c>); must be &gt; 0.</summary>
     public int Ttl { get; set; } = 300;
 
     /// <summary>For instance methods: the instance contributes only its type name to the key (all instances share entries).</summary>

@@ -17,7 +17,7 @@ public sealed partial class LayeredCache
     public string GetMetricsText() => _metrics.Render(Name, GetStatistics(), MemoryLayers());
 
     /// <summary>Counters for tests and dashboards: hits per layer (L1 first) and misses.</summary>
-    public CacheStatistics GetStatistics()
+    internal CacheStatistics GetStatistics()
     {
         var hits = new long[_layers.Length];
         for (var i = 0; i < hits.Length; i++)
@@ -43,6 +43,8 @@ public sealed partial class LayeredCache
     IEnumerable<ILayerCounters> IMeteredCache.MemoryLayers() => MemoryLayers();
 
     bool IMeteredCache.EnableMetrics => Config.EnableMetrics;
+
+    CacheStatistics IMeteredCache.GetStatistics() => GetStatistics();
 
     /// <summary>Completes when the repairs running now (of layers that missed writes) have finished.</summary>
     internal async Task RepairsFinishedAsync()

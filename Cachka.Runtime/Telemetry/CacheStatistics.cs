@@ -1,7 +1,7 @@
 namespace Cachka.Telemetry;
 
 /// <summary>Counters of one cache: hits per layer (L1 first), misses, and layer errors.</summary>
-public sealed record CacheStatistics(IReadOnlyList<long> Hits, long Misses, long Errors);
+internal sealed record CacheStatistics(IReadOnlyList<long> Hits, long Misses, long Errors);
 
 /// <summary>What the <c>Cachka</c> meter reads from a cache it observes.</summary>
 internal interface IMeteredCache

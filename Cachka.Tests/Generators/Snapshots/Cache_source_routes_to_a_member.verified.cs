@@ -12,7 +12,7 @@ namespace Routing
         {
             var __key = new __InstanceCacheKey(x);
             var __cache = (this._cache ?? global::Cachka.CacheRegistry.Get());
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>(in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
             return __cache.GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>(in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
         }
@@ -100,7 +100,7 @@ namespace Routing
         {
             var __key = new __StaticCacheKey(x);
             var __cache = (global::Routing.Routed.Shared ?? global::Cachka.CacheRegistry.Get());
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__StaticCacheKey, int, int>(in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
             return __cache.GetOrCreate<__StaticCacheKey, int, int>(in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
         }

@@ -12,7 +12,7 @@ namespace Keys
         {
             var __key = new __NullablesCacheKey(i, d, dt, color, g);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
             return __cache.GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
         }
@@ -99,7 +99,7 @@ namespace Keys
             if (!__key.HasKey)
                 return global::Keys.AllKeys.OthersCore(money, filter, anything); // a value with no key form: not cached
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
             return __cache.GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
         }
@@ -218,7 +218,7 @@ namespace Keys
         {
             var __key = new __ScalarsCacheKey(b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
             return __cache.GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
         }
@@ -368,7 +368,7 @@ namespace Keys
             values = global::Cachka.Keys.CacheKeyText.ReadOnce(values);
             var __key = new __SequencesCacheKey(ids, names, colors, guids, values);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
             return __cache.GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
         }
@@ -581,7 +581,7 @@ namespace Keys
         {
             var __key = new __StructsCacheKey(g, dt, dto, day, time, span, color);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
             return __cache.GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
         }

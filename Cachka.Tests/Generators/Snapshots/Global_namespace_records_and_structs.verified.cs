@@ -10,7 +10,7 @@ partial struct Counter : global::ICounterCached
     {
         var __key = new __NextCacheKey(step);
         var __cache = global::Cachka.CacheRegistry.Get();
-        if (__cache is global::Cachka.LayeredCache __layered)
+        if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
             return __layered.GetOrCreate<__NextCacheKey, (global::Counter, int), int>(in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
         return __cache.GetOrCreate<__NextCacheKey, (global::Counter, int), int>(in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
     }
@@ -95,7 +95,7 @@ partial record struct Point : global::IPointCached
     {
         var __key = new __DistanceCacheKey(this, x, y);
         var __cache = global::Cachka.CacheRegistry.Get();
-        if (__cache is global::Cachka.LayeredCache __layered)
+        if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
             return __layered.GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
         return __cache.GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
     }
@@ -188,7 +188,7 @@ partial record Settings : global::ISettingsCached
     {
         var __key = new __GetCacheKey(key);
         var __cache = global::Cachka.CacheRegistry.Get();
-        if (__cache is global::Cachka.LayeredCache __layered)
+        if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
             return __layered.GetOrCreate<__GetCacheKey, (global::Settings, string), string>(in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
         return __cache.GetOrCreate<__GetCacheKey, (global::Settings, string), string>(in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
     }

@@ -12,7 +12,7 @@ namespace Shop
         {
             var __key = new __FindCacheKey(query, page, sort, boost, tags);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__FindCacheKey, (global::Shop.Search, string, int, global::Shop.Sort, double, bool, string[]), string[]>(in __key, (this, query, page, sort, boost, verbose, tags), static __state => __state.Item1.RunSearch(__state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __FindCacheKey.Options);
             return __cache.GetOrCreate<__FindCacheKey, (global::Shop.Search, string, int, global::Shop.Sort, double, bool, string[]), string[]>(in __key, (this, query, page, sort, boost, verbose, tags), static __state => __state.Item1.RunSearch(__state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __FindCacheKey.Options);
         }

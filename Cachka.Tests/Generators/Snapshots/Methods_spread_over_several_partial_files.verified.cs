@@ -12,7 +12,7 @@ namespace Split
         {
             var __key = new __ACacheKey(x);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
             return __cache.GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
         }
@@ -100,7 +100,7 @@ namespace Split
         {
             var __key = new __BCacheKey(y);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
             return __cache.GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
         }

@@ -14,7 +14,7 @@ namespace Data
             {
                 var __key = new __TwiceCacheKey(x);
                 var __cache = global::Cachka.CacheRegistry.Get();
-                if (__cache is global::Cachka.LayeredCache __layered)
+                if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                     return __layered.GetOrCreate<__TwiceCacheKey, int, int>(in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
                 return __cache.GetOrCreate<__TwiceCacheKey, int, int>(in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
             }
@@ -88,7 +88,7 @@ namespace Data
                 if (!__key.HasKey)
                     return this.AllCore(seed); // a value with no key form: not cached
                 var __cache = global::Cachka.CacheRegistry.Get();
-                if (__cache is global::Cachka.LayeredCache __layered)
+                if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                     return __layered.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
                 return __cache.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
             }
@@ -214,7 +214,7 @@ namespace Data
                 if (!__key.HasKey)
                     return this.GetAsyncCore(id, scope); // a value with no key form: not cached
                 var __cache = global::Cachka.CacheRegistry.Get();
-                if (__cache is global::Cachka.LayeredCache __layered)
+                if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                     return __layered.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
                 return __cache.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
             }

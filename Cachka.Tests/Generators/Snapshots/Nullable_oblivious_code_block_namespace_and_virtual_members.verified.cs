@@ -14,7 +14,7 @@ namespace Legacy.Code
             if (!__key.HasKey)
                 return this.DescribeCore(item); // a value with no key form: not cached
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__DescribeCacheKey, (global::Legacy.Code.Repository, object), string>(in __key, (this, item), static __state => __state.Item1.DescribeCore(__state.Item2), __DescribeCacheKey.Options);
             return __cache.GetOrCreate<__DescribeCacheKey, (global::Legacy.Code.Repository, object), string>(in __key, (this, item), static __state => __state.Item1.DescribeCore(__state.Item2), __DescribeCacheKey.Options);
         }
@@ -120,7 +120,7 @@ namespace Legacy.Code
         {
             var __key = new __NamesCacheKey(prefix, filters);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreateTaskAsync<__NamesCacheKey, (global::Legacy.Code.Repository, string, string[]), global::System.Collections.Generic.List<string>>(in __key, (this, prefix, filters), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<string>>(__state.Item1.NamesCore(__state.Item2, __state.Item3)), __NamesCacheKey.Options);
             return __cache.GetOrCreateTaskAsync<__NamesCacheKey, (global::Legacy.Code.Repository, string, string[]), global::System.Collections.Generic.List<string>>(in __key, (this, prefix, filters), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<string>>(__state.Item1.NamesCore(__state.Item2, __state.Item3)), __NamesCacheKey.Options);
         }

@@ -12,7 +12,7 @@ namespace Shop
         {
             var __key = new __Price_1CacheKey(id);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
             return __cache.GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
         }
@@ -100,7 +100,7 @@ namespace Shop
         {
             var __key = new __Price_2CacheKey(id);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
             return __cache.GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
         }
@@ -188,7 +188,7 @@ namespace Shop
         {
             var __key = new __Price_3CacheKey(sku);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
             return __cache.GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
         }

@@ -12,7 +12,7 @@ namespace Keys
         {
             var __key = new __CountCacheKey(criteria, at, window);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__CountCacheKey, (global::Keys.Criteria, global::Keys.Point?, global::Keys.Window), int>(in __key, (criteria, at, window), static __state => global::Keys.Composites.CountCore(__state.Item1, __state.Item2, __state.Item3), __CountCacheKey.Options);
             return __cache.GetOrCreate<__CountCacheKey, (global::Keys.Criteria, global::Keys.Point?, global::Keys.Window), int>(in __key, (criteria, at, window), static __state => global::Keys.Composites.CountCore(__state.Item1, __state.Item2, __state.Item3), __CountCacheKey.Options);
         }
@@ -150,7 +150,7 @@ namespace Keys
         {
             var __key = new __TotalCacheKey(order, pair, many);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__TotalCacheKey, (global::Keys.Order, (int Id, string? Name), global::System.Collections.Generic.IReadOnlyList<global::Keys.Criteria?>), int>(in __key, (order, pair, many), static __state => global::Keys.Composites.TotalCore(__state.Item1, __state.Item2, __state.Item3), __TotalCacheKey.Options);
             return __cache.GetOrCreate<__TotalCacheKey, (global::Keys.Order, (int Id, string? Name), global::System.Collections.Generic.IReadOnlyList<global::Keys.Criteria?>), int>(in __key, (order, pair, many), static __state => global::Keys.Composites.TotalCore(__state.Item1, __state.Item2, __state.Item3), __TotalCacheKey.Options);
         }

@@ -12,7 +12,7 @@ namespace Maths
         {
             var __key = new __BelowCacheKey(limit);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__BelowCacheKey, (int, bool), int[]>(in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
             return __cache.GetOrCreate<__BelowCacheKey, (int, bool), int[]>(in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
         }
@@ -81,7 +81,7 @@ namespace Maths
         {
             var __key = new __IsPrimeCacheKey(n);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__IsPrimeCacheKey, long, bool>(in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
             return __cache.GetOrCreate<__IsPrimeCacheKey, long, bool>(in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
         }

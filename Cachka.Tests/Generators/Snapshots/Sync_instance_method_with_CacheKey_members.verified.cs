@@ -12,7 +12,7 @@ namespace Shop.Services
         {
             var __key = new __GetProductCacheKey(this, id);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreate<__GetProductCacheKey, (global::Shop.Services.CatalogService, int), global::Shop.Services.Product?>(in __key, (this, id), static __state => __state.Item1.GetProductCore(__state.Item2), __GetProductCacheKey.Options);
             return __cache.GetOrCreate<__GetProductCacheKey, (global::Shop.Services.CatalogService, int), global::Shop.Services.Product?>(in __key, (this, id), static __state => __state.Item1.GetProductCore(__state.Item2), __GetProductCacheKey.Options);
         }

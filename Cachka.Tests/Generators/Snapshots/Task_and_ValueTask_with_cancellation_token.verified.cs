@@ -12,7 +12,7 @@ namespace Shop
         {
             var __key = new __CountAsyncCacheKey(group);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
             return __cache.GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
         }
@@ -100,7 +100,7 @@ namespace Shop
         {
             var __key = new __FindAsyncCacheKey(id);
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
             return __cache.GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
         }
@@ -188,7 +188,7 @@ namespace Shop
         {
             var __key = new __TotalAsyncCacheKey();
             var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.LayeredCache __layered)
+            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
                 return __layered.GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
             return __cache.GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
         }
