@@ -1,4 +1,6 @@
 using Cachka.Layers;
+using Cachka.Pipeline;
+using Microsoft.Extensions.Logging;
 
 namespace Cachka;
 
@@ -39,6 +41,14 @@ public sealed record CacheConfig
 
     /// <summary>The configuration used when <see cref="CacheRegistry.Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/> gets null: every setting at its default.</summary>
     public static CacheConfig Default => new();
+
+    /// <summary>
+    /// Builds a cache from this configuration that is <em>not</em> the process-wide one: a second cache beside
+    /// <see cref="CacheRegistry"/>'s (generated <c>[Cached]</c> methods keep using the registry's), or a cache
+    /// owned by a test or a component. The caller disposes it (<c>await using</c>), which closes its layers.
+    /// </summary>
+    /// <exception cref="ArgumentException">The configuration is invalid; the message names the setting.</exception>
+    public ICache CreateCache(TimeProvider? time = null, ILoggerFactory? loggerFactory = null) => new LayeredCache(this, time, loggerFactory);
 
     // The one place the default layers are decided (tests point it elsewhere to keep cache.db out of the working directory).
     internal static Func<IReadOnlyList<CacheLayerConfig>> DefaultLayers { get; set; } = () => [new MemoryCacheConfig(), new SqliteCacheConfig()];

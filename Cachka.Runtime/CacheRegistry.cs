@@ -1,4 +1,3 @@
-using Cachka.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace Cachka;
@@ -27,7 +26,7 @@ public static class CacheRegistry
         lock (s_gate)
         {
             ThrowIfInitialized();
-            var cache = new LayeredCache(config ?? CacheConfig.Default, time, loggerFactory);
+            var cache = (config ?? CacheConfig.Default).CreateCache(time, loggerFactory);
             Volatile.Write(ref s_cache, cache);
             return cache;
         }

@@ -1,6 +1,5 @@
 using Cachka;
 using Cachka.Configuration;
-using Cachka.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -24,7 +23,7 @@ public static class CachkaServiceCollectionExtensions
         resolved.Validate();
         services.TryAddSingleton<ICache>(provider =>
         {
-            var cache = new LayeredCache(resolved, provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
+            var cache = resolved.CreateCache(provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
             if (useAsProcessCache)
                 CacheRegistry.Initialize(cache);
             return cache;
