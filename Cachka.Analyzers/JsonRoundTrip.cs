@@ -1,8 +1,8 @@
-using System;
 using System.Collections.Generic;
-using Cachka.Internal;
-using Microsoft.CodeAnalysis;
+using System;
+using Cachka.Serialization;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis;
 
 namespace Cachka.Analyzers;
 

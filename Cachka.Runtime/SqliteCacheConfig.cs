@@ -1,4 +1,7 @@
+using Cachka.Encryption;
+using Cachka.Layers.Sqlite;
 using Cachka.Layers;
+using Cachka.Serialization;
 
 namespace Cachka;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
-namespace Cachka.Internal;
+namespace Cachka.Encryption;
 
 /// <summary>
 /// AES-256-GCM for cache envelopes: a fresh random 12-byte nonce per seal, a 16-byte tag, caller-supplied

@@ -1,8 +1,9 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Text;
+using Cachka.Encryption;
 
-namespace Cachka.Internal;
+namespace Cachka.Serialization;
 
 /// <summary>
 /// The versioned byte layout of one stored entry (format 2):

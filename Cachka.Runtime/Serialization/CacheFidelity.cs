@@ -1,4 +1,4 @@
-namespace Cachka;
+namespace Cachka.Serialization;
 
 /// <summary>
 /// Whether values of a type read back from a serializing layer (SQLite, Redis) exactly as they were written.

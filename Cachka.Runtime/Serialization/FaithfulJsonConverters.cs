@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
 
-namespace Cachka.Internal;
+namespace Cachka.Serialization;
 
 /// <summary>Strings as System.Text.Json writes them, refusing a lone surrogate (UTF-8 would turn it into U+FFFD).</summary>
 internal sealed class StrictStringJsonConverter : JsonConverter<string>

@@ -1,9 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Json.Serialization;
+using System.Text.Json;
 
-namespace Cachka.Internal;
+namespace Cachka.Serialization;
 
 /// <summary>
 /// The one place where <see cref="JsonCacheSerializer"/> tunes System.Text.Json for exact round trips.

@@ -3,7 +3,7 @@
 // apply one list of rules. netstandard2.0-compatible C#: no APIs newer than the analyzers can use.
 using System;
 
-namespace Cachka.Internal;
+namespace Cachka.Serialization;
 
 /// <summary>Why a value cannot be stored in a serializing layer (SQLite, Redis): the rules both checks apply.</summary>
 internal enum FidelityRule

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Cachka;
+namespace Cachka.Serialization;
 
 /// <summary>
 /// Turns values into bytes for the storage layers (SQLite, Redis) and back. The default is

@@ -1,10 +1,10 @@
 using System.Buffers;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Json.Serialization;
+using System.Text.Json;
 using Cachka.Internal;
 
-namespace Cachka;
+namespace Cachka.Serialization;
 
 /// <summary>
 /// The default <see cref="ICacheSerializer"/>: System.Text.Json, UTF-8, configured for exact round trips (fields

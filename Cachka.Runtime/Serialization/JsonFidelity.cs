@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Json;
+using System.Text;
 
-namespace Cachka.Internal;
+namespace Cachka.Serialization;
 
 /// <summary>
 /// Decides from System.Text.Json's own metadata (<see cref="JsonTypeInfo"/>, reflection or source-generated alike)

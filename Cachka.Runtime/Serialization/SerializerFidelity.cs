@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 
-namespace Cachka.Internal;
+namespace Cachka.Serialization;
 
 /// <summary>
 /// The per-type verdict of a serializer (<see cref="ICacheSerializer.GetFidelity{T}"/>), asked once per type and

@@ -85,13 +85,13 @@ public class SqliteFileHealthTests : SqliteTestBase
     {
         var path = Path.Combine(Directory, "identity.bin");
         File.WriteAllText(path, "one");
-        var first = Cachka.Internal.SqliteFileIdentity.Of(path);
+        var first = SqliteFileIdentity.Of(path);
         File.AppendAllText(path, "two");
-        var written = Cachka.Internal.SqliteFileIdentity.Of(path);
+        var written = SqliteFileIdentity.Of(path);
         File.Delete(path);
-        var gone = Cachka.Internal.SqliteFileIdentity.Of(path);
+        var gone = SqliteFileIdentity.Of(path);
         File.WriteAllText(path, "one");
-        var again = Cachka.Internal.SqliteFileIdentity.Of(path);
+        var again = SqliteFileIdentity.Of(path);
 
         Assert.Multiple(() =>
         {

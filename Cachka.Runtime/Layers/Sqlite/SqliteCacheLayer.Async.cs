@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Microsoft.Data.Sqlite;
 using Cachka.Layers;
+using Microsoft.Data.Sqlite;
 
-namespace Cachka;
+namespace Cachka.Layers.Sqlite;
 
 // The async path: Microsoft.Data.Sqlite's async API; waiting for a connection awaits a semaphore.
 public sealed partial class SqliteCacheLayer

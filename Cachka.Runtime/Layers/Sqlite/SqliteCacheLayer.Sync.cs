@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Microsoft.Data.Sqlite;
 using Cachka.Layers;
+using Microsoft.Data.Sqlite;
 
-namespace Cachka;
+namespace Cachka.Layers.Sqlite;
 
 // The sync path: Microsoft.Data.Sqlite's sync API; waiting for a connection blocks on a semaphore, never on a task.
 public sealed partial class SqliteCacheLayer

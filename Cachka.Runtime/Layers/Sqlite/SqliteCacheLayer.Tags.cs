@@ -1,8 +1,8 @@
 using Cachka.Internal;
-using Microsoft.Data.Sqlite;
 using Cachka.Layers;
+using Microsoft.Data.Sqlite;
 
-namespace Cachka;
+namespace Cachka.Layers.Sqlite;
 
 // Tags: one row per (tag, storage key) in cachka_tags, written in the same transaction as the entry, so
 // InvalidateTag finds what any process wrote with the tag, before or after a restart. A tag row outlives

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using Cachka.Encryption;
+using Cachka.Layers;
+using Cachka.Serialization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using SQLitePCL;
-using Cachka.Layers;
 
-namespace Cachka;
+namespace Cachka.Layers.Sqlite;
 
 /// <summary>
 /// The SQLite layer: one database file shared by every thread (and process) that opens it, in WAL mode.

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Cachka.Internal;
+namespace Cachka.Layers.Sqlite;
 
 /// <summary>What a failed SQLite operation means for the connection that ran it.</summary>
 internal enum SqliteFault

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Cachka.Internal;
+namespace Cachka.Layers.Sqlite;
 
 /// <summary>
 /// Which file a path names: device, inode and birth time on Linux (<c>statx</c>; the birth time where the file

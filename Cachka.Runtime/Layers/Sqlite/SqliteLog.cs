@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Cachka.Internal;
+namespace Cachka.Layers.Sqlite;
 
 internal static partial class SqliteLog
 {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
-namespace Cachka.Internal;
+namespace Cachka.Layers.Sqlite;
 
 /// <summary>
 /// Decides, before anything is written, whether the file at <c>DbPath</c> may become (or already is) a Cachka

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
-namespace Cachka.Internal;
+namespace Cachka.Layers.Sqlite;
 
 /// <summary>
 /// One open connection with its prepared commands, used by one operation at a time. Opening sets the
