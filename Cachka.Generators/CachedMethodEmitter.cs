@@ -143,14 +143,7 @@ internal static partial class CachedMethodEmitter
             _ => ("GetOrCreateTaskAsync", "static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<" + spec.ValueType + ">(" + call + "), "
                 + options + (callerToken is null ? "" : ", " + callerToken)),
         };
-        var arguments = "(in __key, " + stateValue + ", " + rest + ");";
-
-        // The runtime's own cache is called directly: a generic method through the interface costs a
-        // virtual-dispatch lookup on every hit.
-        writer.Line("var __cache = " + Cache(spec) + ";");
-        writer.Line("if (__cache is " + KnownNames.GlobalLayeredCache + " __layered)");
-        writer.Line("    return __layered." + member + typeArguments + arguments);
-        writer.Line("return __cache." + member + typeArguments + arguments);
+        writer.Line("return " + KnownNames.GlobalGeneratedCache + "." + member + typeArguments + "(" + Cache(spec) + ", in __key, " + stateValue + ", " + rest + ");");
         writer.Close();
     }
 
@@ -166,7 +159,7 @@ internal static partial class CachedMethodEmitter
         {
             if (part.IsMember || !IsPlainEnumerable(part.Type))
                 continue;
-            writer.Line(part.Name + " = " + KnownNames.GlobalKeyText + ".ReadOnce(" + part.Name + ");");
+            writer.Line(part.Name + " = " + KnownNames.GlobalGeneratedCache + ".ReadOnce(" + part.Name + ");");
         }
     }
 

@@ -56,5 +56,5 @@ internal static class JsonContextParser
 
     /// <summary>Whether the compilation references a runtime that accepts registrations.</summary>
     public static bool HasRegistrationEntryPoint(Compilation compilation) =>
-        compilation.GetTypeByMetadataName(KnownNames.JsonMetadataRegistration) is not null;
+        compilation.GetTypeByMetadataName(KnownNames.GeneratedCache) is not null;
 }

@@ -9,18 +9,14 @@ internal static class KnownNames
     public const string CacheSourceAttribute = "Cachka.CacheSourceAttribute";
     public const string CacheKeyFormattable = "Cachka.ICacheKeyFormattable";
     public const string Cache = "Cachka.ICache";
-    public const string JsonMetadataRegistration = "Cachka.Serialization.JsonMetadataRegistration";
+    public const string GeneratedCache = "Cachka.Generated.GeneratedCache";
     public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
     public const string JsonSerializationNamespace = "System.Text.Json.Serialization";
-    public const string GlobalJsonMetadataRegistration = "global::Cachka.Serialization.JsonMetadataRegistration";
 
     public const string GlobalCache = "global::Cachka.ICache";
     public const string GlobalCacheKey = "global::Cachka.ICacheKey";
-    public const string GlobalLayeredCache = "global::Cachka.Pipeline.LayeredCache";
+    public const string GlobalGeneratedCache = "global::Cachka.Generated.GeneratedCache";
     public const string GlobalRegistry = "global::Cachka.CacheRegistry";
     public const string GlobalEntryOptions = "global::Cachka.CacheEntryOptions";
     public const string GlobalKeyBuilder = "global::Cachka.Keys.CacheKeyBuilder";
-    public const string GlobalKeyText = "global::Cachka.Keys.CacheKeyText";
-    public const string GlobalKeyEquality = "global::Cachka.Keys.CacheKeyEquality";
-    public const string GlobalKeyTypeName = "global::Cachka.Keys.CacheKeyTypeName";
 }

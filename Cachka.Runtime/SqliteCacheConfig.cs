@@ -93,10 +93,21 @@ public sealed record SqliteCacheConfig : CacheLayerConfig
     public override ICacheLayer CreateLayer(CacheLayerContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new SqliteCacheLayer(this, context);
+        return new SqliteCacheLayer(Settings, context);
     }
 
-    internal EnvelopeCipher? CreateCipher()
+    /// <summary>The validated settings the layer is built from (encryption keys parsed).</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    internal SqliteLayerSettings Settings
+    {
+        get
+        {
+            Validate();
+            return new(Name, DbPath, BusyTimeout, MaxDatabaseBytes, MaxKeyLength, MaxPayloadBytes, Serializer, CreateCipher());
+        }
+    }
+
+    private EnvelopeCipher? CreateCipher()
     {
         if (!EnableEncryption)
             return null;

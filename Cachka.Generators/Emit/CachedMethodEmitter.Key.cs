@@ -129,12 +129,12 @@ internal static partial class CachedMethodEmitter
                 writer.Close();
                 break;
             case KeyShapeKind.Sequence:
-                writer.Line("var __s" + n + " = " + KnownNames.GlobalKeyText + ".ReadOnce(" + value + ");");
+                writer.Line("var __s" + n + " = " + KnownNames.GlobalGeneratedCache + ".ReadOnce(" + value + ");");
                 writer.Open("if (__s" + n + " is null)");
                 writer.Line("__b.AppendNull();");
                 writer.Close();
                 writer.Open("else");
-                writer.Line("__b.AppendSequenceStart(" + KnownNames.GlobalKeyText + ".Count(__s" + n + "));");
+                writer.Line("__b.AppendSequenceStart(" + KnownNames.GlobalGeneratedCache + ".Count(__s" + n + "));");
                 writer.Line("var __f" + n + " = true;");
                 writer.Open("foreach (var __e" + n + " in __s" + n + ")");
                 writer.Line("if (!__f" + n + ")");
@@ -187,7 +187,7 @@ internal static partial class CachedMethodEmitter
             }
             else
             {
-                terms.Add(KnownNames.GlobalKeyTypeName + ".Of<" + pieces[i] + ">()");
+                terms.Add(KnownNames.GlobalGeneratedCache + ".KeyTypeName<" + pieces[i] + ">()");
             }
         }
 
@@ -210,7 +210,7 @@ internal static partial class CachedMethodEmitter
         if (IsText(part) || part.Equality == KeyEquality.String)
             return "string.Equals(" + field + ", other." + field + ")";
         if (part.Equality == KeyEquality.Exact)
-            return KnownNames.GlobalKeyEquality + ".Equal(" + field + ", other." + field + ")";
+            return KnownNames.GlobalGeneratedCache + ".KeyEqual(" + field + ", other." + field + ")";
         return field + " == other." + field;
     }
 

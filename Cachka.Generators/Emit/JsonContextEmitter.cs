@@ -41,7 +41,7 @@ internal static class JsonContextEmitter
         writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
         writer.Open("internal static void Register()");
         foreach (var context in spec.Contexts)
-            writer.Line(KnownNames.GlobalJsonMetadataRegistration + ".Register(" + context + ".Default);");
+            writer.Line(KnownNames.GlobalGeneratedCache + ".RegisterJsonContext(" + context + ".Default);");
         writer.Close();
         writer.Close();
         writer.Close();

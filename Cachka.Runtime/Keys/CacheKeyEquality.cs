@@ -5,7 +5,7 @@ namespace Cachka.Keys;
 /// must be equal only when their strings are): doubles by bits (<c>0.0</c> and <c>-0.0</c> differ),
 /// DateTime by ticks and kind, DateTimeOffset by ticks and offset.
 /// </summary>
-public static class CacheKeyEquality
+internal static class CacheKeyEquality
 {
     public static bool Equal(double x, double y) => BitConverter.DoubleToInt64Bits(x) == BitConverter.DoubleToInt64Bits(y);
 

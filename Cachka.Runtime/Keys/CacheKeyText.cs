@@ -7,7 +7,7 @@ namespace Cachka.Keys;
 /// (sequences, <see cref="ICacheKeyFormattable"/> values, records and structs written member by member)
 /// as their encoded text, so the typed key compares exactly what the string key contains.
 /// </summary>
-public static class CacheKeyText
+internal static class CacheKeyText
 {
     /// <summary>
     /// The part text of a value whose static type does not decide its key form, as

@@ -8,7 +8,7 @@ namespace Cachka.Keys;
 /// <c>.</c> between nested types and type arguments in angle brackets; never assembly versions, so
 /// it is the same in every process. Used for the type arguments of generic types with <c>[Cached]</c> members.
 /// </summary>
-public static class CacheKeyTypeName
+internal static class CacheKeyTypeName
 {
     private static readonly ConcurrentDictionary<Type, string> s_names = new();
 

@@ -4,7 +4,7 @@ using Cachka.Telemetry;
 namespace Cachka.Pipeline;
 
 // Health, statistics and metrics: what the cache reports about itself.
-public sealed partial class LayeredCache
+internal sealed partial class LayeredCache
 {
     private const string HealthProbePrefix = "__cachka:health:";
 

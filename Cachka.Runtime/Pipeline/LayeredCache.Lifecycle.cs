@@ -4,7 +4,7 @@ using Cachka.Telemetry;
 namespace Cachka.Pipeline;
 
 // Cleanup, maintenance and shutdown.
-public sealed partial class LayeredCache
+internal sealed partial class LayeredCache
 {
     public int CleanupExpired()
     {

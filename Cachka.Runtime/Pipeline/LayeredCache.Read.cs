@@ -3,7 +3,7 @@ using Cachka.Layers;
 namespace Cachka.Pipeline;
 
 // Reads: L1 first, then each layer below it in turn; the first live hit is copied up with its remaining TTL.
-public sealed partial class LayeredCache
+internal sealed partial class LayeredCache
 {
     public T? Get<T>(string key) => TryGet<T>(key).Value;
 

@@ -9,7 +9,7 @@ namespace Cachka.Pipeline;
 // below L1 and runs the factory once for every concurrent caller. Sync waiters block on the flight's
 // monitor; async ones await its task, and the async leader runs detached from its own caller, so that
 // caller's cancellation stops only its own wait.
-public sealed partial class LayeredCache
+internal sealed partial class LayeredCache
 {
     public T GetOrCreate<T>(string key, Func<T> factory, TimeSpan? ttl = null)
     {

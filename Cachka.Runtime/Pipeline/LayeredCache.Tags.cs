@@ -2,7 +2,7 @@ namespace Cachka.Pipeline;
 
 // Tags: the keys tagged in this process (TagIndex) and those a layer recorded with the tag (other processes,
 // earlier runs) leave every layer. A layer the invalidation did not reach replays it when repaired.
-public sealed partial class LayeredCache
+internal sealed partial class LayeredCache
 {
     public void InvalidateTag(string tag)
     {

@@ -4,7 +4,7 @@ namespace Cachka.Pipeline;
 
 // Writes and deletes: through to every layer. A layer a write did not reach (it failed, its breaker was
 // open, or the caller cancelled before it) is marked missed for the key, so it never serves its older value.
-public sealed partial class LayeredCache
+internal sealed partial class LayeredCache
 {
     public void Set<T>(string key, T value, TimeSpan? ttl = null) => Set(key, value, new CacheEntryOptions(ttl));
 

@@ -12,7 +12,7 @@ namespace Cachka.Pipeline;
 /// layer that keeps failing is cut off by its own circuit breaker. One file per concern (read, write,
 /// stampede, tags, health, lifecycle), each with its sync and async forms side by side; see <c>readme.md</c>.
 /// </summary>
-public sealed partial class LayeredCache : ICache, IMeteredCache
+internal sealed partial class LayeredCache : ICache, IMeteredCache
 {
     private readonly LayerSlot[] _layers;
     private readonly L1 _l1;

@@ -65,16 +65,16 @@ public sealed class JsonContextRegistrationTests
         Assert.That(result.Diagnostics, Is.Empty, result.DiagnosticsText + "\n\n" + result.AllText);
         Snapshot.Match(result.AllText, "Json_context_registration");
         var registration = result.Files.Single(f => f.HintName == "Cachka.JsonContextRegistration.g.cs").Text;
-        Assert.That(registration, Does.Contain("Register(global::Shop.ShopJsonContext.Default);"));
-        Assert.That(registration, Does.Contain("Register(global::Shop.Outer.NestedJsonContext.Default);"));
+        Assert.That(registration, Does.Contain("RegisterJsonContext(global::Shop.ShopJsonContext.Default);"));
+        Assert.That(registration, Does.Contain("RegisterJsonContext(global::Shop.Outer.NestedJsonContext.Default);"));
         Assert.That(registration, Does.Not.Contain("HiddenJsonContext").And.Not.Contain("NotAContext"));
     }
 
     [Test]
     public void The_names_the_generator_emits_match_the_runtime()
     {
-        Assert.That(typeof(Cachka.Serialization.JsonMetadataRegistration).FullName, Is.EqualTo(KnownNames.JsonMetadataRegistration));
-        Assert.That("global::" + typeof(Cachka.Serialization.JsonMetadataRegistration).FullName, Is.EqualTo(KnownNames.GlobalJsonMetadataRegistration));
+        Assert.That(typeof(Cachka.Generated.GeneratedCache).FullName, Is.EqualTo(KnownNames.GeneratedCache));
+        Assert.That(typeof(Cachka.Generated.GeneratedCache).GetMethod(nameof(Cachka.Generated.GeneratedCache.RegisterJsonContext)), Is.Not.Null);
         Assert.That(typeof(System.Text.Json.Serialization.JsonSerializableAttribute).FullName, Is.EqualTo(KnownNames.JsonSerializableAttribute));
         Assert.That(typeof(System.Text.Json.Serialization.JsonSerializerContext).Namespace, Is.EqualTo(KnownNames.JsonSerializationNamespace));
     }
@@ -139,6 +139,6 @@ public sealed class JsonContextRegistrationTests
 
         var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
-        Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("Register(global::Shop.ExtraJsonContext.Default);"));
+        Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("RegisterJsonContext(global::Shop.ExtraJsonContext.Default);"));
     }
 }

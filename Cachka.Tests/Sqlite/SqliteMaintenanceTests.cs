@@ -81,7 +81,7 @@ public class SqliteMaintenanceTests : SqliteTestBase
     [Test]
     public void CleanupOnStart_removes_expired_rows_when_the_cache_starts()
     {
-        using (var seed = new SqliteCacheLayer(Config(), Context()))
+        using (var seed = new SqliteCacheLayer(Config().Settings, Context()))
             Seed(seed, expiring: 7, live: 2);
         Clock.Advance(TimeSpan.FromMinutes(5));
 
@@ -114,7 +114,7 @@ public class SqliteMaintenanceTests : SqliteTestBase
     [Repeat(10)] // a race between Dispose and operations in flight showed up about one run in ten
     public async Task Dispose_waits_for_operations_in_flight_and_closes_the_database()
     {
-        var layer = new SqliteCacheLayer(Config(), Context());
+        var layer = new SqliteCacheLayer(Config().Settings, Context());
         var unexpected = 0;
         var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {

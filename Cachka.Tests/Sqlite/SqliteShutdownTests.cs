@@ -106,10 +106,10 @@ public class SqliteShutdownTests : SqliteTestBase
     [Test]
     public async Task The_SQLite_layer_on_its_own_finishes_the_writes_queued_for_its_connection_before_it_closes([Values] bool asyncClose)
     {
-        var setup = new SqliteCacheLayer(Config(), Context());
+        var setup = new SqliteCacheLayer(Config().Settings, Context());
         setup.Set("setup", 0, In(TimeSpan.FromHours(1))); // the file exists, in WAL mode, with Cachka's schema
         setup.Dispose();
-        var layer = new SqliteCacheLayer(Config() with { BusyTimeout = TimeSpan.FromSeconds(60) }, Context());
+        var layer = new SqliteCacheLayer((Config() with { BusyTimeout = TimeSpan.FromSeconds(60) }).Settings, Context());
         using var locker = HoldWriteLock();
 
         var issued = 0;
@@ -325,7 +325,7 @@ public class SqliteShutdownTests : SqliteTestBase
     private void AssertInFile(IReadOnlyDictionary<string, int> expected)
     {
         Assert.That(RowCount(), Is.EqualTo(expected.Count), "rows in the file");
-        using var reopened = new SqliteCacheLayer(Config(), Context());
+        using var reopened = new SqliteCacheLayer(Config().Settings, Context());
         Assert.Multiple(() =>
         {
             foreach (var (key, value) in expected)

@@ -60,10 +60,10 @@ public abstract class SqliteTestBase
     protected CacheLayerContext Context(CacheConfig? cache = null) =>
         new((cache ?? new CacheConfig()).Name, Clock, NullLoggerFactory.Instance, (layer, type) => ReportedErrors.Enqueue((layer, type)));
 
-    protected SqliteCacheLayer Layer(SqliteCacheConfig? config = null) => Own(new SqliteCacheLayer(config ?? Config(), Context()));
+    private protected SqliteCacheLayer Layer(SqliteCacheConfig? config = null) => Own(new SqliteCacheLayer((config ?? Config()).Settings, Context()));
 
     /// <summary>Memory L1 + the SQLite layer, breaker threshold 3, no background maintenance.</summary>
-    protected LayeredCache Cache(SqliteCacheConfig? sqlite = null, bool memory = true) =>
+    private protected LayeredCache Cache(SqliteCacheConfig? sqlite = null, bool memory = true) =>
         Own(memory ? TestCaches.With(Clock, new MemoryCacheConfig { Ttl = TimeSpan.FromHours(1) }, sqlite ?? Config()) : TestCaches.With(Clock, sqlite ?? Config()));
 
     protected T Own<T>(T resource)
@@ -73,7 +73,7 @@ public abstract class SqliteTestBase
         return resource;
     }
 
-    protected static SqliteCacheLayer SqliteLayerOf(LayeredCache cache) => cache.Layers.OfType<SqliteCacheLayer>().Single();
+    private protected static SqliteCacheLayer SqliteLayerOf(LayeredCache cache) => cache.Layers.OfType<SqliteCacheLayer>().Single();
 
     /// <summary>A separate connection to the test's database, as another program would open it.</summary>
     protected SqliteConnection OpenRaw(string? path = null)

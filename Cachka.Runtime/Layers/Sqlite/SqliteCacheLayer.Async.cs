@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Cachka.Layers.Sqlite;
 
 // The async path: Microsoft.Data.Sqlite's async API; waiting for a connection awaits a semaphore.
-public sealed partial class SqliteCacheLayer
+internal sealed partial class SqliteCacheLayer
 {
     public async ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken)
     {

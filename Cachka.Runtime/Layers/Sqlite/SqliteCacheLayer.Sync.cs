@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Cachka.Layers.Sqlite;
 
 // The sync path: Microsoft.Data.Sqlite's sync API; waiting for a connection blocks on a semaphore, never on a task.
-public sealed partial class SqliteCacheLayer
+internal sealed partial class SqliteCacheLayer
 {
     public CacheLayerHit<T> Get<T>(string key)
     {

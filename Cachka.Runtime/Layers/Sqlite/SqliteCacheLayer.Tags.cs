@@ -8,7 +8,7 @@ namespace Cachka.Layers.Sqlite;
 // InvalidateTag finds what any process wrote with the tag, before or after a restart. A tag row outlives
 // its entry when the entry is deleted, expires or is rewritten without the tag: InvalidateTag may then
 // remove a newer value of that key (a miss, never stale data); maintenance prunes such rows.
-public sealed partial class SqliteCacheLayer
+internal sealed partial class SqliteCacheLayer
 {
     public IReadOnlyCollection<string> InvalidateTag(string tag)
     {

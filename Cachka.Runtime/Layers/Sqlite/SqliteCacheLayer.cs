@@ -17,14 +17,14 @@ namespace Cachka.Layers.Sqlite;
 /// Entries that cannot be read back (unknown envelope, failed decryption, undeserializable payload) are a
 /// miss, are removed and are counted. A connection that breaks is reopened; a corrupt file is moved aside.
 /// </summary>
-public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
+internal sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
 {
     private const int MaxRetainedBuffer = 256 * 1024;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    private readonly SqliteCacheConfig _config;
+    private readonly SqliteLayerSettings _settings;
     private readonly CacheLayerContext _context;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -49,33 +49,32 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
     private readonly Rundown _rundown = new();
 
     /// <summary>Builds the layer. No file is touched until the first operation, so a bad path degrades the layer instead of failing start-up.</summary>
-    public SqliteCacheLayer(SqliteCacheConfig config, CacheLayerContext context)
+    public SqliteCacheLayer(SqliteLayerSettings settings, CacheLayerContext context)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
-        config.Validate();
-        _config = config;
+        _settings = settings;
         _context = context;
         _time = context.Time;
         _logger = context.LoggerFactory.CreateLogger("Cachka.Sqlite");
-        _serializer = config.Serializer;
-        _cipher = config.CreateCipher();
-        _path = config.InMemory ? null : Path.GetFullPath(config.DbPath);
+        _serializer = settings.Serializer;
+        _cipher = settings.Cipher;
+        _path = settings.InMemory ? null : Path.GetFullPath(settings.DbPath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = _path ?? ":memory:",
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = false,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(config.BusyTimeout.TotalSeconds)),
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(settings.BusyTimeout.TotalSeconds)),
         }.ToString();
 
         // An in-memory database lives in one connection: reads share the writer.
-        _readerCount = config.InMemory ? 0 : Math.Clamp(Environment.ProcessorCount, 2, 8);
+        _readerCount = settings.InMemory ? 0 : Math.Clamp(Environment.ProcessorCount, 2, 8);
         _readerSlots = _readerCount == 0 ? null : new SemaphoreSlim(_readerCount, _readerCount);
     }
 
-    public string Name => _config.Name;
+    public string Name => _settings.Name;
 
     /// <summary>True: the pipeline guards this layer with a circuit breaker.</summary>
     public bool IsRemote => true;
@@ -93,7 +92,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
     private string StorageKey(string key, out bool shortened)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return KeyDigest.Fit(key, _config.MaxKeyLength, out shortened);
+        return KeyDigest.Fit(key, _settings.MaxKeyLength, out shortened);
     }
 
     /// <summary>The stored blob, or null when the value is not stored here (counted; any older entry is then removed).</summary>
@@ -126,7 +125,7 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
                 return null;
             }
 
-            if (buffer.WrittenCount > _config.MaxPayloadBytes)
+            if (buffer.WrittenCount > _settings.MaxPayloadBytes)
             {
                 Skip("payload_too_large", null);
                 return null;
@@ -250,12 +249,12 @@ public sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
         {
             EnsureDirectory();
             Inspect();
-            session = SqliteSession.Open(_connectionString, _config, generation);
+            session = SqliteSession.Open(_connectionString, _settings, generation);
         }
         catch (Exception error) when (SqliteFaults.Classify(error) == SqliteFault.Corrupt && Quarantine(generation))
         {
             Inspect();
-            session = SqliteSession.Open(_connectionString, _config, Volatile.Read(ref _generation));
+            session = SqliteSession.Open(_connectionString, _settings, Volatile.Read(ref _generation));
         }
 
         if (Volatile.Read(ref _opened)?.Generation != session.Generation && _path is not null)

@@ -91,7 +91,7 @@ internal sealed class SqliteSession : IDisposable
     /// Opens a connection, applies the pragmas and the schema. Throws (and closes) on failure. The caller has
     /// inspected the file first (<see cref="SqliteSchema.Inspect"/>): nothing here runs on a file that is not Cachka's.
     /// </summary>
-    public static SqliteSession Open(string connectionString, SqliteCacheConfig config, int generation)
+    public static SqliteSession Open(string connectionString, SqliteLayerSettings config, int generation)
     {
         var connection = new SqliteConnection(connectionString);
         try
@@ -118,7 +118,7 @@ internal sealed class SqliteSession : IDisposable
         }
     }
 
-    private static void EnsureSchema(SqliteConnection connection, SqliteCacheConfig config)
+    private static void EnsureSchema(SqliteConnection connection, SqliteLayerSettings config)
     {
         var version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
         if (version == SchemaVersion)

@@ -11,10 +11,7 @@ namespace Routing
         public partial global::System.Threading.Tasks.Task<int> Instance(int x)
         {
             var __key = new __InstanceCacheKey(x);
-            var __cache = (this._cache ?? global::Cachka.CacheRegistry.Get());
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>(in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
-            return __cache.GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>(in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreateTaskAsync<__InstanceCacheKey, (global::Routing.Routed, int), int>((this._cache ?? global::Cachka.CacheRegistry.Get()), in __key, (this, x), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<int>(__state.Item1.InstanceCore(__state.Item2)), __InstanceCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Instance</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -99,10 +96,7 @@ namespace Routing
         public static partial int Static(int x)
         {
             var __key = new __StaticCacheKey(x);
-            var __cache = (global::Routing.Routed.Shared ?? global::Cachka.CacheRegistry.Get());
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__StaticCacheKey, int, int>(in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
-            return __cache.GetOrCreate<__StaticCacheKey, int, int>(in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__StaticCacheKey, int, int>((global::Routing.Routed.Shared ?? global::Cachka.CacheRegistry.Get()), in __key, x, static __state => global::Routing.Routed.StaticCore(__state), __StaticCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Static</c> for these arguments from every layer; true when a layer held it.</summary>

@@ -11,10 +11,7 @@ namespace Keys
         public static partial string Nullables(int? i, double? d, global::System.DateTime? dt, global::Keys.Color? color, global::System.Guid? g)
         {
             var __key = new __NullablesCacheKey(i, d, dt, color, g);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
-            return __cache.GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__NullablesCacheKey, (int?, double?, global::System.DateTime?, global::Keys.Color?, global::System.Guid?), string>(global::Cachka.CacheRegistry.Get(), in __key, (i, d, dt, color, g), static __state => global::Keys.AllKeys.NullablesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __NullablesCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Nullables</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -47,7 +44,7 @@ namespace Keys
                 _p4 = g;
             }
 
-            public bool Equals(__NullablesCacheKey other) => _p0 == other._p0 && global::Cachka.Keys.CacheKeyEquality.Equal(_p1, other._p1) && global::Cachka.Keys.CacheKeyEquality.Equal(_p2, other._p2) && _p3 == other._p3 && _p4 == other._p4;
+            public bool Equals(__NullablesCacheKey other) => _p0 == other._p0 && global::Cachka.Generated.GeneratedCache.KeyEqual(_p1, other._p1) && global::Cachka.Generated.GeneratedCache.KeyEqual(_p2, other._p2) && _p3 == other._p3 && _p4 == other._p4;
 
             public override bool Equals(object? obj) => obj is __NullablesCacheKey other && Equals(other);
 
@@ -98,10 +95,7 @@ namespace Keys
             var __key = new __OthersCacheKey(money, filter, anything);
             if (!__key.HasKey)
                 return global::Keys.AllKeys.OthersCore(money, filter, anything); // a value with no key form: not cached
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
-            return __cache.GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__OthersCacheKey, (global::Keys.Money?, global::Keys.Filter, object?), string>(global::Cachka.CacheRegistry.Get(), in __key, (money, filter, anything), static __state => global::Keys.AllKeys.OthersCore(__state.Item1, __state.Item2, __state.Item3), __OthersCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Others</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -217,10 +211,7 @@ namespace Keys
         public static partial string Scalars(bool b, char c, sbyte sb, byte by, short s, ushort us, int i, uint ui, long l, ulong ul, float f, double d, decimal m, string? text, nint ni, nuint nu)
         {
             var __key = new __ScalarsCacheKey(b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
-            return __cache.GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__ScalarsCacheKey, (bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, string?, nint, nuint), string>(global::Cachka.CacheRegistry.Get(), in __key, (b, c, sb, by, s, us, i, ui, l, ul, f, d, m, text, ni, nu), static __state => global::Keys.AllKeys.ScalarsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7, __state.Item8, __state.Item9, __state.Item10, __state.Item11, __state.Item12, __state.Item13, __state.Item14, __state.Item15, __state.Item16), __ScalarsCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Scalars</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -275,7 +266,7 @@ namespace Keys
                 _p15 = nu;
             }
 
-            public bool Equals(__ScalarsCacheKey other) => _p0 == other._p0 && _p1 == other._p1 && _p2 == other._p2 && _p3 == other._p3 && _p4 == other._p4 && _p5 == other._p5 && _p6 == other._p6 && _p7 == other._p7 && _p8 == other._p8 && _p9 == other._p9 && global::Cachka.Keys.CacheKeyEquality.Equal(_p10, other._p10) && global::Cachka.Keys.CacheKeyEquality.Equal(_p11, other._p11) && _p12 == other._p12 && string.Equals(_p13, other._p13) && _p14 == other._p14 && _p15 == other._p15;
+            public bool Equals(__ScalarsCacheKey other) => _p0 == other._p0 && _p1 == other._p1 && _p2 == other._p2 && _p3 == other._p3 && _p4 == other._p4 && _p5 == other._p5 && _p6 == other._p6 && _p7 == other._p7 && _p8 == other._p8 && _p9 == other._p9 && global::Cachka.Generated.GeneratedCache.KeyEqual(_p10, other._p10) && global::Cachka.Generated.GeneratedCache.KeyEqual(_p11, other._p11) && _p12 == other._p12 && string.Equals(_p13, other._p13) && _p14 == other._p14 && _p15 == other._p15;
 
             public override bool Equals(object? obj) => obj is __ScalarsCacheKey other && Equals(other);
 
@@ -365,12 +356,9 @@ namespace Keys
         [global::System.CodeDom.Compiler.GeneratedCode("Cachka.Generators", "{version}")]
         public static partial string Sequences(int[] ids, global::System.Collections.Generic.List<string> names, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color> colors, global::System.Collections.Generic.IList<global::System.Guid> guids, global::System.Collections.Generic.IEnumerable<double?> values)
         {
-            values = global::Cachka.Keys.CacheKeyText.ReadOnce(values);
+            values = global::Cachka.Generated.GeneratedCache.ReadOnce(values);
             var __key = new __SequencesCacheKey(ids, names, colors, guids, values);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
-            return __cache.GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__SequencesCacheKey, (int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::Keys.Color>, global::System.Collections.Generic.IList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double?>), string>(global::Cachka.CacheRegistry.Get(), in __key, (ids, names, colors, guids, values), static __state => global::Keys.AllKeys.SequencesCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5), __SequencesCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Sequences</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -431,14 +419,14 @@ namespace Keys
             private static string __Encode0(int[] __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {
@@ -455,14 +443,14 @@ namespace Keys
             private static string __Encode1(global::System.Collections.Generic.List<string> __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {
@@ -479,14 +467,14 @@ namespace Keys
             private static string __Encode2(global::System.Collections.Generic.IReadOnlyList<global::Keys.Color> __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {
@@ -503,14 +491,14 @@ namespace Keys
             private static string __Encode3(global::System.Collections.Generic.IList<global::System.Guid> __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {
@@ -527,14 +515,14 @@ namespace Keys
             private static string __Encode4(global::System.Collections.Generic.IEnumerable<double?> __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {
@@ -580,10 +568,7 @@ namespace Keys
         public static partial string Structs(global::System.Guid g, global::System.DateTime dt, global::System.DateTimeOffset dto, global::System.DateOnly day, global::System.TimeOnly time, global::System.TimeSpan span, global::Keys.Color color)
         {
             var __key = new __StructsCacheKey(g, dt, dto, day, time, span, color);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
-            return __cache.GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__StructsCacheKey, (global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, global::Keys.Color), string>(global::Cachka.CacheRegistry.Get(), in __key, (g, dt, dto, day, time, span, color), static __state => global::Keys.AllKeys.StructsCore(__state.Item1, __state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __StructsCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Structs</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -620,7 +605,7 @@ namespace Keys
                 _p6 = color;
             }
 
-            public bool Equals(__StructsCacheKey other) => _p0 == other._p0 && global::Cachka.Keys.CacheKeyEquality.Equal(_p1, other._p1) && global::Cachka.Keys.CacheKeyEquality.Equal(_p2, other._p2) && _p3 == other._p3 && _p4 == other._p4 && _p5 == other._p5 && _p6 == other._p6;
+            public bool Equals(__StructsCacheKey other) => _p0 == other._p0 && global::Cachka.Generated.GeneratedCache.KeyEqual(_p1, other._p1) && global::Cachka.Generated.GeneratedCache.KeyEqual(_p2, other._p2) && _p3 == other._p3 && _p4 == other._p4 && _p5 == other._p5 && _p6 == other._p6;
 
             public override bool Equals(object? obj) => obj is __StructsCacheKey other && Equals(other);
 

@@ -9,10 +9,7 @@ partial struct Counter : global::ICounterCached
     internal partial int Next(int step)
     {
         var __key = new __NextCacheKey(step);
-        var __cache = global::Cachka.CacheRegistry.Get();
-        if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-            return __layered.GetOrCreate<__NextCacheKey, (global::Counter, int), int>(in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
-        return __cache.GetOrCreate<__NextCacheKey, (global::Counter, int), int>(in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
+        return global::Cachka.Generated.GeneratedCache.GetOrCreate<__NextCacheKey, (global::Counter, int), int>(global::Cachka.CacheRegistry.Get(), in __key, (this, step), static __state => __state.Item1.NextCore(__state.Item2), __NextCacheKey.Options);
     }
 
     /// <summary>Removes the cached result of <c>Next</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -94,10 +91,7 @@ partial record struct Point : global::IPointCached
     public partial double Distance(int x, int y)
     {
         var __key = new __DistanceCacheKey(this, x, y);
-        var __cache = global::Cachka.CacheRegistry.Get();
-        if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-            return __layered.GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
-        return __cache.GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
+        return global::Cachka.Generated.GeneratedCache.GetOrCreate<__DistanceCacheKey, (global::Point, int, int), double>(global::Cachka.CacheRegistry.Get(), in __key, (this, x, y), static __state => __state.Item1.DistanceCore(__state.Item2, __state.Item3), __DistanceCacheKey.Options);
     }
 
     /// <summary>Removes the cached result of <c>Distance</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -187,10 +181,7 @@ partial record Settings : global::ISettingsCached
     public partial string Get(string key)
     {
         var __key = new __GetCacheKey(key);
-        var __cache = global::Cachka.CacheRegistry.Get();
-        if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-            return __layered.GetOrCreate<__GetCacheKey, (global::Settings, string), string>(in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
-        return __cache.GetOrCreate<__GetCacheKey, (global::Settings, string), string>(in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
+        return global::Cachka.Generated.GeneratedCache.GetOrCreate<__GetCacheKey, (global::Settings, string), string>(global::Cachka.CacheRegistry.Get(), in __key, (this, key), static __state => __state.Item1.GetCore(__state.Item2), __GetCacheKey.Options);
     }
 
     /// <summary>Removes the cached result of <c>Get</c> for these arguments from every layer; true when a layer held it.</summary>

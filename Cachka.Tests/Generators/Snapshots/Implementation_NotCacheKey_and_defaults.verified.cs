@@ -11,10 +11,7 @@ namespace Shop
         public partial string[] Find(string query, int page, global::Shop.Sort sort, double boost, bool verbose, params string[] tags)
         {
             var __key = new __FindCacheKey(query, page, sort, boost, tags);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__FindCacheKey, (global::Shop.Search, string, int, global::Shop.Sort, double, bool, string[]), string[]>(in __key, (this, query, page, sort, boost, verbose, tags), static __state => __state.Item1.RunSearch(__state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __FindCacheKey.Options);
-            return __cache.GetOrCreate<__FindCacheKey, (global::Shop.Search, string, int, global::Shop.Sort, double, bool, string[]), string[]>(in __key, (this, query, page, sort, boost, verbose, tags), static __state => __state.Item1.RunSearch(__state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __FindCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__FindCacheKey, (global::Shop.Search, string, int, global::Shop.Sort, double, bool, string[]), string[]>(global::Cachka.CacheRegistry.Get(), in __key, (this, query, page, sort, boost, verbose, tags), static __state => __state.Item1.RunSearch(__state.Item2, __state.Item3, __state.Item4, __state.Item5, __state.Item6, __state.Item7), __FindCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Find</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -51,7 +48,7 @@ namespace Shop
                 _p4 = __Encode4(tags);
             }
 
-            public bool Equals(__FindCacheKey other) => string.Equals(_p0, other._p0) && _p1 == other._p1 && _p2 == other._p2 && global::Cachka.Keys.CacheKeyEquality.Equal(_p3, other._p3) && string.Equals(_p4, other._p4);
+            public bool Equals(__FindCacheKey other) => string.Equals(_p0, other._p0) && _p1 == other._p1 && _p2 == other._p2 && global::Cachka.Generated.GeneratedCache.KeyEqual(_p3, other._p3) && string.Equals(_p4, other._p4);
 
             public override bool Equals(object? obj) => obj is __FindCacheKey other && Equals(other);
 
@@ -79,14 +76,14 @@ namespace Shop
             private static string __Encode4(string[] __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {

@@ -13,8 +13,8 @@ namespace Cachka.Generated
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void Register()
         {
-            global::Cachka.Serialization.JsonMetadataRegistration.Register(global::Shop.Outer.NestedJsonContext.Default);
-            global::Cachka.Serialization.JsonMetadataRegistration.Register(global::Shop.ShopJsonContext.Default);
+            global::Cachka.Generated.GeneratedCache.RegisterJsonContext(global::Shop.Outer.NestedJsonContext.Default);
+            global::Cachka.Generated.GeneratedCache.RegisterJsonContext(global::Shop.ShopJsonContext.Default);
         }
     }
 }

@@ -11,10 +11,7 @@ namespace Split
         public partial int A(int x)
         {
             var __key = new __ACacheKey(x);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
-            return __cache.GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__ACacheKey, (global::Split.Service, int), int>(global::Cachka.CacheRegistry.Get(), in __key, (this, x), static __state => __state.Item1.ACore(__state.Item2), __ACacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>A</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -99,10 +96,7 @@ namespace Split
         public partial string B(string y)
         {
             var __key = new __BCacheKey(y);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
-            return __cache.GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__BCacheKey, (global::Split.Service, string), string>(global::Cachka.CacheRegistry.Get(), in __key, (this, y), static __state => __state.Item1.BCore(__state.Item2), __BCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>B</c> for these arguments from every layer; true when a layer held it.</summary>

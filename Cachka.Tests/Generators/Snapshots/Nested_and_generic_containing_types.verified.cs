@@ -13,10 +13,7 @@ namespace Data
             public static partial int Twice(int x)
             {
                 var __key = new __TwiceCacheKey(x);
-                var __cache = global::Cachka.CacheRegistry.Get();
-                if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                    return __layered.GetOrCreate<__TwiceCacheKey, int, int>(in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
-                return __cache.GetOrCreate<__TwiceCacheKey, int, int>(in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
+                return global::Cachka.Generated.GeneratedCache.GetOrCreate<__TwiceCacheKey, int, int>(global::Cachka.CacheRegistry.Get(), in __key, x, static __state => global::Data.Outer<TOuter>.Hidden.TwiceCore(__state), __TwiceCacheKey.Options);
             }
 
             /// <summary>Removes the cached result of <c>Twice</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -33,7 +30,7 @@ namespace Data
             internal readonly struct __TwiceCacheKey : global::Cachka.ICacheKey<__TwiceCacheKey>
             {
                 internal static readonly global::Cachka.CacheEntryOptions Options = new(global::System.TimeSpan.FromSeconds(300));
-                private static readonly string Identity = "Data.Outer<" + global::Cachka.Keys.CacheKeyTypeName.Of<TOuter>() + ">.Hidden.Twice(int)";
+                private static readonly string Identity = "Data.Outer<" + global::Cachka.Generated.GeneratedCache.KeyTypeName<TOuter>() + ">.Hidden.Twice(int)";
                 private readonly int _p0;
 
                 public __TwiceCacheKey(int x)
@@ -87,10 +84,7 @@ namespace Data
                 var __key = new __AllCacheKey(seed);
                 if (!__key.HasKey)
                     return this.AllCore(seed); // a value with no key form: not cached
-                var __cache = global::Cachka.CacheRegistry.Get();
-                if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                    return __layered.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
-                return __cache.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
+                return global::Cachka.Generated.GeneratedCache.GetOrCreate<__AllCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, global::System.Collections.Generic.IReadOnlyList<TItem>), global::System.Collections.Generic.List<TItem>>(global::Cachka.CacheRegistry.Get(), in __key, (this, seed), static __state => __state.Item1.AllCore(__state.Item2), __AllCacheKey.Options);
             }
 
             /// <summary>Removes the cached result of <c>All</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -111,7 +105,7 @@ namespace Data
             internal readonly struct __AllCacheKey : global::Cachka.ICacheKey<__AllCacheKey>
             {
                 internal static readonly global::Cachka.CacheEntryOptions Options = new(global::System.TimeSpan.FromSeconds(300));
-                private static readonly string Identity = "Data.Outer<" + global::Cachka.Keys.CacheKeyTypeName.Of<TOuter>() + ">.Repository<" + global::Cachka.Keys.CacheKeyTypeName.Of<TItem>() + ">.All(System.Collections.Generic.IReadOnlyList<TItem>)";
+                private static readonly string Identity = "Data.Outer<" + global::Cachka.Generated.GeneratedCache.KeyTypeName<TOuter>() + ">.Repository<" + global::Cachka.Generated.GeneratedCache.KeyTypeName<TItem>() + ">.All(System.Collections.Generic.IReadOnlyList<TItem>)";
                 private readonly string? _p0;
 
                 public __AllCacheKey(global::System.Collections.Generic.IReadOnlyList<TItem> seed)
@@ -144,14 +138,14 @@ namespace Data
                 private static string? __Encode0(global::System.Collections.Generic.IReadOnlyList<TItem> __value)
                 {
                     var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                    var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                    var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                     if (__s0 is null)
                     {
                         __b.AppendNull();
                     }
                     else
                     {
-                        __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                        __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                         var __f0 = true;
                         foreach (var __e0 in __s0)
                         {
@@ -213,10 +207,7 @@ namespace Data
                 var __key = new __GetAsyncCacheKey(id, scope);
                 if (!__key.HasKey)
                     return this.GetAsyncCore(id, scope); // a value with no key form: not cached
-                var __cache = global::Cachka.CacheRegistry.Get();
-                if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                    return __layered.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
-                return __cache.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
+                return global::Cachka.Generated.GeneratedCache.GetOrCreateTaskAsync<__GetAsyncCacheKey, (global::Data.Outer<TOuter>.Repository<TItem>, int, TOuter), TItem?>(global::Cachka.CacheRegistry.Get(), in __key, (this, id, scope), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<TItem?>(__state.Item1.GetAsyncCore(__state.Item2, __state.Item3)), __GetAsyncCacheKey.Options);
             }
 
             /// <summary>Removes the cached result of <c>GetAsync</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -237,7 +228,7 @@ namespace Data
             internal readonly struct __GetAsyncCacheKey : global::Cachka.ICacheKey<__GetAsyncCacheKey>
             {
                 internal static readonly global::Cachka.CacheEntryOptions Options = new(global::System.TimeSpan.FromSeconds(300));
-                private static readonly string Identity = "Data.Outer<" + global::Cachka.Keys.CacheKeyTypeName.Of<TOuter>() + ">.Repository<" + global::Cachka.Keys.CacheKeyTypeName.Of<TItem>() + ">.GetAsync(int,TOuter)";
+                private static readonly string Identity = "Data.Outer<" + global::Cachka.Generated.GeneratedCache.KeyTypeName<TOuter>() + ">.Repository<" + global::Cachka.Generated.GeneratedCache.KeyTypeName<TItem>() + ">.GetAsync(int,TOuter)";
                 private readonly int _p0;
                 private readonly string? _p1;
 

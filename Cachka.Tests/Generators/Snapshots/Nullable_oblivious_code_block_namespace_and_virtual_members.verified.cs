@@ -13,10 +13,7 @@ namespace Legacy.Code
             var __key = new __DescribeCacheKey(item);
             if (!__key.HasKey)
                 return this.DescribeCore(item); // a value with no key form: not cached
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__DescribeCacheKey, (global::Legacy.Code.Repository, object), string>(in __key, (this, item), static __state => __state.Item1.DescribeCore(__state.Item2), __DescribeCacheKey.Options);
-            return __cache.GetOrCreate<__DescribeCacheKey, (global::Legacy.Code.Repository, object), string>(in __key, (this, item), static __state => __state.Item1.DescribeCore(__state.Item2), __DescribeCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__DescribeCacheKey, (global::Legacy.Code.Repository, object), string>(global::Cachka.CacheRegistry.Get(), in __key, (this, item), static __state => __state.Item1.DescribeCore(__state.Item2), __DescribeCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Describe</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -119,10 +116,7 @@ namespace Legacy.Code
         public virtual partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<string>> Names(string prefix, string[] filters)
         {
             var __key = new __NamesCacheKey(prefix, filters);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreateTaskAsync<__NamesCacheKey, (global::Legacy.Code.Repository, string, string[]), global::System.Collections.Generic.List<string>>(in __key, (this, prefix, filters), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<string>>(__state.Item1.NamesCore(__state.Item2, __state.Item3)), __NamesCacheKey.Options);
-            return __cache.GetOrCreateTaskAsync<__NamesCacheKey, (global::Legacy.Code.Repository, string, string[]), global::System.Collections.Generic.List<string>>(in __key, (this, prefix, filters), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<string>>(__state.Item1.NamesCore(__state.Item2, __state.Item3)), __NamesCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreateTaskAsync<__NamesCacheKey, (global::Legacy.Code.Repository, string, string[]), global::System.Collections.Generic.List<string>>(global::Cachka.CacheRegistry.Get(), in __key, (this, prefix, filters), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<string>>(__state.Item1.NamesCore(__state.Item2, __state.Item3)), __NamesCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Names</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -175,14 +169,14 @@ namespace Legacy.Code
             private static string __Encode1(string[] __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {

@@ -11,10 +11,7 @@ namespace Shop
         public partial decimal Price(int id)
         {
             var __key = new __Price_1CacheKey(id);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
-            return __cache.GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__Price_1CacheKey, (global::Shop.Prices, int), decimal>(global::Cachka.CacheRegistry.Get(), in __key, (this, id), static __state => __state.Item1.PriceCore(__state.Item2), __Price_1CacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Price</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -99,10 +96,7 @@ namespace Shop
         public partial decimal Price(int id, string? reason)
         {
             var __key = new __Price_2CacheKey(id);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
-            return __cache.GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__Price_2CacheKey, (global::Shop.Prices, int, string?), decimal>(global::Cachka.CacheRegistry.Get(), in __key, (this, id, reason), static __state => __state.Item1.PriceCore(__state.Item2, __state.Item3), __Price_2CacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Price</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -187,10 +181,7 @@ namespace Shop
         public partial decimal Price(string sku)
         {
             var __key = new __Price_3CacheKey(sku);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
-            return __cache.GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__Price_3CacheKey, (global::Shop.Prices, string), decimal>(global::Cachka.CacheRegistry.Get(), in __key, (this, sku), static __state => __state.Item1.PriceCore(__state.Item2), __Price_3CacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Price</c> for these arguments from every layer; true when a layer held it.</summary>

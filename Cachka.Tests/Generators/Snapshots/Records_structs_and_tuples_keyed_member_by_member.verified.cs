@@ -11,10 +11,7 @@ namespace Keys
         public static partial int Count(global::Keys.Criteria criteria, global::Keys.Point? at, global::Keys.Window window)
         {
             var __key = new __CountCacheKey(criteria, at, window);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__CountCacheKey, (global::Keys.Criteria, global::Keys.Point?, global::Keys.Window), int>(in __key, (criteria, at, window), static __state => global::Keys.Composites.CountCore(__state.Item1, __state.Item2, __state.Item3), __CountCacheKey.Options);
-            return __cache.GetOrCreate<__CountCacheKey, (global::Keys.Criteria, global::Keys.Point?, global::Keys.Window), int>(in __key, (criteria, at, window), static __state => global::Keys.Composites.CountCore(__state.Item1, __state.Item2, __state.Item3), __CountCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__CountCacheKey, (global::Keys.Criteria, global::Keys.Point?, global::Keys.Window), int>(global::Cachka.CacheRegistry.Get(), in __key, (criteria, at, window), static __state => global::Keys.Composites.CountCore(__state.Item1, __state.Item2, __state.Item3), __CountCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Count</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -149,10 +146,7 @@ namespace Keys
         public static partial int Total(global::Keys.Order order, (int Id, string? Name) pair, global::System.Collections.Generic.IReadOnlyList<global::Keys.Criteria?> many)
         {
             var __key = new __TotalCacheKey(order, pair, many);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__TotalCacheKey, (global::Keys.Order, (int Id, string? Name), global::System.Collections.Generic.IReadOnlyList<global::Keys.Criteria?>), int>(in __key, (order, pair, many), static __state => global::Keys.Composites.TotalCore(__state.Item1, __state.Item2, __state.Item3), __TotalCacheKey.Options);
-            return __cache.GetOrCreate<__TotalCacheKey, (global::Keys.Order, (int Id, string? Name), global::System.Collections.Generic.IReadOnlyList<global::Keys.Criteria?>), int>(in __key, (order, pair, many), static __state => global::Keys.Composites.TotalCore(__state.Item1, __state.Item2, __state.Item3), __TotalCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__TotalCacheKey, (global::Keys.Order, (int Id, string? Name), global::System.Collections.Generic.IReadOnlyList<global::Keys.Criteria?>), int>(global::Cachka.CacheRegistry.Get(), in __key, (order, pair, many), static __state => global::Keys.Composites.TotalCore(__state.Item1, __state.Item2, __state.Item3), __TotalCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Total</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -215,14 +209,14 @@ namespace Keys
                     __b.AppendMembersStart();
                     __b.Append(__m0.Id);
                     __b.AppendItemSeparator();
-                    var __s2 = global::Cachka.Keys.CacheKeyText.ReadOnce(__m0.Path);
+                    var __s2 = global::Cachka.Generated.GeneratedCache.ReadOnce(__m0.Path);
                     if (__s2 is null)
                     {
                         __b.AppendNull();
                     }
                     else
                     {
-                        __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s2));
+                        __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s2));
                         var __f2 = true;
                         foreach (var __e2 in __s2)
                         {
@@ -282,14 +276,14 @@ namespace Keys
             private static string __Encode2(global::System.Collections.Generic.IReadOnlyList<global::Keys.Criteria?> __value)
             {
                 var __b = new global::Cachka.Keys.CacheKeyBuilder(stackalloc char[128]);
-                var __s0 = global::Cachka.Keys.CacheKeyText.ReadOnce(__value);
+                var __s0 = global::Cachka.Generated.GeneratedCache.ReadOnce(__value);
                 if (__s0 is null)
                 {
                     __b.AppendNull();
                 }
                 else
                 {
-                    __b.AppendSequenceStart(global::Cachka.Keys.CacheKeyText.Count(__s0));
+                    __b.AppendSequenceStart(global::Cachka.Generated.GeneratedCache.Count(__s0));
                     var __f0 = true;
                     foreach (var __e0 in __s0)
                     {

@@ -11,10 +11,7 @@ namespace Maths
         internal static partial int[] Below(int limit, bool trace)
         {
             var __key = new __BelowCacheKey(limit);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__BelowCacheKey, (int, bool), int[]>(in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
-            return __cache.GetOrCreate<__BelowCacheKey, (int, bool), int[]>(in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__BelowCacheKey, (int, bool), int[]>(global::Cachka.CacheRegistry.Get(), in __key, (limit, trace), static __state => global::Maths.Primes.BelowCore(__state.Item1, __state.Item2), __BelowCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>Below</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -80,10 +77,7 @@ namespace Maths
         public static partial bool IsPrime(long n)
         {
             var __key = new __IsPrimeCacheKey(n);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__IsPrimeCacheKey, long, bool>(in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
-            return __cache.GetOrCreate<__IsPrimeCacheKey, long, bool>(in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__IsPrimeCacheKey, long, bool>(global::Cachka.CacheRegistry.Get(), in __key, n, static __state => global::Maths.Primes.IsPrimeCore(__state), __IsPrimeCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>IsPrime</c> for these arguments from every layer; true when a layer held it.</summary>

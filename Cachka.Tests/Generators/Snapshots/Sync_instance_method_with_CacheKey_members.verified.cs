@@ -11,10 +11,7 @@ namespace Shop.Services
         public partial global::Shop.Services.Product? GetProduct(int id)
         {
             var __key = new __GetProductCacheKey(this, id);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreate<__GetProductCacheKey, (global::Shop.Services.CatalogService, int), global::Shop.Services.Product?>(in __key, (this, id), static __state => __state.Item1.GetProductCore(__state.Item2), __GetProductCacheKey.Options);
-            return __cache.GetOrCreate<__GetProductCacheKey, (global::Shop.Services.CatalogService, int), global::Shop.Services.Product?>(in __key, (this, id), static __state => __state.Item1.GetProductCore(__state.Item2), __GetProductCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreate<__GetProductCacheKey, (global::Shop.Services.CatalogService, int), global::Shop.Services.Product?>(global::Cachka.CacheRegistry.Get(), in __key, (this, id), static __state => __state.Item1.GetProductCore(__state.Item2), __GetProductCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>GetProduct</c> for these arguments from every layer; true when a layer held it.</summary>

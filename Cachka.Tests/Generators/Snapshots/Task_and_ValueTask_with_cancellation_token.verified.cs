@@ -11,10 +11,7 @@ namespace Shop
         internal partial global::System.Threading.Tasks.ValueTask<int> CountAsync(string group, global::System.Threading.CancellationToken cancellationToken)
         {
             var __key = new __CountAsyncCacheKey(group);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
-            return __cache.GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreateAsync<__CountAsyncCacheKey, (global::Shop.Users, string), int>(global::Cachka.CacheRegistry.Get(), in __key, (this, group), static (__state, __ct) => __state.Item1.CountAsyncCore(__state.Item2, __ct), __CountAsyncCacheKey.Options, cancellationToken);
         }
 
         /// <summary>Removes the cached result of <c>CountAsync</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -99,10 +96,7 @@ namespace Shop
         public partial global::System.Threading.Tasks.Task<string?> FindAsync(int id, global::System.Threading.CancellationToken ct)
         {
             var __key = new __FindAsyncCacheKey(id);
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
-            return __cache.GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreateTaskAsync<__FindAsyncCacheKey, (global::Shop.Users, int), string?>(global::Cachka.CacheRegistry.Get(), in __key, (this, id), static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<string?>(__state.Item1.FindAsyncCore(__state.Item2, __ct)), __FindAsyncCacheKey.Options, ct);
         }
 
         /// <summary>Removes the cached result of <c>FindAsync</c> for these arguments from every layer; true when a layer held it.</summary>
@@ -187,10 +181,7 @@ namespace Shop
         public partial global::System.Threading.Tasks.ValueTask<long> TotalAsync()
         {
             var __key = new __TotalAsyncCacheKey();
-            var __cache = global::Cachka.CacheRegistry.Get();
-            if (__cache is global::Cachka.Pipeline.LayeredCache __layered)
-                return __layered.GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
-            return __cache.GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
+            return global::Cachka.Generated.GeneratedCache.GetOrCreateAsync<__TotalAsyncCacheKey, object?, long>(global::Cachka.CacheRegistry.Get(), in __key, null, static (__state, __ct) => global::Shop.Users.TotalAsyncCore(), __TotalAsyncCacheKey.Options);
         }
 
         /// <summary>Removes the cached result of <c>TotalAsync</c> for these arguments from every layer; true when a layer held it.</summary>
