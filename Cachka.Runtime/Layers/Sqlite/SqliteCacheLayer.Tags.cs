@@ -13,86 +13,41 @@ internal sealed partial class SqliteCacheLayer
     public IReadOnlyCollection<string> InvalidateTag(string tag)
     {
         TagIndex.ValidTag(tag);
-        var keys = new List<string>();
-        SqliteSession? session = RentWriter();
-        try
-        {
-            using var transaction = session.Connection.BeginTransaction(deferred: false);
-            session.Enlist(transaction);
-            try
-            {
-                session.TagKeysTag.Value = tag;
-                using (var reader = session.TagKeys.ExecuteReader())
-                {
-                    while (reader.Read())
-                        keys.Add(OriginalKey(reader));
-                }
-
-                session.TagDeleteEntriesTag.Value = tag;
-                session.TagDeleteEntries.ExecuteNonQuery();
-                session.TagDeleteTag.Value = tag;
-                session.TagDelete.ExecuteNonQuery();
-                transaction.Commit();
-            }
-            finally
-            {
-                session.Enlist(null);
-            }
-        }
-        catch (Exception error)
-        {
-            session = Fail(session, error);
-            throw;
-        }
-        finally
-        {
-            ReleaseWriter(session);
-        }
-
-        return keys;
+        return Use(RentWriter(), reader: false, (tag, cancellationToken: CancellationToken.None), static (_, session, request) => RemoveTagged(session, request.tag, request.cancellationToken));
     }
 
     public async ValueTask<IReadOnlyCollection<string>> InvalidateTagAsync(string tag, CancellationToken cancellationToken)
     {
         TagIndex.ValidTag(tag);
+        return Use(await RentWriterAsync(cancellationToken).ConfigureAwait(false), reader: false, (tag, cancellationToken), static (_, session, request) => RemoveTagged(session, request.tag, request.cancellationToken));
+    }
+
+    // In one transaction: the keys written with the tag (for the other layers), then their entries and tag rows.
+    private static List<string> RemoveTagged(SqliteSession session, string tag, CancellationToken cancellationToken)
+    {
         var keys = new List<string>();
-        SqliteSession? session = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var transaction = session.Connection.BeginTransaction(deferred: false);
+        session.Enlist(transaction);
         try
         {
-            var transaction = (SqliteTransaction)await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            session.TagKeysTag.Value = tag;
+            using (var reader = session.TagKeys.ExecuteReader())
             {
-                session.Enlist(transaction);
-                try
-                {
-                    session.TagKeysTag.Value = tag;
-                    var reader = await session.TagKeys.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    await using (reader.ConfigureAwait(false))
-                    {
-                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                            keys.Add(OriginalKey(reader));
-                    }
-
-                    session.TagDeleteEntriesTag.Value = tag;
-                    await session.TagDeleteEntries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    session.TagDeleteTag.Value = tag;
-                    await session.TagDelete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    session.Enlist(null);
-                }
+                while (reader.Read())
+                    keys.Add(OriginalKey(reader));
             }
-        }
-        catch (Exception error)
-        {
-            session = Fail(session, error);
-            throw;
+
+            cancellationToken.ThrowIfCancellationRequested();
+            session.TagDeleteEntriesTag.Value = tag;
+            session.TagDeleteEntries.ExecuteNonQuery();
+            session.TagDeleteTag.Value = tag;
+            session.TagDelete.ExecuteNonQuery();
+            transaction.Commit();
         }
         finally
         {
-            ReleaseWriter(session);
+            session.Enlist(null);
         }
 
         return keys;
@@ -100,35 +55,4 @@ internal sealed partial class SqliteCacheLayer
 
     // The key the caller used: a shortened storage key keeps it in full_key.
     private static string OriginalKey(SqliteDataReader reader) => reader.IsDBNull(1) ? reader.GetString(0) : reader.GetString(1);
-
-    // Disk full or MaxDatabaseBytes reached: expired rows make room; without any, the write fails.
-    private void UpsertMakingRoom(SqliteSession session)
-    {
-        try
-        {
-            session.Upsert.ExecuteNonQuery();
-        }
-        catch (SqliteException full) when (SqliteFaults.IsFull(full))
-        {
-            session.CleanupNow.Value = NowMs;
-            if (session.Cleanup.ExecuteNonQuery() == 0)
-                throw;
-            session.Upsert.ExecuteNonQuery();
-        }
-    }
-
-    private async ValueTask UpsertMakingRoomAsync(SqliteSession session, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SqliteException full) when (SqliteFaults.IsFull(full))
-        {
-            session.CleanupNow.Value = NowMs;
-            if (await session.Cleanup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-                throw;
-            await session.Upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
 }
