@@ -31,7 +31,7 @@ internal static class Interleaved
             var cases = suiteType.GetMethods()
                 .Select(m => (Method: m, Info: m.GetCustomAttribute<BenchmarkAttribute>()))
                 .Where(c => c.Info is not null)
-                .Select(c => new Case(Describe(c.Method, c.Info!), c.Method.Name, Batch(suite, c.Method), c.Info!.OperationsPerInvoke))
+                .Select(c => new Case(Describe(c.Method, c.Info!), c.Method.Name, Batch(suite, c.Method), c.Info!.OperationsPerInvoke) { IsBaseline = c.Info!.Baseline })
                 .ToList();
 
             for (var round = 0; round < Rounds; round++)
@@ -52,15 +52,16 @@ internal static class Interleaved
 
             var intFloor = cases.SingleOrDefault(c => c.Name == nameof(L1HitBenchmarks.Floor_IntDictionary))?.Fastest;
             var stringFloor = cases.SingleOrDefault(c => c.Name == nameof(L1HitBenchmarks.Floor_StringDictionary_KeyPerCall))?.Fastest;
+            var baseline = cases.SingleOrDefault(c => c.IsBaseline);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{suiteName}: {Rounds - WarmupRounds} interleaved rounds of {CallsPerBatch:N0} calls per case (one call for a case that runs many operations per call; times are per operation); ratios are of the fastest batches. Allocated counts this thread only."));
             output.WriteLine();
-            output.WriteLine("| Case | Fastest | Median | vs string-key floor | vs int floor | Allocated |");
-            output.WriteLine("|---|---:|---:|---:|---:|---:|");
+            output.WriteLine("| Case | Fastest | Median | vs string-key floor | vs int floor | vs baseline | Allocated |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var c in cases)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {c.Description} | {c.Fastest:0.0} ns | {c.Median:0.0} ns | {Ratio(c.Fastest, stringFloor, "0.00")} | {Ratio(c.Fastest, intFloor, "0.0")} | {Math.Round(c.Bytes):0} B |"));
+                    $"| {c.Description} | {c.Fastest:0.0} ns | {c.Median:0.0} ns | {Ratio(c.Fastest, stringFloor, "0.00")} | {Ratio(c.Fastest, intFloor, "0.0")} | {Ratio(c.Fastest, baseline?.Fastest, "0.00")} | {Math.Round(c.Bytes):0} B |"));
             }
         }
         finally
@@ -139,6 +140,8 @@ internal static class Interleaved
         public string Description { get; } = description;
 
         public string Name { get; } = name;
+
+        public bool IsBaseline { get; init; }
 
         public Action<int> Run { get; } = run;
 

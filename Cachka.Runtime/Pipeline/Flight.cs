@@ -50,7 +50,10 @@ internal abstract class Flight
 
 internal sealed class Flight<T> : Flight
 {
-    private readonly object _gate = new();
+    // The flight's own monitor guards its state (an internal sealed type nobody else locks). Monitor.Wait/PulseAll
+    // need a sync block, which costs about a microsecond to create: a flight pulses only when a sync caller waits.
+    private object Gate => this;
+    private int _blockedWaiters;
     // Only a flight whose leader can cancel needs one: if the first caller cannot cancel, nobody ever cancels the factory.
     private CancellationTokenSource? _cancellation;
     private TaskCompletionSource<T>? _completion;
@@ -65,7 +68,7 @@ internal sealed class Flight<T> : Flight
 
     public bool TryJoin(CancellationToken cancellationToken)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_cancellation is { IsCancellationRequested: true })
                 return false;
@@ -87,12 +90,13 @@ internal sealed class Flight<T> : Flight
     public void Complete(T value)
     {
         TaskCompletionSource<T>? completion;
-        lock (_gate)
+        lock (Gate)
         {
             _value = value;
             _done = true;
             completion = _completion;
-            Monitor.PulseAll(_gate);
+            if (_blockedWaiters > 0)
+                Monitor.PulseAll(Gate);
         }
 
         completion?.TrySetResult(value);
@@ -101,12 +105,13 @@ internal sealed class Flight<T> : Flight
     public void Fail(Exception error)
     {
         TaskCompletionSource<T>? completion;
-        lock (_gate)
+        lock (Gate)
         {
             _error = ExceptionDispatchInfo.Capture(error);
             _done = true;
             completion = _completion;
-            Monitor.PulseAll(_gate);
+            if (_blockedWaiters > 0)
+                Monitor.PulseAll(Gate);
         }
 
         completion?.TrySetException(error);
@@ -115,10 +120,11 @@ internal sealed class Flight<T> : Flight
     /// <summary>Blocks on a monitor (never on a task) until the leader lands.</summary>
     public T BlockUntilLanded()
     {
-        lock (_gate)
+        lock (Gate)
         {
+            _blockedWaiters++;
             while (!_done)
-                Monitor.Wait(_gate);
+                Monitor.Wait(Gate);
         }
 
         _error?.Throw();
@@ -128,7 +134,7 @@ internal sealed class Flight<T> : Flight
     public ValueTask<T> WaitAsync(CancellationToken cancellationToken)
     {
         Task<T> task;
-        lock (_gate)
+        lock (Gate)
         {
             if (_done)
             {
@@ -157,7 +163,7 @@ internal sealed class Flight<T> : Flight
     private void Leave()
     {
         bool cancel;
-        lock (_gate)
+        lock (Gate)
         {
             _cancelableWaiters--;
             cancel = _cancelableWaiters <= 0 && !_pinned && !_done;

@@ -113,6 +113,32 @@ public class MemoryLayerTests
     }
 
     [Test]
+    public void Expired_entries_are_still_evicted_first_after_a_cleanup_pass_and_a_clear()
+    {
+        // Eviction looks for expired entries only when the shard's earliest expiry has passed; a cleanup pass raises
+        // that bound and a clear resets it, so every later insert must lower it again.
+        var clock = TestCaches.Clock();
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 2, Shards = 1 }.Settings, clock);
+        for (var round = 0; round < 2; round++)
+        {
+            layer.Set("live", 1, clock.GetUtcNow().AddHours(1));
+            Assert.That(layer.CleanupExpired(), Is.Zero);
+            layer.Set("short", 2, clock.GetUtcNow().AddSeconds(1));
+            clock.Advance(TimeSpan.FromSeconds(2));
+
+            layer.Set("new", 3, clock.GetUtcNow().AddHours(1));
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(layer.Get<int>("live").Found, Is.True, $"round {round}: the live entry was evicted instead of the expired one");
+                Assert.That(layer.Get<int>("new").Found, Is.True);
+                Assert.That(layer.Evictions.Value, Is.Zero);
+            });
+            layer.Clear();
+        }
+    }
+
+    [Test]
     public void Overwriting_a_key_replaces_the_value_without_growing()
     {
         using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 10 }.Settings, TestCaches.Clock());

@@ -151,6 +151,8 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
             _map[key] = entry;
             shard.PushFront(entry);
+            if (expiresMs < shard.EarliestExpiryMs)
+                shard.EarliestExpiryMs = expiresMs;
             link?.Attach(entry);
         }
 
@@ -217,6 +219,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
             lock (shard)
             {
                 var now = _clock.NowMs;
+                var earliest = long.MaxValue;
                 for (var entry = shard.Head; entry is not null;)
                 {
                     var next = entry.Next;
@@ -226,9 +229,15 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
                         Unlink(shard, entry);
                         removed++;
                     }
+                    else
+                    {
+                        earliest = Math.Min(earliest, entry.ExpiresMs);
+                    }
 
                     entry = next;
                 }
+
+                shard.EarliestExpiryMs = earliest;
             }
         }
 
@@ -251,6 +260,8 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
                     Unlink(shard, entry);
                     entry = next;
                 }
+
+                shard.EarliestExpiryMs = long.MaxValue;
             }
         }
     }
@@ -292,7 +303,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         var now = _clock.NowMs;
 
         // An expired entry near the cold end goes first; it costs no live data.
-        var scanned = 0;
+        var scanned = shard.EarliestExpiryMs <= now ? 0 : ExpiredScanDepth;
         for (var candidate = shard.Tail; candidate is not null && scanned < ExpiredScanDepth; candidate = candidate.Prev, scanned++)
         {
             if (candidate.ExpiresMs <= now)

@@ -8,6 +8,10 @@ internal sealed class Shard(int capacity)
     public MemoryEntry? Head;
     public MemoryEntry? Tail;
 
+    // No entry of the shard expires before this (a lower bound: lowered by every insert, raised only by a pass over
+    // every entry), so eviction looks for an expired entry only when there may be one.
+    public long EarliestExpiryMs = long.MaxValue;
+
     public void PushFront(MemoryEntry entry)
     {
         entry.Prev = null;
