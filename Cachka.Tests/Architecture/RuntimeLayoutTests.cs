@@ -59,6 +59,14 @@ public sealed class RuntimeLayoutTests
     }
 
     [Test]
+    public void Every_folder_is_on_the_architecture_map()
+    {
+        var map = File.ReadAllText(Repository.PathOf("docs", "architecture.md"));
+        var missing = s_layout.Value.Folders.Where(folder => folder.Length > 0 && !map.Contains("| `" + folder + "/` |", StringComparison.Ordinal)).ToList();
+        Assert.That(missing, Is.Empty, "docs/architecture.md has a row per runtime folder");
+    }
+
+    [Test]
     public void Folders_reference_only_the_folders_below_them()
     {
         var wrong = new SortedSet<string>(StringComparer.Ordinal);
