@@ -71,8 +71,9 @@ internal static class CachedMethodParser
                 DefaultValue(parameter)));
         }
 
-        var body = FindBody(method, implementation ?? method.Name + "Core");
-        if (body is null)
+        // The analyzers explain a body that does not match (CACHKA002/003); the generator then leaves the method alone.
+        var body = ImplementationLookup.Find(method, implementation ?? method.Name + ImplementationLookup.CoreSuffix, out var mismatch);
+        if (body is null || mismatch is not null)
             return null;
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -317,34 +318,6 @@ internal static class CachedMethodParser
         }
 
         return ParameterRole.Key;
-    }
-
-    private static IMethodSymbol? FindBody(IMethodSymbol method, string name)
-    {
-        foreach (var member in method.ContainingType.GetMembers(name))
-        {
-            if (member is not IMethodSymbol candidate
-                || SymbolEqualityComparer.Default.Equals(candidate, method)
-                || SymbolEqualityComparer.Default.Equals(candidate.PartialDefinitionPart, method)
-                || candidate.IsGenericMethod
-                || (method.IsStatic && !candidate.IsStatic)
-                || candidate.Parameters.Length != method.Parameters.Length
-                || candidate.ReturnsByRef || candidate.ReturnsByRefReadonly
-                || !SymbolEqualityComparer.Default.Equals(candidate.ReturnType, method.ReturnType))
-                continue;
-
-            var matches = true;
-            for (var i = 0; i < candidate.Parameters.Length && matches; i++)
-            {
-                matches = candidate.Parameters[i].RefKind == RefKind.None
-                    && SymbolEqualityComparer.Default.Equals(candidate.Parameters[i].Type, method.Parameters[i].Type);
-            }
-
-            if (matches)
-                return candidate;
-        }
-
-        return null;
     }
 
     // Instance fields and readable properties marked [CacheKey], on the type and its bases, by name.

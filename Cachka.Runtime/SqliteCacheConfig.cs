@@ -1,6 +1,6 @@
 using Cachka.Encryption;
-using Cachka.Layers.Sqlite;
 using Cachka.Layers;
+using Cachka.Layers.Sqlite;
 using Cachka.Serialization;
 
 namespace Cachka;

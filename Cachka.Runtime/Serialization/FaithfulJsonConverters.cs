@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json.Serialization;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Cachka.Serialization;
 

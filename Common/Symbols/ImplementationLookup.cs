@@ -2,9 +2,12 @@ using System;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
 
-namespace Cachka.Analyzers;
+namespace Cachka.CodeAnalysis;
 
-/// <summary>Finds the uncached body of a [Cached] method and explains how its signature differs (CACHKA002/003).</summary>
+/// <summary>
+/// Finds the uncached body of a [Cached] method, and explains how its signature differs (CACHKA002/003): one rule,
+/// compiled into the generator (which implements the method only when a body matches) and the analyzers.
+/// </summary>
 internal static class ImplementationLookup
 {
     public const string CoreSuffix = "Core";
@@ -33,7 +36,8 @@ internal static class ImplementationLookup
         foreach (var member in method.ContainingType.GetMembers(name))
         {
             if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } candidate
-                || SymbolEqualityComparer.Default.Equals(candidate, method))
+                || SymbolEqualityComparer.Default.Equals(candidate, method)
+                || SymbolEqualityComparer.Default.Equals(candidate.PartialDefinitionPart, method))
             {
                 continue;
             }
@@ -98,15 +102,17 @@ internal static class ImplementationLookup
             || method.ReturnsByRefReadonly != body.ReturnsByRefReadonly
             || !SymbolEqualityComparer.Default.Equals(method.ReturnType, body.ReturnType))
         {
-            return "it returns '" + TypeFacts.Display(body.ReturnType) + "' where '" + method.Name + "' returns '" + TypeFacts.Display(method.ReturnType) + "'";
+            return "it returns '" + Display(body.ReturnType) + "' where '" + method.Name + "' returns '" + Display(method.ReturnType) + "'";
         }
 
         return null;
     }
 
+    private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+
     private static string DisplayParameter(IParameterSymbol parameter)
     {
-        var type = TypeFacts.Display(parameter.Type);
+        var type = Display(parameter.Type);
         return parameter.RefKind switch
         {
             RefKind.Ref => "ref " + type,
