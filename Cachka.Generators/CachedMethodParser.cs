@@ -157,35 +157,12 @@ internal static class CachedMethodParser
             || !IsWritable(method.ReturnType) || method.Parameters.Any(p => !IsWritable(p.Type)))
             return null;
 
-        var text = new StringBuilder();
-        var modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
-        if (modifiers.Length > 0)
-            text.Append(modifiers).Append(' ');
-        text.Append("partial ");
-        if (method.ReturnsByRefReadonly)
-            text.Append("ref readonly ");
-        else if (method.ReturnsByRef)
-            text.Append("ref ");
-        text.Append(method.ReturnType.ToDisplayString(s_code)).Append(' ').Append(Identifier(method.Name));
-        if (method.TypeParameters.Length > 0)
-            text.Append('<').Append(string.Join(", ", method.TypeParameters.Select(t => Identifier(t.Name)))).Append('>');
-        text.Append('(');
-        for (var i = 0; i < method.Parameters.Length; i++)
-        {
-            var parameter = method.Parameters[i];
-            if (i > 0)
-                text.Append(", ");
-            if (i == 0 && method.IsExtensionMethod)
-                text.Append("this ");
-            if (parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out)
-                text.Append("scoped ");
-            if (parameter.IsParams)
-                text.Append("params ");
-            text.Append(RefKindText(parameter.RefKind));
-            text.Append(parameter.Type.ToDisplayString(s_code)).Append(' ').Append(Identifier(parameter.Name));
-        }
-
-        text.Append(')');
+        var parameters = method.Parameters.Select(static p => new StubParameterSpec(
+            p.ScopedKind != ScopedKind.None && p.RefKind != RefKind.Out,
+            p.IsParams,
+            PassedByOf(p.RefKind),
+            p.Type.ToDisplayString(s_code),
+            Identifier(p.Name))).ToArray();
         var (ordinal, _) = Overload(method, Signature(method, keyOnly: false));
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
         var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
@@ -195,7 +172,13 @@ internal static class CachedMethodParser
             Namespace: ns,
             ContainingTypes: Containers(type),
             Type: Declaration(type),
-            Signature: text.ToString());
+            Modifiers: string.Join(" ", syntax.Modifiers.Where(static m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(static m => m.Text)),
+            ReturnByRef: method.ReturnsByRefReadonly ? ReturnByRef.RefReadonly : method.ReturnsByRef ? ReturnByRef.Ref : ReturnByRef.None,
+            ReturnType: method.ReturnType.ToDisplayString(s_code),
+            Name: Identifier(method.Name),
+            TypeParameters: new EquatableArray<string>(method.TypeParameters.Select(static t => Identifier(t.Name)).ToArray()),
+            IsExtension: method.IsExtensionMethod,
+            Parameters: new EquatableArray<StubParameterSpec>(parameters));
     }
 
     // CS8795: a partial method needs an implementation when it has an accessibility or a
@@ -232,13 +215,13 @@ internal static class CachedMethodParser
         }
     }
 
-    private static string RefKindText(RefKind kind) => kind switch
+    private static PassedBy PassedByOf(RefKind kind) => kind switch
     {
-        RefKind.None => "",
-        RefKind.Ref => "ref ",
-        RefKind.Out => "out ",
-        RefKind.In => "in ",
-        _ => kind.ToString() == "RefReadOnlyParameter" ? "ref readonly " : "",
+        RefKind.None => PassedBy.Value,
+        RefKind.Ref => PassedBy.Ref,
+        RefKind.Out => PassedBy.Out,
+        RefKind.In => PassedBy.In,
+        _ => kind.ToString() == "RefReadOnlyParameter" ? PassedBy.RefReadonly : PassedBy.Value,
     };
 
     private static (int Ttl, bool Simplified, string? Implementation) ReadAttribute(AttributeData attribute)

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Text;
 using Cachka.Generators.Emit;
 using Cachka.Generators.Model;
@@ -30,12 +31,38 @@ internal static partial class CachedMethodEmitter
             writer.Open("partial " + container.Keyword + " " + container.Name + container.TypeParameters);
         writer.Open("partial " + stub.Type.Keyword + " " + stub.Type.Name + stub.Type.TypeParameters);
         writer.Line(s_generatedCode);
-        writer.Line(stub.Signature + " => throw new global::System.NotSupportedException(\"" + StubMessage + "\");");
+        writer.Line(StubSignature(stub) + " => throw new global::System.NotSupportedException(\"" + StubMessage + "\");");
         writer.Close();
         foreach (var _ in stub.ContainingTypes)
             writer.Close();
         if (stub.Namespace is not null)
             writer.Close();
         return writer.ToString();
+    }
+
+    // The declaration of the implementing part: the definition's modifiers without 'partial', then the signature.
+    private static string StubSignature(StubSpec stub)
+    {
+        var returns = stub.ReturnByRef switch
+        {
+            ReturnByRef.Ref => "ref ",
+            ReturnByRef.RefReadonly => "ref readonly ",
+            _ => "",
+        };
+        var typeParameters = stub.TypeParameters.Count == 0 ? "" : "<" + string.Join(", ", stub.TypeParameters) + ">";
+        var parameters = string.Join(", ", stub.Parameters.Select((p, i) =>
+            (i == 0 && stub.IsExtension ? "this " : "")
+            + (p.Scoped ? "scoped " : "")
+            + (p.IsParams ? "params " : "")
+            + p.PassedBy switch
+            {
+                PassedBy.Ref => "ref ",
+                PassedBy.Out => "out ",
+                PassedBy.In => "in ",
+                PassedBy.RefReadonly => "ref readonly ",
+                _ => "",
+            }
+            + p.Type + " " + p.Name));
+        return $"{(stub.Modifiers.Length > 0 ? stub.Modifiers + " " : "")}partial {returns}{stub.ReturnType} {stub.Name}{typeParameters}({parameters})";
     }
 }
