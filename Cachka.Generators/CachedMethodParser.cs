@@ -491,9 +491,9 @@ internal static class CachedMethodParser
         return EquatableArray.From(chain);
     }
 
-    private static string Constraints(INamedTypeSymbol type)
+    private static EquatableArray<TypeParameterConstraintSpec> Constraints(INamedTypeSymbol type)
     {
-        var text = new StringBuilder();
+        var clauses = new List<TypeParameterConstraintSpec>();
         foreach (var parameter in type.TypeParameters)
         {
             var constraints = new List<string>();
@@ -510,10 +510,10 @@ internal static class CachedMethodParser
             if (parameter.HasConstructorConstraint && !parameter.HasValueTypeConstraint)
                 constraints.Add("new()");
             if (constraints.Count > 0)
-                text.Append(" where ").Append(Identifier(parameter.Name)).Append(" : ").Append(string.Join(", ", constraints));
+                clauses.Add(new TypeParameterConstraintSpec(Identifier(parameter.Name), EquatableArray.From(constraints)));
         }
 
-        return text.ToString();
+        return EquatableArray.From(clauses);
     }
 
     private static string? CacheSource(INamedTypeSymbol type, bool forStatic)

@@ -98,11 +98,14 @@ internal sealed record CachedTypeSpec(
     string SurfaceAccessibility,
     string InterfaceName,
     string KeysClassName,
-    string ConstraintClauses)
+    EquatableArray<TypeParameterConstraintSpec> Constraints)
 {
     /// <summary>The interface as the cached type's declaration names it (with type parameters).</summary>
     public string InterfaceReference => InterfaceName + Declaration.TypeParameters;
 }
+
+/// <summary>The constraints of one type parameter of the cached type, in declaration order (e.g. <c>class</c>, a type, <c>new()</c>).</summary>
+internal sealed record TypeParameterConstraintSpec(string Name, EquatableArray<string> Constraints);
 
 /// <summary>A parameter of the cached method (<see cref="Name"/> is a valid identifier, escaped if needed).</summary>
 internal sealed record ParameterSpec(
