@@ -1,7 +1,7 @@
 namespace Cachka.Serialization;
 
 /// <summary>
-/// Whether values of a type read back from a serializing layer (SQLite, Redis) exactly as they were written.
+/// Whether values of a type read back from a serializing layer (SQLite) exactly as they were written.
 /// A layer asks its <see cref="ICacheSerializer"/> once per type, before the first write, and keeps the answer:
 /// a refused type is not written to that layer (the memory layer still holds it), is counted in
 /// <c>cache_errors_total</c> with <see cref="Reason"/> as <c>error_type</c>, and is logged once with <see cref="Message"/>.

@@ -1,11 +1,11 @@
-// Shared by Cachka.Runtime (the run-time check before the first write of a type to SQLite/Redis) and
+// Shared by Cachka.Runtime (the run-time check before the first write of a type to a serializing layer) and
 // Cachka.Analyzers (CACHKA008 on [Cached] result types), so the build-time warning and the run-time refusal
 // apply one list of rules. netstandard2.0-compatible C#: no APIs newer than the analyzers can use.
 using System;
 
 namespace Cachka.Serialization;
 
-/// <summary>Why a value cannot be stored in a serializing layer (SQLite, Redis): the rules both checks apply.</summary>
+/// <summary>Why a value cannot be stored in a serializing layer (SQLite): the rules both checks apply.</summary>
 internal enum FidelityRule
 {
     /// <summary>The type round-trips exactly.</summary>

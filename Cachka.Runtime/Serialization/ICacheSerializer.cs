@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Cachka.Serialization;
 
 /// <summary>
-/// Turns values into bytes for the storage layers (SQLite, Redis) and back. The default is
+/// Turns values into bytes for the serializing layers (SQLite today) and back. The default is
 /// <see cref="JsonCacheSerializer"/>; plug in your own (MessagePack, protobuf, ...) through
 /// <see cref="SqliteCacheConfig.Serializer"/>. Implementations must be thread-safe.
 /// </summary>

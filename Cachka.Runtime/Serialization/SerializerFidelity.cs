@@ -5,7 +5,7 @@ namespace Cachka.Serialization;
 
 /// <summary>
 /// The per-type verdict of a serializer (<see cref="ICacheSerializer.GetFidelity{T}"/>), asked once per type and
-/// serializer and kept: a write reads one static field and compares one reference. Layer-agnostic (SQLite, Redis).
+/// serializer and kept: a write reads one static field and compares one reference. The same for every serializing layer.
 /// </summary>
 internal static class SerializerFidelity
 {
