@@ -72,21 +72,7 @@ public sealed record SqliteCacheConfig : CacheLayerConfig
             throw new ArgumentOutOfRangeException(nameof(MaxDatabaseBytes), MaxDatabaseBytes, "SqliteCacheConfig.MaxDatabaseBytes must be > 0, or null for no cap.");
         if (Serializer is null)
             throw new ArgumentException("SqliteCacheConfig.Serializer must not be null (the default is JsonCacheSerializer.Default).", nameof(Serializer));
-        if (PreviousEncryptionKeys is null)
-            throw new ArgumentException("SqliteCacheConfig.PreviousEncryptionKeys must not be null (use an empty list).", nameof(PreviousEncryptionKeys));
-
-        if (EnableEncryption && string.IsNullOrEmpty(EncryptionKey))
-            throw new ArgumentException(
-                "SqliteCacheConfig.EnableEncryption is true but EncryptionKey is not set: give a base64 key of exactly 32 bytes (CacheEncryptionKey.Generate() makes one). Values are never stored in plaintext by mistake.",
-                nameof(EncryptionKey));
-        if (!EnableEncryption && !string.IsNullOrEmpty(EncryptionKey))
-            throw new ArgumentException(
-                "SqliteCacheConfig.EncryptionKey is set but EnableEncryption is false: set EnableEncryption = true to encrypt, or remove the key.",
-                nameof(EnableEncryption));
-        if (EncryptionKey is not null)
-            ParseKey(EncryptionKey, "SqliteCacheConfig.EncryptionKey", nameof(EncryptionKey));
-        for (var i = 0; i < PreviousEncryptionKeys.Count; i++)
-            ParseKey(PreviousEncryptionKeys[i], $"SqliteCacheConfig.PreviousEncryptionKeys[{i}]", nameof(PreviousEncryptionKeys));
+        EncryptionSettings.Validate(nameof(SqliteCacheConfig), EnableEncryption, EncryptionKey, PreviousEncryptionKeys);
     }
 
     /// <inheritdoc/>
@@ -103,22 +89,8 @@ public sealed record SqliteCacheConfig : CacheLayerConfig
         get
         {
             Validate();
-            return new(Name, DbPath, BusyTimeout, MaxDatabaseBytes, MaxKeyLength, MaxPayloadBytes, Serializer, CreateCipher());
+            return new(Name, DbPath, BusyTimeout, MaxDatabaseBytes, MaxKeyLength, MaxPayloadBytes, Serializer,
+                EncryptionSettings.CreateCipher(nameof(SqliteCacheConfig), EnableEncryption, EncryptionKey, PreviousEncryptionKeys));
         }
     }
-
-    private EnvelopeCipher? CreateCipher()
-    {
-        if (!EnableEncryption)
-            return null;
-        var current = ParseKey(EncryptionKey, "SqliteCacheConfig.EncryptionKey", nameof(EncryptionKey));
-        var previous = new List<byte[]>(PreviousEncryptionKeys.Count);
-        foreach (var key in PreviousEncryptionKeys)
-            previous.Add(ParseKey(key, "SqliteCacheConfig.PreviousEncryptionKeys", nameof(PreviousEncryptionKeys)));
-        return new EnvelopeCipher(current, previous);
-    }
-
-    private static byte[] ParseKey(string? base64, string setting, string parameter) =>
-        CacheEncryptionKey.TryParse(base64, out var error)
-        ?? throw new ArgumentException($"{setting} is invalid: {error}. It must be standard base64 of exactly 32 bytes (CacheEncryptionKey.Generate() makes one).", parameter);
 }

@@ -47,4 +47,7 @@ public sealed class CacheLayerContext
     /// owning cache's <c>cache_errors_total{layer,error_type}</c>, without failing the call or moving the breaker.
     /// </summary>
     public void ReportError(string layerName, string errorType) => _errorSink?.Invoke(layerName, errorType);
+
+    /// <summary>The owning cache, once it is built (notifications that arrive before then find nothing to drop).</summary>
+    internal ILayerChangeSink? ChangeSink { get; set; }
 }

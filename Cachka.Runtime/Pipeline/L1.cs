@@ -69,6 +69,12 @@ internal readonly struct L1
             _layer.Store(key, value, expiresAt);
     }
 
+    /// <summary>Drops a key's copy (a change made elsewhere). Nothing when there is no L1.</summary>
+    public void Remove(string key) => _layer?.Delete(key);
+
+    /// <summary>Drops every copy (changes made elsewhere may have been missed). Nothing when there is no L1.</summary>
+    public void Clear() => _layer?.Clear();
+
     /// <summary>Health probe of L1: a write, read and delete that leaves the counters alone.</summary>
     public bool SelfTest(string key, DateTimeOffset expiresAt) => _layer!.SelfTest(key, expiresAt);
 

@@ -44,9 +44,10 @@ internal sealed partial class LayeredCache
     private CacheResult<T> ReadThrough<TKey, T>(in TKey typedKey, string key)
         where TKey : struct, ICacheKey<TKey>
     {
+        var epoch = CoherenceEpoch;
         var found = ReadBelow<T>(key);
         if (found.Found)
-            Promote(in typedKey, key, in found);
+            Promote(in typedKey, key, in found, epoch);
         return found.Result;
     }
 
@@ -54,9 +55,10 @@ internal sealed partial class LayeredCache
     private async ValueTask<CacheResult<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
     {
+        var epoch = CoherenceEpoch;
         var found = await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);
         if (found.Found)
-            await PromoteAsync(typedKey, key, found, cancellationToken).ConfigureAwait(false);
+            await PromoteAsync(typedKey, key, found, epoch, cancellationToken).ConfigureAwait(false);
         return found.Result;
     }
 
@@ -97,20 +99,22 @@ internal sealed partial class LayeredCache
         return default;
     }
 
-    // Copies use the hit's own expiry, so no copy outlives the original.
-    private void Promote<TKey, T>(in TKey typedKey, string key, in BelowHit<T> found)
+    // Copies use the hit's own expiry, so no copy outlives the original; a copy read before a change made
+    // elsewhere arrived is not kept (see LayeredCache.Coherence.cs).
+    private void Promote<TKey, T>(in TKey typedKey, string key, in BelowHit<T> found, long epoch)
         where TKey : struct, ICacheKey<TKey>
     {
-        _l1.Store(in typedKey, key, found.Hit.Value, found.Hit.ExpiresAt);
-        WriteBelow(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote");
+        if (StoreCopy(in typedKey, key, in found, epoch))
+            WriteBelow(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote");
     }
 
     /// <inheritdoc cref="Promote{TKey, T}"/>
-    private ValueTask PromoteAsync<TKey, T>(TKey typedKey, string key, BelowHit<T> found, CancellationToken cancellationToken)
+    private ValueTask PromoteAsync<TKey, T>(TKey typedKey, string key, BelowHit<T> found, long epoch, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
     {
-        _l1.Store(in typedKey, key, found.Hit.Value, found.Hit.ExpiresAt);
-        return WriteBelowAsync(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote", cancellationToken);
+        return StoreCopy(in typedKey, key, in found, epoch)
+            ? WriteBelowAsync(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote", cancellationToken)
+            : default;
     }
 
     /// <summary>A live hit in the layer at <see cref="Layer"/> below L1, or nothing (<c>default</c>).</summary>

@@ -12,7 +12,7 @@ namespace Cachka.Pipeline;
 /// layer that keeps failing is cut off by its own circuit breaker. One file per concern (read, write,
 /// stampede, tags, health, lifecycle), each with its sync and async forms side by side; see <c>readme.md</c>.
 /// </summary>
-internal sealed partial class LayeredCache : ICache, IMeteredCache
+internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChangeSink
 {
     private readonly LayerSlot[] _layers;
     private readonly L1 _l1;
@@ -36,12 +36,14 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache
         loggerFactory ??= NullLoggerFactory.Instance;
         _clock = new CacheClock(time);
         _logger = loggerFactory.CreateLogger("Cachka");
-        _layers = CreateLayers(config, new CacheLayerContext(config.Name, time, loggerFactory, _metrics.Error), time);
+        var context = new CacheLayerContext(config.Name, time, loggerFactory, _metrics.Error);
+        _layers = CreateLayers(config, context, time);
         foreach (var slot in _layers)
             slot.TagKeysRemoved = RemoveEverywhereAsync;
         Layers = Array.AsReadOnly(Array.ConvertAll(_layers, slot => slot.Layer));
         _l1 = new L1(_layers[0].Layer);
         _below = _l1.IsPresent ? _layers[1..] : _layers;
+        context.ChangeSink = this;
         _maintenance = new Maintenance(RunMaintenanceAsync, time);
         _maintenance.Start(config.VacuumInterval, config.CleanupOnStart);
         CachkaTelemetry.Register(this);

@@ -229,6 +229,6 @@ internal sealed partial class SqliteCacheLayer
 
         _writer?.Dispose();
         _writer = null;
-        _cipher?.Dispose();
+        _codec.Cipher?.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Cachka.Serialization;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -18,64 +17,7 @@ internal sealed partial class SqliteCacheLayer
     }
 
     /// <summary>The stored blob, or null when the value is not stored here (counted; any older entry is then removed).</summary>
-    private byte[]? Encode<T>(string key, T value, DateTimeOffset expiresAt)
-    {
-        // Decided once per type and serializer: a type that would not read back exactly is never written.
-        var fidelity = SerializerFidelity.Of<T>(_serializer);
-        if (!fidelity.IsFaithful)
-        {
-            Refuse(typeof(T), fidelity.Reason!, fidelity.Message!);
-            return null;
-        }
-
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
-        buffer.ResetWrittenCount();
-        try
-        {
-            try
-            {
-                _serializer.Serialize(value, buffer);
-            }
-            catch (UnfaithfulValueException refused)
-            {
-                Refuse(typeof(T), refused.Reason, refused.Message);
-                return null;
-            }
-            catch (Exception error)
-            {
-                Skip("serialize_failed", error);
-                return null;
-            }
-
-            if (buffer.WrittenCount > _settings.MaxPayloadBytes)
-            {
-                Skip("payload_too_large", null);
-                return null;
-            }
-
-            return CacheEnvelope.Seal(buffer.WrittenSpan, expiresAt.ToUnixTimeMilliseconds(), key, _cipher);
-        }
-        finally
-        {
-            if (buffer.Capacity > MaxRetainedBuffer)
-                t_buffer = null;
-            else if (_cipher is not null)
-                buffer.Clear(); // no plaintext left behind in a long-lived buffer
-        }
-    }
-
-    private void Skip(string reason, Exception? error)
-    {
-        _context.ReportError(Name, reason);
-        SqliteLog.WriteSkipped(_logger, Name, reason, error);
-    }
-
-    private void Refuse(Type type, string reason, string message)
-    {
-        _context.ReportError(Name, reason);
-        if (_refusals.First(type, reason))
-            SqliteLog.ValueRefused(_logger, Name, JsonFidelity.Display(type), reason, message);
-    }
+    private byte[]? Encode<T>(string key, T value, DateTimeOffset expiresAt) => _codec.Seal(key, value, expiresAt);
 
     private ReadResult<T> Decode<T>(SqliteDataReader reader, string key, bool shortened)
     {
@@ -89,30 +31,10 @@ internal sealed partial class SqliteCacheLayer
             return default;
 
         var blob = raw.sqlite3_column_blob(reader.Handle!, 0);
-        var status = CacheEnvelope.Open(blob, key, _cipher, out var expiresAtMs, out var payload, out var rented);
-        try
-        {
-            if (status != EnvelopeStatus.Ok)
-                return ReadResult<T>.Invalid(blob.ToArray(), status == EnvelopeStatus.DecryptFailed ? "decrypt_failed" : "envelope_invalid");
-            if (expiresAtMs <= now)
-                return default;
-            T value;
-            try
-            {
-                value = _serializer.Deserialize<T>(payload);
-            }
-            catch (Exception)
-            {
-                return ReadResult<T>.Invalid(blob.ToArray(), "deserialize_failed");
-            }
-
-            return ReadResult<T>.Hit(value, expiresAtMs);
-        }
-        finally
-        {
-            if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
-        }
+        var opened = _codec.Open<T>(blob, key, now);
+        if (opened.InvalidReason is not null)
+            return ReadResult<T>.Invalid(blob.ToArray(), opened.InvalidReason);
+        return opened.Found ? ReadResult<T>.Hit(opened.Value, opened.ExpiresAtMs) : default;
     }
 
     private readonly struct ReadResult<T>
@@ -140,11 +62,7 @@ internal sealed partial class SqliteCacheLayer
         public static ReadResult<T> Invalid(byte[] blob, string reason) => new(false, default!, 0, blob, reason);
     }
 
-    private void ReportDropped(string reason)
-    {
-        _context.ReportError(Name, reason);
-        SqliteLog.EntryDropped(_logger, Name, reason);
-    }
+    private void ReportDropped(string reason) => _codec.Dropped(reason);
 
     private static void BindUpsert(SqliteSession session, string storageKey, byte[] blob, DateTimeOffset expiresAt, string key, bool shortened)
     {

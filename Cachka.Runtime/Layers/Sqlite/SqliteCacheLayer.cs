@@ -17,18 +17,11 @@ namespace Cachka.Layers.Sqlite;
 /// </summary>
 internal sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
 {
-    private const int MaxRetainedBuffer = 256 * 1024;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
     private readonly SqliteLayerSettings _settings;
     private readonly CacheLayerContext _context;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ICacheSerializer _serializer;
-    private readonly EnvelopeCipher? _cipher;
-    private readonly RefusalLog _refusals = new();
+    private readonly ValueCodec _codec;
     private readonly string? _path;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
@@ -55,8 +48,7 @@ internal sealed partial class SqliteCacheLayer : ICacheLayer, ILayerPrecheck
         _context = context;
         _time = context.Time;
         _logger = context.LoggerFactory.CreateLogger("Cachka.Sqlite");
-        _serializer = settings.Serializer;
-        _cipher = settings.Cipher;
+        _codec = new ValueCodec(settings.Name, settings.Serializer, settings.Cipher, settings.MaxPayloadBytes, context.ReportError, _logger);
         _path = settings.InMemory ? null : Path.GetFullPath(settings.DbPath);
         _connectionString = new SqliteConnectionStringBuilder
         {

@@ -4,11 +4,7 @@ namespace Cachka.Layers.Sqlite;
 
 internal static partial class SqliteLog
 {
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': unreadable entry removed ({Reason}).")]
-    public static partial void EntryDropped(ILogger logger, string layer, string reason);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': value not stored ({Reason}).")]
-    public static partial void WriteSkipped(ILogger logger, string layer, string reason, Exception? error);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': connection failed ({Fault}); connections will be reopened.")]
     public static partial void ConnectionFailed(ILogger logger, string layer, SqliteFault fault, Exception error);
@@ -25,6 +21,4 @@ internal static partial class SqliteLog
     [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "SQLite cache layer '{Layer}' is not used: {Reason}")]
     public static partial void ForeignDatabase(ILogger logger, string layer, string reason);
 
-    [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "SQLite cache layer '{Layer}': values of '{ValueType}' are not stored here ({Reason}), only in the layers above; logged once per type. {Details}")]
-    public static partial void ValueRefused(ILogger logger, string layer, string valueType, string reason, string details);
 }
