@@ -15,15 +15,22 @@ internal sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private readonly string? _dataDirectory;
+
+    private RedisServer(int port, string? dataDirectory)
+    {
+        Port = port;
+        _dataDirectory = dataDirectory;
+    }
 
     public int Port { get; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a server; a durable one writes every change to an append-only file, so a restart keeps its data.</summary>
+    public static async Task<RedisServer> StartAsync(bool durable = false)
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort(), durable ? Directory.CreateTempSubdirectory("cachka-redis-").FullName : null);
         await server.StartProcessAsync();
         return server;
     }
@@ -48,11 +55,22 @@ internal sealed class RedisServer : IAsyncDisposable
         RequireRedis();
         var start = new ProcessStartInfo("redis-server")
         {
-            ArgumentList = { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" },
+            ArgumentList = { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--protected-mode", "no" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_dataDirectory is null)
+        {
+            start.ArgumentList.Add("--appendonly");
+            start.ArgumentList.Add("no");
+        }
+        else
+        {
+            foreach (var argument in new[] { "--dir", _dataDirectory, "--appendonly", "yes", "--appendfsync", "always" })
+                start.ArgumentList.Add(argument);
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -150,6 +168,9 @@ internal sealed class RedisServer : IAsyncDisposable
             Kill();
             process.Dispose();
         }
+
+        if (_dataDirectory is not null)
+            Directory.Delete(_dataDirectory, recursive: true);
 
         return ValueTask.CompletedTask;
     }

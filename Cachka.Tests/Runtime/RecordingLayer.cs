@@ -99,9 +99,13 @@ internal sealed class RecordingLayer(string name, TimeProvider time) : ICacheLay
 
     public bool Disposed { get; private set; }
 
+    /// <summary>Runs inside every read, after the layer was reached and before it answers.</summary>
+    public Action<string>? DuringRead { get; set; }
+
     private CacheLayerHit<T> Read<T>(string key)
     {
         ThrowIfFailing();
+        DuringRead?.Invoke(key);
         return _entries.TryGetValue(key, out var entry) && entry.ExpiresAt > time.GetUtcNow() && entry.Value is T value
             ? new CacheLayerHit<T>(value, entry.ExpiresAt)
             : CacheLayerHit<T>.Miss;
@@ -138,5 +142,12 @@ internal sealed record ExistingLayerConfig(ICacheLayer Layer) : CacheLayerConfig
 {
     public override string Name { get; init; } = Layer.Name;
 
-    public override ICacheLayer CreateLayer(CacheLayerContext context) => Layer;
+    /// <summary>Sees the context the cache gives its layers.</summary>
+    public Action<CacheLayerContext>? OnCreate { get; init; }
+
+    public override ICacheLayer CreateLayer(CacheLayerContext context)
+    {
+        OnCreate?.Invoke(context);
+        return Layer;
+    }
 }

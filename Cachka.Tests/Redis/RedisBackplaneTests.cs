@@ -1,0 +1,166 @@
+using Cachka.Redis;
+using StackExchange.Redis;
+
+namespace Cachka.Tests.Redis;
+
+/// <summary>
+/// Two caches with memory over one Redis (two "processes" in one test; <see cref="RedisTwoProcessTests"/> uses two
+/// OS processes): what one changes, the other's memory layer stops serving.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class RedisBackplaneTests
+{
+    private RedisServer _server = null!;
+    private ConnectionMultiplexer _raw = null!;
+
+    [OneTimeSetUp]
+    public async Task StartServer()
+    {
+        _server = await RedisServer.StartAsync();
+        _raw = _server.Connect();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServer()
+    {
+        await _raw.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [SetUp]
+    public void Flush() => _raw.GetServer(_server.Endpoint).FlushAllDatabases();
+
+    private LayeredCache Node(string name) => (LayeredCache)new CacheConfig
+    {
+        Name = name,
+        Layers = [new MemoryCacheConfig(), _server.Layer()],
+        VacuumInterval = null,
+        CleanupOnStart = false,
+    }.CreateCache();
+
+    private static RedisBackplane Backplane(LayeredCache cache) => ((RedisCacheLayer)cache.Layers[1]).Backplane!;
+
+    private static MemoryCacheLayer Memory(LayeredCache cache) => (MemoryCacheLayer)cache.Layers[0];
+
+    [Test]
+    public async Task A_write_on_one_node_drops_the_other_nodes_memory_copy([Values] bool async)
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        a.Set("price", 10, TimeSpan.FromMinutes(5));
+        // (a copy read while a's message about that write is under way is not kept: wait for it first)
+        await RedisLayerTests.WaitUntil(() => Backplane(b).Received == 1);
+        Assert.That(b.Get<int>("price"), Is.EqualTo(10));
+        Assert.That(Memory(b).Get<int>("price").Found, Is.True, "b holds a copy in memory");
+
+        if (async)
+            await a.SetAsync("price", 12, TimeSpan.FromMinutes(5));
+        else
+            a.Set("price", 12, TimeSpan.FromMinutes(5));
+
+        await RedisLayerTests.WaitUntil(() => !Memory(b).Get<int>("price").Found);
+        Assert.That(b.Get<int>("price"), Is.EqualTo(12));
+    }
+
+    [Test]
+    public async Task A_delete_on_one_node_is_not_served_by_the_other([Values] bool async)
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        a.Set("session", "s1", TimeSpan.FromMinutes(5));
+        Assert.That(b.Get<string>("session"), Is.EqualTo("s1"));
+
+        if (async)
+            await a.DeleteAsync("session");
+        else
+            a.Delete("session");
+
+        await RedisLayerTests.WaitUntil(() => !b.TryGet<string>("session").HasValue);
+    }
+
+    [Test]
+    public async Task A_tag_invalidated_on_one_node_drops_the_tagged_copies_on_the_other([Values] bool async)
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        a.Set("user:1", "ann", new CacheEntryOptions(TimeSpan.FromMinutes(5), ["users"]));
+        a.Set("user:2", "bob", new CacheEntryOptions(TimeSpan.FromMinutes(5), ["users"]));
+        a.Set("config", "c", TimeSpan.FromMinutes(5));
+        Assert.That((b.Get<string>("user:1"), b.Get<string>("user:2"), b.Get<string>("config")), Is.EqualTo(("ann", "bob", "c")));
+
+        // b invalidates entries a wrote (b's own tag index knows nothing of them): a's memory copies go too.
+        if (async)
+            await b.InvalidateTagAsync("users");
+        else
+            b.InvalidateTag("users");
+
+        await RedisLayerTests.WaitUntil(() => !a.TryGet<string>("user:1").HasValue && !a.TryGet<string>("user:2").HasValue);
+        Assert.That(b.TryGet<string>("user:1").HasValue, Is.False);
+        Assert.That(a.Get<string>("config"), Is.EqualTo("c"), "untagged entries stay");
+    }
+
+    [Test]
+    public async Task A_node_ignores_its_own_messages_and_messages_carry_no_values()
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        var seen = new List<string>();
+        var probe = await _raw.GetSubscriber().SubscribeAsync(RedisChannel.Literal("test#backplane"));
+        probe.OnMessage(message => { lock (seen) seen.Add(message.Message!); });
+
+        a.Set("k", "a secret value", TimeSpan.FromMinutes(5));
+        await RedisLayerTests.WaitUntil(() => Backplane(b).Received == 1);
+        await Task.Delay(100);
+        Assert.That(Backplane(a).Received, Is.Zero, "a's own message is not applied to a");
+        Assert.That(Memory(a).Get<string>("k").Found, Is.True, "a keeps its fresh copy");
+        lock (seen)
+        {
+            Assert.That(seen, Has.Count.EqualTo(1));
+            Assert.That(seen[0], Does.Contain("k").And.Not.Contain("secret"));
+        }
+
+        await probe.UnsubscribeAsync();
+    }
+
+    [Test]
+    public async Task A_node_whose_subscription_was_cut_does_not_serve_what_was_deleted_while_it_was_deaf()
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        a.Set("order:9", "open", TimeSpan.FromMinutes(5));
+        Assert.That(b.Get<string>("order:9"), Is.EqualTo("open"));
+        var resets = Backplane(b).Resets;
+
+        // Cut every subscriber connection (b's among them), then delete while b cannot hear it.
+        await _raw.GetServer(_server.Endpoint).ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        a.Delete("order:9");
+
+        await RedisLayerTests.WaitUntil(() => Backplane(b).Resets > resets);
+        Assert.That(b.TryGet<string>("order:9").HasValue, Is.False);
+
+        // And once subscribed again, b hears changes as before.
+        await RedisLayerTests.WaitUntil(() => _raw.GetServer(_server.Endpoint).SubscriptionSubscriberCount(RedisChannel.Literal("test#backplane")) >= 2);
+        a.Set("order:10", "open", TimeSpan.FromMinutes(5));
+        Assert.That(b.Get<string>("order:10"), Is.EqualTo("open"));
+        a.Delete("order:10");
+        await RedisLayerTests.WaitUntil(() => !b.TryGet<string>("order:10").HasValue);
+    }
+
+    [Test]
+    public async Task Propagation_of_many_changes_is_bounded()
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        for (var i = 0; i < 200; i++)
+        {
+            a.Set("k" + i, i, TimeSpan.FromMinutes(5));
+            Assert.That(b.Get<int>("k" + i), Is.EqualTo(i));
+        }
+
+        for (var i = 0; i < 200; i++)
+            await a.SetAsync("k" + i, -i, TimeSpan.FromMinutes(5));
+
+        await RedisLayerTests.WaitUntil(() => Enumerable.Range(0, 200).All(i => b.Get<int>("k" + i) == -i));
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Cachka.Redis;
+
+namespace Cachka.Tests.Redis;
+
+/// <summary>A killed, restarted and frozen redis-server under load: callers never see an exception, never wait past the timeout, never get a deleted value back.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class RedisFaultTests
+{
+    private static CacheConfig Config(RedisServer server, string name) => new()
+    {
+        Name = name,
+        Layers = [new MemoryCacheConfig { MaxSize = 10_000 }, server.Layer()],
+        VacuumInterval = null,
+        CleanupOnStart = false,
+        CircuitBreakerThreshold = 5,
+        CircuitBreakerWindow = TimeSpan.FromMilliseconds(500),
+    };
+
+    [Test]
+    public async Task Killing_Redis_under_200_callers_fails_no_caller_and_nothing_deleted_during_the_outage_comes_back()
+    {
+        await using var server = await RedisServer.StartAsync(durable: true);
+        await using var cache = (LayeredCache)Config(server, "node").CreateCache();
+        for (var i = 0; i < 20; i++)
+            cache.Set("victim:" + i, "old " + i, TimeSpan.FromMinutes(10));
+
+        var errors = new ConcurrentQueue<Exception>();
+        using var stop = new CancellationTokenSource();
+        var callers = Enumerable.Range(0, 200).Select(id => Task.Run(async () =>
+        {
+            var random = new Random(id);
+            while (!stop.IsCancellationRequested)
+            {
+                var key = "load:" + random.Next(50);
+                try
+                {
+                    switch (random.Next(6))
+                    {
+                        case 0: cache.TryGet<int>(key); break;
+                        case 1: await cache.TryGetAsync<int>(key); break;
+                        case 2: cache.Set(key, id, TimeSpan.FromMinutes(1)); break;
+                        case 3: await cache.SetAsync(key, id, TimeSpan.FromMinutes(1)); break;
+                        case 4: await cache.DeleteAsync(key); break;
+                        default: await cache.GetOrCreateAsync(key, _ => new ValueTask<int>(id), TimeSpan.FromMinutes(1)); break;
+                    }
+                }
+                catch (Exception error)
+                {
+                    errors.Enqueue(error);
+                }
+
+                await Task.Yield();
+            }
+        })).ToArray();
+
+        await Task.Delay(300);
+        server.Kill();
+        await RedisLayerTests.WaitUntil(() => cache.Slots[1].BreakerState == "OPEN", seconds: 10);
+        var health = await cache.HealthCheckAsync();
+        Assert.That(health.Status, Is.Not.EqualTo("healthy"));
+        Assert.That(health.Layers[1].CircuitBreaker, Is.EqualTo("OPEN"));
+
+        // Deleted while Redis is away: these must never be served again, by this node or any other.
+        for (var i = 0; i < 20; i++)
+            await cache.DeleteAsync("victim:" + i);
+
+        await server.StartProcessAsync(); // same port, same data (the append-only file kept the victims)
+        await RedisLayerTests.WaitUntil(() => cache.TryGet<int>("probe").HasValue is false && cache.Slots[1].BreakerState == "CLOSED" && cache.Slots[1].MissedCount == 0, seconds: 20);
+        stop.Cancel();
+        await Task.WhenAll(callers);
+
+        Assert.That(errors, Is.Empty, () => string.Join("\n", errors.Take(3)));
+        await using var other = (LayeredCache)Config(server, "other").CreateCache();
+        for (var i = 0; i < 20; i++)
+            Assert.That(other.TryGet<string>("victim:" + i).HasValue, Is.False, "victim:" + i);
+        other.Set("after", 1, TimeSpan.FromMinutes(1));
+        Assert.That(cache.Get<int>("after"), Is.EqualTo(1), "values flow again");
+    }
+
+    [Test]
+    public async Task A_frozen_Redis_costs_each_call_at_most_the_operation_timeout_and_recovery_follows_the_thaw()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = (LayeredCache)(Config(server, "node") with { CircuitBreakerThreshold = 1000 }).CreateCache();
+        cache.Set("warm", 1, TimeSpan.FromMinutes(1));
+        var limit = server.Layer().OperationTimeout + TimeSpan.FromSeconds(1);
+
+        server.Freeze();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                Assert.That(cache.TryGet<int>("cold:" + i).HasValue, Is.False);
+                Assert.That(watch.Elapsed, Is.LessThan(limit), "sync read");
+                watch.Restart();
+                Assert.That((await cache.TryGetAsync<int>("cold:a" + i)).HasValue, Is.False);
+                Assert.That(watch.Elapsed, Is.LessThan(limit), "async read");
+                watch.Restart();
+                await cache.SetAsync("cold:s" + i, i, TimeSpan.FromMinutes(1));
+                cache.Set("cold:t" + i, i, TimeSpan.FromMinutes(1));
+                Assert.That(watch.Elapsed, Is.LessThan(limit * 2), "a sync and an async write");
+            }
+        }
+        finally
+        {
+            server.Thaw();
+        }
+
+        // The first call that reaches Redis again starts the repair of the writes it missed.
+        await RedisLayerTests.WaitUntil(() => cache.TryGet<int>("probe").HasValue is false && cache.Slots[1].MissedCount == 0, seconds: 10);
+        await using var other = (LayeredCache)Config(server, "other").CreateCache();
+        cache.Set("thawed", 2, TimeSpan.FromMinutes(1));
+        Assert.That(other.Get<int>("thawed"), Is.EqualTo(2));
+    }
+}
