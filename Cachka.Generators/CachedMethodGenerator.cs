@@ -54,5 +54,12 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(
             jsonContexts.Combine(entryPoint),
             static (output, pair) => { if (pair.Right) JsonContextEmitter.Emit(output, pair.Left); });
+
+        // A compilation that references Cachka.Redis registers the "redis" layer type for appsettings when it
+        // loads, so configuration binds it even if no code names a Cachka.Redis type (no reflection scanning).
+        var redis = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KnownNames.RedisConfigBinding) is not null)
+            .WithTrackingName(TrackingNames.RedisBinding);
+        context.RegisterSourceOutput(redis, static (output, referenced) => { if (referenced) LayerRegistrationEmitter.EmitRedis(output); });
     }
 }

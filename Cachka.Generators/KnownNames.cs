@@ -10,6 +10,8 @@ internal static class KnownNames
     public const string CacheKeyFormattable = "Cachka.ICacheKeyFormattable";
     public const string Cache = "Cachka.ICache";
     public const string GeneratedCache = "Cachka.Generated.GeneratedCache";
+    public const string RedisConfigBinding = "Cachka.Redis.RedisConfigBinding";
+    public const string GlobalRedisConfigBinding = "global::Cachka.Redis.RedisConfigBinding";
     public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
     public const string JsonSerializationNamespace = "System.Text.Json.Serialization";
 

@@ -17,4 +17,7 @@ public static class TrackingNames
 
     /// <summary>Whether the compilation references a runtime that accepts context registrations.</summary>
     public const string JsonRegistrationEntryPoint = nameof(JsonRegistrationEntryPoint);
+
+    /// <summary>Whether the compilation references Cachka.Redis (its appsettings layer type is then registered).</summary>
+    public const string RedisBinding = nameof(RedisBinding);
 }
