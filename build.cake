@@ -85,11 +85,14 @@ Task("Pack")
     .Does(() =>
 {
     CleanDirectory(packages);
-    DotNetPack("./Cachka.Runtime/Cachka.Runtime.csproj", new DotNetPackSettings
+    foreach (var project in new[] { "./Cachka.Runtime/Cachka.Runtime.csproj", "./Cachka.Redis/Cachka.Redis.csproj" })
     {
-        Configuration = configuration,
-        OutputDirectory = packages,
-    });
+        DotNetPack(project, new DotNetPackSettings
+        {
+            Configuration = configuration,
+            OutputDirectory = packages,
+        });
+    }
 
     // The generator and analyzers ship inside the runtime package; a package without them is broken.
     var expected = new List<string> { "Cachka.Generators.dll", "Cachka.Analyzers.dll" };

@@ -52,4 +52,25 @@ public partial class ReadmeTests
         var problems = compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString());
         Assert.That(problems, Is.Empty);
     }
+
+    [Test]
+    public void The_redis_example_compiles()
+    {
+        var code = Regex.Match(Read("docs/redis.md"), "```csharp\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
+        Assert.That(code, Does.Contain("new RedisCacheConfig"));
+
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Select(path => MetadataReference.CreateFromFile(path))
+            .Append(MetadataReference.CreateFromFile(typeof(ICache).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(Cachka.Redis.RedisCacheConfig).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(StackExchange.Redis.IConnectionMultiplexer).Assembly.Location));
+        var compilation = CSharpCompilation.Create("RedisExample",
+            [CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Latest))],
+            references,
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication).WithNullableContextOptions(NullableContextOptions.Enable))
+            .AddSyntaxTrees(CSharpSyntaxTree.ParseText("global using System; global using System.Threading; global using System.Threading.Tasks;"));
+
+        var problems = compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString());
+        Assert.That(problems, Is.Empty);
+    }
 }
