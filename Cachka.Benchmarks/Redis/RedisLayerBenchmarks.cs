@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using BenchmarkDotNet.Attributes;
+using Cachka.Redis;
+using StackExchange.Redis;
+
+namespace Cachka.Benchmarks.Redis;
+
+/// <summary>
+/// L3 get and set through Cachka with Redis as the only layer, against raw StackExchange.Redis StringGet/StringSet
+/// on the same server (a redis-server the setup starts on a free loopback port), sync, async, and 64 concurrent
+/// async callers. The value is a 100-character string; Cachka's bytes are its envelope around the JSON.
+/// <c>dotnet run -c Release --project Cachka.Benchmarks -- --filter '*RedisLayerBenchmarks*' --job short</c>
+/// </summary>
+[MemoryDiagnoser]
+public class RedisLayerBenchmarks
+{
+    private const int Concurrency = 64;
+    private static readonly string Value = new('v', 100);
+    private Process _server = null!;
+    private ConnectionMultiplexer _raw = null!;
+    private IDatabase _db = null!;
+    private ICache _cache = null!;
+    private RedisKey[] _rawKeys = null!;
+    private string[] _keys = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var port = FreePort();
+        _server = Process.Start(new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no") { RedirectStandardOutput = true })!;
+        for (var i = 0; i < 200 && !Answers(port); i++)
+            Thread.Sleep(20);
+        _raw = ConnectionMultiplexer.Connect($"127.0.0.1:{port}");
+        _db = _raw.GetDatabase();
+        _cache = new CacheConfig
+        {
+            Layers = [new RedisCacheConfig { Host = "127.0.0.1", Port = port, EnableBackplane = false, KeyPrefix = "bench:" }],
+            VacuumInterval = null,
+            CleanupOnStart = false,
+        }.CreateCache();
+        _keys = Enumerable.Range(0, Concurrency).Select(i => "key" + i).ToArray();
+        _rawKeys = _keys.Select(k => (RedisKey)("raw:" + k)).ToArray();
+        foreach (var key in _keys)
+        {
+            _cache.Set(key, Value, TimeSpan.FromHours(1));
+            _db.StringSet("raw:" + key, Value, TimeSpan.FromHours(1));
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _cache.Dispose();
+        _raw.Dispose();
+        _server.Kill();
+    }
+
+    [BenchmarkCategory("get"), Benchmark(Description = "raw StringGet (sync)")]
+    public string? RawGet() => _db.StringGet(_rawKeys[0]);
+
+    [BenchmarkCategory("get"), Benchmark(Description = "Cachka L3 get (sync)")]
+    public string? CachkaGet() => _cache.Get<string>(_keys[0]);
+
+    [BenchmarkCategory("get"), Benchmark(Description = "raw StringGetAsync")]
+    public async Task<string?> RawGetAsync() => await _db.StringGetAsync(_rawKeys[0]);
+
+    [BenchmarkCategory("get"), Benchmark(Description = "Cachka L3 get (async)")]
+    public async Task<string?> CachkaGetAsync() => await _cache.GetAsync<string>(_keys[0]);
+
+    [BenchmarkCategory("get"), Benchmark(Description = "raw StringGetAsync x64 concurrent", OperationsPerInvoke = Concurrency)]
+    public Task RawGet64() => Task.WhenAll(_rawKeys.Select(k => (Task)_db.StringGetAsync(k)));
+
+    [BenchmarkCategory("get"), Benchmark(Description = "Cachka L3 get (async) x64 concurrent", OperationsPerInvoke = Concurrency)]
+    public Task CachkaGet64() => Task.WhenAll(_keys.Select(k => _cache.GetAsync<string>(k).AsTask()));
+
+    [BenchmarkCategory("set"), Benchmark(Description = "raw StringSet (sync)")]
+    public bool RawSet() => _db.StringSet(_rawKeys[1], Value, TimeSpan.FromHours(1));
+
+    [BenchmarkCategory("set"), Benchmark(Description = "Cachka L3 set (sync)")]
+    public void CachkaSet() => _cache.Set(_keys[1], Value, TimeSpan.FromHours(1));
+
+    [BenchmarkCategory("set"), Benchmark(Description = "raw StringSetAsync")]
+    public Task<bool> RawSetAsync() => _db.StringSetAsync(_rawKeys[1], Value, TimeSpan.FromHours(1));
+
+    [BenchmarkCategory("set"), Benchmark(Description = "Cachka L3 set (async)")]
+    public ValueTask CachkaSetAsync() => _cache.SetAsync(_keys[1], Value, TimeSpan.FromHours(1));
+
+    private static bool Answers(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
