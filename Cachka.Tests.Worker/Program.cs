@@ -8,6 +8,9 @@ using Microsoft.Data.Sqlite;
 //   read   <db> <key>                  print the stored string, or "<miss>"
 //   stress <db> <worker-id> <ops>      mixed get/set/delete/tagged set/tag invalidation on 64 shared keys; every value read must belong to its key
 //   lock   <db> <milliseconds>         hold the write lock (BEGIN EXCLUSIVE), print "locked", then commit
+//   redis  <port> <prefix>             a memory + Redis node driven from stdin, one command per line, one answer each:
+//                                      get <k> (value or "<miss>"), set <k> <v>, tagset <k> <v> <tag>, del <k>,
+//                                      invalidate <tag>, received (backplane messages applied), quit
 // Exit code 0 on success; 1 with a message on stderr otherwise.
 var command = args.Length > 0 ? args[0] : "";
 var db = args.Length > 1 ? args[1] : "";
@@ -25,6 +28,9 @@ try
             return 0;
         case "stress":
             return await StressAsync(db, args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+        case "redis":
+            await RedisNodeAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]);
+            return 0;
         case "lock":
             Lock(db, int.Parse(args[2], CultureInfo.InvariantCulture));
             return 0;
@@ -37,6 +43,49 @@ catch (Exception error)
 {
     Console.Error.WriteLine(error);
     return 1;
+}
+
+static async Task RedisNodeAsync(int port, string prefix)
+{
+    await using var cache = new LayeredCache(new CacheConfig
+    {
+        Layers = [new MemoryCacheConfig(), new Cachka.Redis.RedisCacheConfig { Host = "127.0.0.1", Port = port, KeyPrefix = prefix }],
+        VacuumInterval = null,
+        CleanupOnStart = false,
+    });
+    var backplane = ((Cachka.Redis.RedisCacheLayer)cache.Layers[1]).Backplane!;
+    Console.WriteLine("ready");
+    while (Console.ReadLine() is { } line)
+    {
+        var words = line.Split(' ');
+        switch (words[0])
+        {
+            case "get":
+                Console.WriteLine(cache.TryGet<string>(words[1]) is { HasValue: true } hit ? hit.Value : "<miss>");
+                break;
+            case "set":
+                cache.Set(words[1], words[2], TimeSpan.FromMinutes(5));
+                Console.WriteLine("ok");
+                break;
+            case "tagset":
+                await cache.SetAsync(words[1], words[2], new CacheEntryOptions(TimeSpan.FromMinutes(5), [words[3]]));
+                Console.WriteLine("ok");
+                break;
+            case "del":
+                await cache.DeleteAsync(words[1]);
+                Console.WriteLine("ok");
+                break;
+            case "invalidate":
+                cache.InvalidateTag(words[1]);
+                Console.WriteLine("ok");
+                break;
+            case "received":
+                Console.WriteLine(backplane.Received.ToString(CultureInfo.InvariantCulture));
+                break;
+            case "quit":
+                return;
+        }
+    }
 }
 
 static LayeredCache Open(string db) => new(new CacheConfig
