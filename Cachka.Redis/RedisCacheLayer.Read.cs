@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cachka.Layers;
 using StackExchange.Redis;
 
@@ -16,6 +17,8 @@ internal sealed partial class RedisCacheLayer
         }
     }
 
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken)
     {
         var storageKey = StorageKey(key);

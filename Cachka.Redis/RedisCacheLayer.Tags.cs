@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace Cachka.Redis;
@@ -22,6 +23,8 @@ internal sealed partial class RedisCacheLayer
         return keys;
     }
 
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyCollection<string>> InvalidateTagAsync(string tag, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace Cachka.Redis;
@@ -31,6 +32,8 @@ internal sealed partial class RedisCacheLayer
         _backplane?.Publish(key);
     }
 
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         var write = Prepare(key, value, expiresAt);
@@ -71,6 +74,8 @@ internal sealed partial class RedisCacheLayer
         return removed;
     }
 
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         var storageKey = StorageKey(key);

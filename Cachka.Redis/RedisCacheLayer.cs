@@ -24,7 +24,10 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     private readonly IConnectionMultiplexer _connection;
     private readonly bool _ownsConnection;
     private readonly IDatabase _database;
-    private readonly SemaphoreSlim _slots;
+    private int _inFlight;
+    private int _slotWaiters;
+    private bool _threadsReserved;
+    private readonly SemaphoreSlim _slotFreed = new(0);
     private readonly TimeSpan _slotTimeout;
     private readonly string _tagPrefix;
     private readonly RedisBackplane? _backplane;
@@ -37,10 +40,8 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
         _time = context.Time;
         _logger = context.LoggerFactory.CreateLogger("Cachka.Redis");
         _codec = new ValueCodec(config.Name, config.Serializer, cipher, config.MaxPayloadBytes, context.ReportError, _logger);
-        _slots = new SemaphoreSlim(config.MaxConnections, config.MaxConnections);
         _slotTimeout = config.OperationTimeout;
         _tagPrefix = AuxiliaryPrefix(config.KeyPrefix) + "tag:";
-        ReserveThreads(config.MaxConnections);
         if (config.Connection is { } shared)
         {
             _connection = shared;
@@ -63,12 +64,14 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
 
     // The sync path blocks its caller's thread for each command in flight, and StackExchange.Redis delivers
     // replies on the thread pool: with too few pool threads, blocked callers would wait for the thread that
-    // brings their own reply (a stall of the pool's 0.5 s thread injection per thread). So the pool keeps at
-    // least MaxConnections worker threads beyond one per processor ready (they cost nothing until used).
-    private static void ReserveThreads(int maxConnections)
+    // brings their own reply (a stall of the pool's 0.5 s thread injection per thread). So the first sync call
+    // makes the pool keep MaxConnections worker threads beyond one per processor ready. Only then: more ready
+    // threads make the pool wake more of them for async bursts, which costs an async-only application throughput.
+    private void ReserveThreadsForSyncCallers()
     {
+        _threadsReserved = true;
         ThreadPool.GetMinThreads(out var workers, out var io);
-        var wanted = Environment.ProcessorCount + maxConnections;
+        var wanted = Environment.ProcessorCount + _config.MaxConnections;
         if (workers < wanted)
             ThreadPool.SetMinThreads(wanted, io);
     }
@@ -107,26 +110,84 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     }
 
     // MaxConnections: the most commands in flight at once; a caller waits at most OperationTimeout for a slot.
+    // Taking a slot is one interlocked increment; only callers beyond the bound wait, on a semaphore that every
+    // release signals while someone waits (a waiter woken for a slot another caller took waits again).
     private Slot Enter()
     {
-        if (!_slots.Wait(_slotTimeout))
-            ThrowNoSlot();
-        return new Slot(_slots);
+        if (!_threadsReserved)
+            ReserveThreadsForSyncCallers();
+        if (!TryTakeSlot())
+            WaitForSlot();
+        return new Slot(this);
     }
 
-    private async ValueTask<Slot> EnterAsync(CancellationToken cancellationToken)
+    private ValueTask<Slot> EnterAsync(CancellationToken cancellationToken) =>
+        TryTakeSlot() ? new(new Slot(this)) : WaitForSlotAsync(cancellationToken);
+
+    private bool TryTakeSlot()
     {
-        if (!await _slots.WaitAsync(_slotTimeout, cancellationToken).ConfigureAwait(false))
-            ThrowNoSlot();
-        return new Slot(_slots);
+        if (Interlocked.Increment(ref _inFlight) <= _config.MaxConnections)
+            return true;
+        Interlocked.Decrement(ref _inFlight);
+        return false;
     }
+
+    private void ReleaseSlot()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        if (Volatile.Read(ref _slotWaiters) > 0)
+            _slotFreed.Release();
+    }
+
+    private void WaitForSlot()
+    {
+        var deadline = Environment.TickCount64 + (long)_slotTimeout.TotalMilliseconds;
+        Interlocked.Increment(ref _slotWaiters);
+        try
+        {
+            while (!TryTakeSlot())
+            {
+                if (!_slotFreed.Wait(Remaining(deadline)))
+                    ThrowNoSlot();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _slotWaiters);
+        }
+    }
+
+    private async ValueTask<Slot> WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)_slotTimeout.TotalMilliseconds;
+        Interlocked.Increment(ref _slotWaiters);
+        try
+        {
+            while (!TryTakeSlot())
+            {
+                if (!await _slotFreed.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
+                    ThrowNoSlot();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _slotWaiters);
+        }
+
+        return new Slot(this);
+    }
+
+    private static int Remaining(long deadline) => (int)Math.Max(0, deadline - Environment.TickCount64);
 
     private void ThrowNoSlot() =>
         throw new TimeoutException($"Redis cache layer '{Name}': {_config.MaxConnections} commands were already in flight for {_slotTimeout.TotalMilliseconds:0} ms (RedisCacheConfig.MaxConnections, OperationTimeout).");
 
-    private readonly struct Slot(SemaphoreSlim slots) : IDisposable
+    /// <summary>Commands of this layer in flight now (at most <see cref="RedisCacheConfig.MaxConnections"/>).</summary>
+    internal int InFlight => Volatile.Read(ref _inFlight);
+
+    private readonly struct Slot(RedisCacheLayer layer) : IDisposable
     {
-        public void Dispose() => slots.Release();
+        public void Dispose() => layer.ReleaseSlot();
     }
 
     public int CleanupExpired() => 0; // Redis expires entries itself; live keys are never touched

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
@@ -93,6 +94,8 @@ internal sealed class LayerSlot
 
     /// <inheritdoc cref="Run{TOperation, TResult}"/>
     /// <remarks>The caller's cancellation is not a failure of the layer: it propagates, and the caller records what was left undone.</remarks>
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TResult> RunAsync<TOperation, TResult>(LayerAccess access, TOperation operation, CancellationToken cancellationToken)
         where TOperation : struct, ILayerOperation<TResult>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cachka.Layers;
 
 namespace Cachka.Pipeline;
@@ -52,6 +53,8 @@ internal sealed partial class LayeredCache
     }
 
     /// <inheritdoc cref="ReadThrough{TKey, T}"/>
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
     {
@@ -73,6 +76,8 @@ internal sealed partial class LayeredCache
         return MissBelow<T>();
     }
 
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BelowHit<T>> ReadBelowAsync<T>(string key, CancellationToken cancellationToken)
     {
         for (var i = 0; i < _below.Length; i++)

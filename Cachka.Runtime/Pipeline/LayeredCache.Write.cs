@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cachka.Layers;
 
 namespace Cachka.Pipeline;
@@ -83,6 +84,8 @@ internal sealed partial class LayeredCache
     }
 
     /// <inheritdoc cref="WriteBelow{T}"/>
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteBelowAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int count, string operation, CancellationToken cancellationToken)
     {
         _tags.Add(key, tags);
@@ -107,6 +110,8 @@ internal sealed partial class LayeredCache
         return removed;
     }
 
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> DeleteEverywhereAsync(string key, CancellationToken cancellationToken)
     {
         var removed = false;

@@ -246,8 +246,21 @@ public sealed class RedisLayerTests
     {
         await using var cache = RedisOnly(_server.Layer(backplane: false) with { MaxConnections = 2 });
         cache.Set("shared", "v", TimeSpan.FromMinutes(1));
-        var reads = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () => (await cache.TryGetAsync<string>("shared")).Value)));
+        var layer = (RedisCacheLayer)((LayeredCache)cache).Layers[0];
+        var most = 0;
+        using var watching = new CancellationTokenSource();
+        var watcher = Task.Run(() =>
+        {
+            while (!watching.IsCancellationRequested)
+                most = Math.Max(most, layer.InFlight);
+        });
+        var reads = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+            i % 2 == 0 ? (await cache.TryGetAsync<string>("shared")).Value : cache.TryGet<string>("shared").Value)));
+        await watching.CancelAsync();
+        await watcher;
         Assert.That(reads, Has.All.EqualTo("v"));
+        Assert.That(most, Is.LessThanOrEqualTo(2));
+        Assert.That(layer.InFlight, Is.Zero, "every slot is given back");
     }
 
     internal static async Task WaitUntil(Func<Task<bool>> condition, int seconds = 5)

@@ -16,11 +16,21 @@ internal sealed class RedisServer : IAsyncDisposable
     private Process? _process;
 
     private readonly string? _dataDirectory;
+    private readonly bool _clusterNode;
 
-    private RedisServer(int port, string? dataDirectory)
+    private RedisServer(int port, string? dataDirectory, bool clusterNode = false)
     {
         Port = port;
         _dataDirectory = dataDirectory;
+        _clusterNode = clusterNode;
+    }
+
+    /// <summary>A node for a Redis Cluster (cluster mode on, its state in a directory of its own); <see cref="RedisCluster"/> joins them.</summary>
+    public static async Task<RedisServer> StartClusterNodeAsync(int port)
+    {
+        var server = new RedisServer(port, Directory.CreateTempSubdirectory("cachka-redis-node-").FullName, clusterNode: true);
+        await server.StartProcessAsync();
+        return server;
     }
 
     public int Port { get; }
@@ -64,6 +74,11 @@ internal sealed class RedisServer : IAsyncDisposable
         {
             start.ArgumentList.Add("--appendonly");
             start.ArgumentList.Add("no");
+        }
+        else if (_clusterNode)
+        {
+            foreach (var argument in new[] { "--dir", _dataDirectory, "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000" })
+                start.ArgumentList.Add(argument);
         }
         else
         {
@@ -145,7 +160,7 @@ internal sealed class RedisServer : IAsyncDisposable
     private static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(dir => File.Exists(Path.Combine(dir, program)));
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
