@@ -37,8 +37,8 @@ public sealed record RedisCacheConfig : CacheLayerConfig
 
     /// <summary>
     /// The most commands this layer has in flight at once. StackExchange.Redis multiplexes every command over one
-    /// connection per server, so this is not a pool size: it is the bound a pool of this size would give (callers
-    /// beyond it wait, for at most <see cref="OperationTimeout"/>, and then miss this layer).
+    /// connection per server, so this is not a pool size: it is the bound a pool of this size would give (async callers
+    /// beyond it wait for at most <see cref="OperationTimeout"/>, sync callers not at all; then they miss this layer).
     /// </summary>
     public int MaxConnections { get; init; } = 50;
 

@@ -109,8 +109,9 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
         return ttl > TimeSpan.Zero ? ttl : null;
     }
 
-    // MaxConnections: the most commands in flight at once; a caller waits at most OperationTimeout for a slot.
-    // Taking a slot is one interlocked increment; only callers beyond the bound wait, on a semaphore that every
+    // MaxConnections: the most commands in flight at once; an async caller waits at most OperationTimeout for a
+    // slot, a sync caller not at all.
+    // Taking a slot is one compare-and-swap; only callers beyond the bound wait, on a semaphore that every
     // release signals while someone waits (a waiter woken for a slot another caller took waits again).
     private Slot Enter()
     {
@@ -124,11 +125,18 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     private ValueTask<Slot> EnterAsync(CancellationToken cancellationToken) =>
         TryTakeSlot() ? new(new Slot(this)) : WaitForSlotAsync(cancellationToken);
 
+    // A compare-and-swap, so the count never goes past the bound even for an instant.
     private bool TryTakeSlot()
     {
-        if (Interlocked.Increment(ref _inFlight) <= _config.MaxConnections)
-            return true;
-        Interlocked.Decrement(ref _inFlight);
+        var current = Volatile.Read(ref _inFlight);
+        while (current < _config.MaxConnections)
+        {
+            var seen = Interlocked.CompareExchange(ref _inFlight, current + 1, current);
+            if (seen == current)
+                return true;
+            current = seen;
+        }
+
         return false;
     }
 
@@ -139,23 +147,10 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
             _slotFreed.Release();
     }
 
-    private void WaitForSlot()
-    {
-        var deadline = Environment.TickCount64 + (long)_slotTimeout.TotalMilliseconds;
-        Interlocked.Increment(ref _slotWaiters);
-        try
-        {
-            while (!TryTakeSlot())
-            {
-                if (!_slotFreed.Wait(Remaining(deadline)))
-                    ThrowNoSlot();
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _slotWaiters);
-        }
-    }
+    // A sync caller beyond the bound does not wait: it would block one more thread, and the commands holding
+    // the slots need pool threads to deliver their replies (StackExchange.Redis 3 reads on the thread pool). It
+    // misses this layer at once instead (counted like any skipped call).
+    private void WaitForSlot() => ThrowNoSlot();
 
     private async ValueTask<Slot> WaitForSlotAsync(CancellationToken cancellationToken)
     {
@@ -180,7 +175,7 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     private static int Remaining(long deadline) => (int)Math.Max(0, deadline - Environment.TickCount64);
 
     private void ThrowNoSlot() =>
-        throw new TimeoutException($"Redis cache layer '{Name}': {_config.MaxConnections} commands were already in flight for {_slotTimeout.TotalMilliseconds:0} ms (RedisCacheConfig.MaxConnections, OperationTimeout).");
+        throw new TimeoutException($"Redis cache layer '{Name}': {_config.MaxConnections} commands were already in flight (RedisCacheConfig.MaxConnections); a sync call does not wait, an async one waits at most OperationTimeout ({_slotTimeout.TotalMilliseconds:0} ms).");
 
     /// <summary>Commands of this layer in flight now (at most <see cref="RedisCacheConfig.MaxConnections"/>).</summary>
     internal int InFlight => Volatile.Read(ref _inFlight);
