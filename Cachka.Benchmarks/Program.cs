@@ -17,6 +17,13 @@ if (args is ["sqlite-interleaved"])
     return;
 }
 
+// dotnet run -c Release --project Cachka.Benchmarks -- backplane          (propagation delay between two nodes, p50/p99)
+if (args is ["backplane"])
+{
+    await Cachka.Benchmarks.Redis.BackplaneLatencyReport.RunAsync(Console.Out).ConfigureAwait(false);
+    return;
+}
+
 if (args is ["stampede"])
 {
     await StampedeReport.RunAsync(Console.Out).ConfigureAwait(false);
