@@ -117,8 +117,11 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     {
         if (!_threadsReserved)
             ReserveThreadsForSyncCallers();
+        // A sync caller beyond the bound does not wait: it would block one more thread, and the commands holding
+        // the slots need pool threads to deliver their replies (StackExchange.Redis 3 reads on the thread pool).
+        // It misses this layer at once instead (counted like any skipped call).
         if (!TryTakeSlot())
-            WaitForSlot();
+            ThrowNoSlot();
         return new Slot(this);
     }
 
@@ -146,11 +149,6 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
         if (Volatile.Read(ref _slotWaiters) > 0)
             _slotFreed.Release();
     }
-
-    // A sync caller beyond the bound does not wait: it would block one more thread, and the commands holding
-    // the slots need pool threads to deliver their replies (StackExchange.Redis 3 reads on the thread pool). It
-    // misses this layer at once instead (counted like any skipped call).
-    private void WaitForSlot() => ThrowNoSlot();
 
     private async ValueTask<Slot> WaitForSlotAsync(CancellationToken cancellationToken)
     {

@@ -3,14 +3,22 @@ using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using Cachka.Redis;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace Cachka.Benchmarks.Redis;
 
 /// <summary>
 /// L3 get and set through Cachka with Redis as the only layer, against raw StackExchange.Redis StringGet/StringSet
 /// on the same server (a redis-server the setup starts on a free loopback port), sync, async, and 64 concurrent
-/// async callers. The value is a 100-character string; Cachka's bytes are its envelope around the JSON.
+/// async callers. The value is a 100-character string; Cachka's bytes are its envelope around the JSON. FusionCache
+/// and HybridCache run in the same table with Redis as their L2 (Microsoft's RedisCache) and their memory level
+/// skipped per call, so every get and set reaches Redis as Cachka's does.
 /// <c>dotnet run -c Release --project Cachka.Benchmarks -- --filter '*RedisLayerBenchmarks*' --job short</c>
 /// </summary>
 [MemoryDiagnoser]
@@ -24,18 +32,33 @@ public class RedisLayerBenchmarks
     private ICache _cache = null!;
     private RedisKey[] _rawKeys = null!;
     private string[] _keys = null!;
+    private FusionCache _fusion = null!;
+    private RedisCache _fusionL2 = null!;
+    private ServiceProvider _hybridServices = null!;
+    private HybridCache _hybrid = null!;
+    private static readonly FusionCacheEntryOptions FusionRedisOnly = new()
+    {
+        Duration = TimeSpan.FromHours(1),
+        SkipMemoryCacheRead = true,
+        SkipMemoryCacheWrite = true,
+        AllowBackgroundDistributedCacheOperations = false,
+    };
+    private static readonly HybridCacheEntryOptions HybridRedisOnly = new()
+    {
+        Expiration = TimeSpan.FromHours(1),
+        Flags = HybridCacheEntryFlags.DisableLocalCache,
+    };
 
-    /// <summary>The layer's bound on commands in flight (the default, and one the 64 callers never reach).</summary>
-    [Params(50, 1000)]
-    public int MaxConnections { get; set; }
+    /// <summary>The layer's bound on commands in flight (the default: 64 callers exceed it, as a burst would).</summary>
+    public int MaxConnections { get; set; } = 50;
 
     [GlobalSetup]
-    public void Setup()
+    public async Task Setup()
     {
         var port = FreePort();
         _server = Process.Start(new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no") { RedirectStandardOutput = true })!;
         for (var i = 0; i < 200 && !Answers(port); i++)
-            Thread.Sleep(20);
+            await Task.Delay(20);
         _raw = ConnectionMultiplexer.Connect($"127.0.0.1:{port}");
         _db = _raw.GetDatabase();
         _cache = new CacheConfig
@@ -46,8 +69,18 @@ public class RedisLayerBenchmarks
         }.CreateCache();
         _keys = Enumerable.Range(0, Concurrency).Select(i => "key" + i).ToArray();
         _rawKeys = _keys.Select(k => (RedisKey)("raw:" + k)).ToArray();
+        _fusionL2 = new RedisCache(new RedisCacheOptions { Configuration = $"127.0.0.1:{port}", InstanceName = "fusion:" });
+        _fusion = new FusionCache(new FusionCacheOptions { DefaultEntryOptions = FusionRedisOnly });
+        _fusion.SetupDistributedCache(_fusionL2, new FusionCacheSystemTextJsonSerializer());
+        var services = new ServiceCollection();
+        services.AddStackExchangeRedisCache(o => { o.Configuration = $"127.0.0.1:{port}"; o.InstanceName = "hybrid:"; });
+        services.AddHybridCache(o => o.DefaultEntryOptions = HybridRedisOnly);
+        _hybridServices = services.BuildServiceProvider();
+        _hybrid = _hybridServices.GetRequiredService<HybridCache>();
         foreach (var key in _keys)
         {
+            _fusion.Set(key, Value, FusionRedisOnly);
+            await _hybrid.SetAsync(key, Value, HybridRedisOnly);
             _cache.Set(key, Value, TimeSpan.FromHours(1));
             _db.StringSet("raw:" + key, Value, TimeSpan.FromHours(1));
         }
@@ -57,6 +90,9 @@ public class RedisLayerBenchmarks
     public void Cleanup()
     {
         _cache.Dispose();
+        _fusion.Dispose();
+        _fusionL2.Dispose();
+        _hybridServices.Dispose();
         _raw.Dispose();
         _server.Kill();
     }
@@ -85,6 +121,30 @@ public class RedisLayerBenchmarks
 
     [BenchmarkCategory("set"), Benchmark(Description = "Cachka L3 set (async) x64 concurrent callers", OperationsPerInvoke = Concurrency)]
     public Task CachkaSet64() => Task.WhenAll(_keys.Select(async k => await _cache.SetAsync(k, Value, TimeSpan.FromHours(1))));
+
+    [BenchmarkCategory("get"), Benchmark(Description = "FusionCache L2 get (sync)")]
+    public string? FusionGet() => _fusion.GetOrDefault<string>(_keys[0], options: FusionRedisOnly);
+
+    [BenchmarkCategory("get"), Benchmark(Description = "FusionCache L2 get (async)")]
+    public async Task<string?> FusionGetAsync() => await _fusion.GetOrDefaultAsync<string>(_keys[0], options: FusionRedisOnly);
+
+    [BenchmarkCategory("get"), Benchmark(Description = "HybridCache L2 get (async)")]
+    public async Task<string?> HybridGetAsync() => await _hybrid.GetOrCreateAsync(_keys[0], static _ => ValueTask.FromResult<string?>(null), HybridRedisOnly);
+
+    [BenchmarkCategory("get"), Benchmark(Description = "FusionCache L2 get (async) x64 concurrent callers", OperationsPerInvoke = Concurrency)]
+    public Task FusionGet64() => Task.WhenAll(_keys.Select(async k => await _fusion.GetOrDefaultAsync<string>(k, options: FusionRedisOnly)));
+
+    [BenchmarkCategory("get"), Benchmark(Description = "HybridCache L2 get (async) x64 concurrent callers", OperationsPerInvoke = Concurrency)]
+    public Task HybridGet64() => Task.WhenAll(_keys.Select(async k => await _hybrid.GetOrCreateAsync(k, static _ => ValueTask.FromResult<string?>(null), HybridRedisOnly)));
+
+    [BenchmarkCategory("set"), Benchmark(Description = "FusionCache L2 set (sync)")]
+    public void FusionSet() => _fusion.Set(_keys[1], Value, FusionRedisOnly);
+
+    [BenchmarkCategory("set"), Benchmark(Description = "FusionCache L2 set (async)")]
+    public ValueTask FusionSetAsync() => _fusion.SetAsync(_keys[1], Value, FusionRedisOnly);
+
+    [BenchmarkCategory("set"), Benchmark(Description = "HybridCache L2 set (async)")]
+    public ValueTask HybridSetAsync() => _hybrid.SetAsync(_keys[1], Value, HybridRedisOnly);
 
     [BenchmarkCategory("set"), Benchmark(Description = "raw StringSet (sync)")]
     public bool RawSet() => _db.StringSet(_rawKeys[1], Value, TimeSpan.FromHours(1));
