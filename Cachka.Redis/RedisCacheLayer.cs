@@ -119,9 +119,9 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
             ReserveThreadsForSyncCallers();
         // A sync caller beyond the bound does not wait: it would block one more thread, and the commands holding
         // the slots need pool threads to deliver their replies (StackExchange.Redis 3 reads on the thread pool).
-        // It misses this layer at once instead (counted like any skipped call).
+        // It misses this layer at once instead (counted as busy; the breaker does not move).
         if (!TryTakeSlot())
-            ThrowNoSlot();
+            throw new LayerBusyException($"Redis cache layer '{Name}': {_config.MaxConnections} commands are in flight (RedisCacheConfig.MaxConnections); a sync call does not wait for a slot.");
         return new Slot(this);
     }
 
@@ -173,7 +173,7 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     private static int Remaining(long deadline) => (int)Math.Max(0, deadline - Environment.TickCount64);
 
     private void ThrowNoSlot() =>
-        throw new TimeoutException($"Redis cache layer '{Name}': {_config.MaxConnections} commands were already in flight (RedisCacheConfig.MaxConnections); a sync call does not wait, an async one waits at most OperationTimeout ({_slotTimeout.TotalMilliseconds:0} ms).");
+        throw new LayerBusyException($"Redis cache layer '{Name}': {_config.MaxConnections} commands stayed in flight for {_slotTimeout.TotalMilliseconds:0} ms (RedisCacheConfig.MaxConnections, OperationTimeout).");
 
     /// <summary>Commands of this layer in flight now (at most <see cref="RedisCacheConfig.MaxConnections"/>).</summary>
     internal int InFlight => Volatile.Read(ref _inFlight);

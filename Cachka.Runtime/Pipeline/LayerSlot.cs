@@ -149,6 +149,12 @@ internal sealed class LayerSlot
             Missed(access.Key!);
         else if (access.Kind == LayerAccessKind.Tag)
             MissedTag(access.Key!);
+        if (error is LayerBusyException)
+        {
+            _metrics.Error(Layer.Name, "busy"); // declined at capacity, not failed: the breaker does not move
+            return;
+        }
+
         Failed(access.Operation, error);
         if (access.Kind == LayerAccessKind.Maintenance)
             Log.MaintenanceFailed(_logger, Layer.Name, error);

@@ -56,6 +56,26 @@ public sealed class RedisFaultTests
             }
         })).ToArray();
 
+        try
+        {
+            await KillRestartAndCheck(server, cache);
+        }
+        finally
+        {
+            await stop.CancelAsync(); // a failed check must not leave 200 callers running
+            await Task.WhenAll(callers);
+        }
+
+        Assert.That(errors, Is.Empty, () => string.Join("\n", errors.Take(3)));
+        await using var other = (LayeredCache)Config(server, "other").CreateCache();
+        for (var i = 0; i < 20; i++)
+            Assert.That(other.TryGet<string>("victim:" + i).HasValue, Is.False, "victim:" + i);
+        other.Set("after", 1, TimeSpan.FromMinutes(1));
+        Assert.That(cache.Get<int>("after"), Is.EqualTo(1), "values flow again");
+    }
+
+    private static async Task KillRestartAndCheck(RedisServer server, LayeredCache cache)
+    {
         await Task.Delay(300);
         server.Kill();
         await RedisLayerTests.WaitUntil(() => cache.Slots[1].BreakerState == "OPEN", seconds: 10);
@@ -68,16 +88,12 @@ public sealed class RedisFaultTests
             await cache.DeleteAsync("victim:" + i);
 
         await server.StartProcessAsync(); // same port, same data (the append-only file kept the victims)
-        await RedisLayerTests.WaitUntil(() => cache.TryGet<int>("probe").HasValue is false && cache.Slots[1].BreakerState == "CLOSED" && cache.Slots[1].MissedCount == 0, seconds: 20);
-        stop.Cancel();
-        await Task.WhenAll(callers);
-
-        Assert.That(errors, Is.Empty, () => string.Join("\n", errors.Take(3)));
-        await using var other = (LayeredCache)Config(server, "other").CreateCache();
-        for (var i = 0; i < 20; i++)
-            Assert.That(other.TryGet<string>("victim:" + i).HasValue, Is.False, "victim:" + i);
-        other.Set("after", 1, TimeSpan.FromMinutes(1));
-        Assert.That(cache.Get<int>("after"), Is.EqualTo(1), "values flow again");
+        // Recovered: the breaker closed and no victim is still awaiting its repair (load keys may be, as the
+        // callers keep writing: a sync write declined at MaxConnections is repaired like a failed one).
+        await RedisLayerTests.WaitUntil(
+            () => cache.TryGet<int>("probe").HasValue is false && cache.Slots[1].BreakerState == "CLOSED"
+                && Enumerable.Range(0, 20).All(i => !cache.Slots[1].MayBeStale("victim:" + i)),
+            seconds: 20);
     }
 
     [Test]

@@ -130,8 +130,13 @@ internal sealed class RecordingLayer(string name, TimeProvider time) : ICacheLay
         return removed;
     }
 
+    /// <summary>When set, every operation declines with <see cref="LayerBusyException"/> (at capacity).</summary>
+    public bool Busy { get; set; }
+
     private void ThrowIfFailing()
     {
+        if (Busy)
+            throw new LayerBusyException($"layer {Name} is at capacity");
         if (Failing)
             throw new IOException($"layer {Name} is down");
     }
