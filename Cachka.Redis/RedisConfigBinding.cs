@@ -44,9 +44,7 @@ public static class RedisConfigBinding
             EnableBackplane = section.GetBool("EnableBackplane") ?? defaults.EnableBackplane,
             EnableEncryption = section.GetBool("EnableEncryption") ?? defaults.EnableEncryption,
             EncryptionKey = section.GetString("EncryptionKey") ?? defaults.EncryptionKey,
-            PreviousEncryptionKeys = section.GetSection("PreviousEncryptionKeys").GetChildren().Select(k => k.Value).OfType<string>().ToList() is { Count: > 0 } previous
-                ? previous
-                : defaults.PreviousEncryptionKeys,
+            PreviousEncryptionKeys = section.GetStrings("PreviousEncryptionKeys") ?? defaults.PreviousEncryptionKeys,
             MaxKeyLength = section.GetInt("MaxKeyLength") ?? defaults.MaxKeyLength,
             MaxPayloadBytes = section.GetInt("MaxPayloadBytes") ?? defaults.MaxPayloadBytes,
         };

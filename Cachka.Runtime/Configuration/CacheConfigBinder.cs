@@ -88,9 +88,7 @@ public static class CacheConfigBinder
             DbPath = section.GetString("DbPath") ?? defaults.DbPath,
             EnableEncryption = section.GetBool("EnableEncryption") ?? defaults.EnableEncryption,
             EncryptionKey = section.GetString("EncryptionKey") ?? defaults.EncryptionKey,
-            PreviousEncryptionKeys = section.GetSection("PreviousEncryptionKeys").GetChildren().Select(k => k.Value).OfType<string>().ToList() is { Count: > 0 } previous
-                ? previous
-                : defaults.PreviousEncryptionKeys,
+            PreviousEncryptionKeys = section.GetStrings("PreviousEncryptionKeys") ?? defaults.PreviousEncryptionKeys,
             MaxKeyLength = section.GetInt("MaxKeyLength") ?? defaults.MaxKeyLength,
             MaxPayloadBytes = section.GetInt("MaxPayloadBytes") ?? defaults.MaxPayloadBytes,
             BusyTimeout = section.GetTimeSpan("BusyTimeout") ?? defaults.BusyTimeout,
@@ -101,6 +99,10 @@ public static class CacheConfigBinder
     /// <summary>A non-empty string value, or null.</summary>
     internal static string? GetString(this IConfiguration section, string key) =>
         section[key] is { Length: > 0 } value ? value : null;
+
+    /// <summary>The non-null strings of an array setting, or null when it has none.</summary>
+    internal static IReadOnlyList<string>? GetStrings(this IConfiguration section, string key) =>
+        section.GetSection(key).GetChildren().Select(k => k.Value).OfType<string>().ToList() is { Count: > 0 } values ? values : null;
 
     /// <summary>An integer value (invariant culture), or null when absent.</summary>
     internal static int? GetInt(this IConfiguration section, string key) =>

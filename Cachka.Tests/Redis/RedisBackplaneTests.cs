@@ -9,32 +9,12 @@ namespace Cachka.Tests.Redis;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class RedisBackplaneTests
+public sealed class RedisBackplaneTests : RedisServerFixture
 {
-    private RedisServer _server = null!;
-    private ConnectionMultiplexer _raw = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        _server = await RedisServer.StartAsync();
-        _raw = _server.Connect();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        await _raw.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
-    [SetUp]
-    public void Flush() => _raw.GetServer(_server.Endpoint).FlushAllDatabases();
-
     private LayeredCache Node(string name) => (LayeredCache)new CacheConfig
     {
         Name = name,
-        Layers = [new MemoryCacheConfig(), _server.Layer()],
+        Layers = [new MemoryCacheConfig(), Server.Layer()],
         VacuumInterval = null,
         CleanupOnStart = false,
     }.CreateCache();
@@ -106,7 +86,7 @@ public sealed class RedisBackplaneTests
         await using var a = Node("a");
         await using var b = Node("b");
         var seen = new List<string>();
-        var probe = await _raw.GetSubscriber().SubscribeAsync(RedisChannel.Literal("test#backplane"));
+        var probe = await Raw.GetSubscriber().SubscribeAsync(RedisChannel.Literal("test#backplane"));
         probe.OnMessage(message => { lock (seen) seen.Add(message.Message!); });
 
         a.Set("k", "a secret value", TimeSpan.FromMinutes(5));
@@ -133,14 +113,14 @@ public sealed class RedisBackplaneTests
         var resets = Backplane(b).Resets;
 
         // Cut every subscriber connection (b's among them), then delete while b cannot hear it.
-        await _raw.GetServer(_server.Endpoint).ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        await Raw.GetServer(Server.Endpoint).ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
         a.Delete("order:9");
 
         await RedisLayerTests.WaitUntil(() => Backplane(b).Resets > resets);
         Assert.That(b.TryGet<string>("order:9").HasValue, Is.False);
 
         // And once subscribed again, b hears changes as before.
-        await RedisLayerTests.WaitUntil(() => _raw.GetServer(_server.Endpoint).SubscriptionSubscriberCount(RedisChannel.Literal("test#backplane")) >= 2);
+        await RedisLayerTests.WaitUntil(() => Raw.GetServer(Server.Endpoint).SubscriptionSubscriberCount(RedisChannel.Literal("test#backplane")) >= 2);
         a.Set("order:10", "open", TimeSpan.FromMinutes(5));
         Assert.That(b.Get<string>("order:10"), Is.EqualTo("open"));
         a.Delete("order:10");

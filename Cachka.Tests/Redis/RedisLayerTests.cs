@@ -7,36 +7,14 @@ namespace Cachka.Tests.Redis;
 /// <summary>The Redis layer's behaviour against a real redis-server, on the sync and the async path.</summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class RedisLayerTests
+public sealed class RedisLayerTests : RedisServerFixture
 {
-    private RedisServer _server = null!;
-    private ConnectionMultiplexer _raw = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        _server = await RedisServer.StartAsync();
-        _raw = _server.Connect();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        await _raw.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
-    [SetUp]
-    public void Flush() => _raw.GetServer(_server.Endpoint).FlushAllDatabases();
-
     private ICache RedisOnly(RedisCacheConfig? layer = null) => new CacheConfig
     {
-        Layers = [layer ?? _server.Layer(backplane: false)],
+        Layers = [layer ?? Server.Layer(backplane: false)],
         VacuumInterval = null,
         CleanupOnStart = false,
     }.CreateCache();
-
-    private IDatabase Db => _raw.GetDatabase();
 
     [Test]
     public async Task A_value_written_by_one_cache_is_read_by_another_with_its_ttl_as_the_Redis_expiry([Values] bool async)
@@ -60,7 +38,7 @@ public sealed class RedisLayerTests
     public async Task A_hit_carries_the_writers_expiry_so_a_promoted_copy_keeps_the_remaining_ttl([Values] bool async)
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var cache = new CacheConfig { Layers = [_server.Layer(backplane: false)], VacuumInterval = null, CleanupOnStart = false }.CreateCache(time);
+        await using var cache = new CacheConfig { Layers = [Server.Layer(backplane: false)], VacuumInterval = null, CleanupOnStart = false }.CreateCache(time);
         var layer = ((LayeredCache)cache).Layers[0];
         var expiresAt = time.GetUtcNow().AddMinutes(7);
         layer.Set("k", "v", expiresAt);
@@ -154,7 +132,7 @@ public sealed class RedisLayerTests
     [Test]
     public async Task An_encrypted_entry_copied_under_another_key_is_not_served_for_it()
     {
-        await using var cache = RedisOnly(_server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = CacheEncryptionKey.Generate() });
+        await using var cache = RedisOnly(Server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = CacheEncryptionKey.Generate() });
         cache.Set("alice", "alice's secret", TimeSpan.FromMinutes(1));
         var stolen = (byte[])(await Db.StringGetAsync("test:alice"))!;
         await Db.StringSetAsync("test:bob", stolen);
@@ -170,7 +148,7 @@ public sealed class RedisLayerTests
         cache.Set(common + "2", "two", TimeSpan.FromMinutes(1));
         Assert.That(cache.TryGet<string>(common + "1").Value, Is.EqualTo("one"));
         Assert.That(cache.TryGet<string>(common + "2").Value, Is.EqualTo("two"));
-        var keys = _raw.GetServer(_server.Endpoint).Keys(pattern: "test:*").Select(k => k.ToString()).ToList();
+        var keys = Raw.GetServer(Server.Endpoint).Keys(pattern: "test:*").Select(k => k.ToString()).ToList();
         Assert.That(keys, Has.Count.EqualTo(2));
         Assert.That(keys, Has.All.Length.LessThanOrEqualTo("test:".Length + 512));
     }
@@ -180,27 +158,27 @@ public sealed class RedisLayerTests
     {
         var oldKey = CacheEncryptionKey.Generate();
         var newKey = CacheEncryptionKey.Generate();
-        await using (var writer = RedisOnly(_server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = oldKey }))
+        await using (var writer = RedisOnly(Server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = oldKey }))
             writer.Set("card", "4111-1111-1111-1111", TimeSpan.FromMinutes(1));
         var stored = Encoding.UTF8.GetString((byte[])(await Db.StringGetAsync("test:card"))!);
         Assert.That(stored, Does.Not.Contain("4111"));
 
-        await using (var stranger = RedisOnly(_server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = newKey }))
+        await using (var stranger = RedisOnly(Server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = newKey }))
         {
             Assert.That(stranger.TryGet<string>("card").HasValue, Is.False);
             Assert.That(stranger.GetMetricsText(), Does.Contain("error_type=\"decrypt_failed\""));
         }
 
-        await using (var writer = RedisOnly(_server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = oldKey }))
+        await using (var writer = RedisOnly(Server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = oldKey }))
             writer.Set("card", "4111-1111-1111-1111", TimeSpan.FromMinutes(1));
-        await using var rotated = RedisOnly(_server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = newKey, PreviousEncryptionKeys = [oldKey] });
+        await using var rotated = RedisOnly(Server.Layer(backplane: false) with { EnableEncryption = true, EncryptionKey = newKey, PreviousEncryptionKeys = [oldKey] });
         Assert.That(rotated.TryGet<string>("card").Value, Is.EqualTo("4111-1111-1111-1111"));
     }
 
     [Test]
     public async Task A_value_too_large_is_not_stored_and_the_older_entry_is_removed([Values] bool async)
     {
-        await using var cache = RedisOnly(_server.Layer(backplane: false) with { MaxPayloadBytes = 100 });
+        await using var cache = RedisOnly(Server.Layer(backplane: false) with { MaxPayloadBytes = 100 });
         cache.Set("doc", "small", TimeSpan.FromMinutes(1));
         var large = new string('x', 1000);
         if (async)
@@ -244,7 +222,7 @@ public sealed class RedisLayerTests
     [Test]
     public async Task Max_connections_bounds_the_commands_in_flight_async_callers_beyond_it_wait_and_sync_ones_miss()
     {
-        await using var cache = RedisOnly(_server.Layer(backplane: false) with { MaxConnections = 2 });
+        await using var cache = RedisOnly(Server.Layer(backplane: false) with { MaxConnections = 2 });
         cache.Set("shared", "v", TimeSpan.FromMinutes(1));
         var layer = (RedisCacheLayer)((LayeredCache)cache).Layers[0];
         var most = 0;
