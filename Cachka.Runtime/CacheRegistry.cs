@@ -12,6 +12,10 @@ public static class CacheRegistry
     private static readonly Lock s_gate = new();
     private static ICache? s_cache;
 
+    // Caches of containers (hosts) that offered to be the process cache, oldest first: the first is the process
+    // cache; when its container releases it, the next one still running takes over.
+    private static readonly List<ICache> s_offered = [];
+
     /// <summary>Whether <see cref="Initialize(CacheConfig?, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?)"/> has run (and no shutdown or reset since).</summary>
     public static bool IsInitialized => Volatile.Read(ref s_cache) is not null;
 
@@ -58,7 +62,8 @@ public static class CacheRegistry
         lock (s_gate)
         {
             cache = s_cache;
-            Volatile.Write(ref s_cache, null);
+            s_offered.Remove(cache!);
+            Volatile.Write(ref s_cache, s_offered.Count > 0 ? s_offered[0] : null);
         }
 
         if (cache is not null)
@@ -72,6 +77,7 @@ public static class CacheRegistry
         lock (s_gate)
         {
             cache = s_cache;
+            s_offered.Clear();
             Volatile.Write(ref s_cache, null);
         }
 
@@ -79,12 +85,31 @@ public static class CacheRegistry
     }
 
     /// <summary>Forgets <paramref name="cache"/> if it is the registered one (it was disposed elsewhere, e.g. by a DI container).</summary>
-    internal static void Forget(ICache cache)
+    internal static void Forget(ICache cache) => Release(cache);
+
+    /// <summary>
+    /// A container's cache offers to be the process cache (<c>AddCachka</c>): it becomes it when there is none, and
+    /// otherwise waits in line, taking over when the caches before it are released. Never throws.
+    /// </summary>
+    internal static void Offer(ICache cache)
     {
         lock (s_gate)
         {
+            if (!s_offered.Contains(cache))
+                s_offered.Add(cache);
+            if (s_cache is null)
+                Volatile.Write(ref s_cache, cache);
+        }
+    }
+
+    /// <summary>Withdraws <paramref name="cache"/> (its host stopped, or it was disposed); the next offered cache, if any, takes over.</summary>
+    internal static void Release(ICache cache)
+    {
+        lock (s_gate)
+        {
+            s_offered.Remove(cache);
             if (ReferenceEquals(s_cache, cache))
-                Volatile.Write(ref s_cache, null);
+                Volatile.Write(ref s_cache, s_offered.Count > 0 ? s_offered[0] : null);
         }
     }
 

@@ -2,6 +2,7 @@ using Cachka;
 using Cachka.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -12,10 +13,16 @@ public static class CachkaServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="ICache"/> as a singleton built from <paramref name="config"/> (null: the
     /// embedded default), with the container's <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/>
-    /// when registered. When <paramref name="useAsProcessCache"/> is true, the cache also becomes
-    /// <see cref="CacheRegistry.Get"/> (what generated <c>[Cached]</c> methods use) as soon as it is first resolved.
-    /// The container disposes it.
+    /// when registered. The container disposes it.
     /// </summary>
+    /// <remarks>
+    /// When <paramref name="useAsProcessCache"/> is true, the cache also offers to be <see cref="CacheRegistry.Get"/>
+    /// (what generated <c>[Cached]</c> methods use without a <c>[CacheSource]</c>): in a host, when the host starts,
+    /// so <c>[Cached]</c> methods work from the first request; without one, when the cache is first resolved. With
+    /// several hosts or containers in one process, the first to offer is the process cache and the others wait in
+    /// line: when its host stops (or its container is disposed), the next one still running takes over. A type
+    /// that must use one container's cache names it with a <c>[CacheSource]</c> member.
+    /// </remarks>
     public static IServiceCollection AddCachka(this IServiceCollection services, CacheConfig? config = null, bool useAsProcessCache = true)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -25,13 +32,34 @@ public static class CachkaServiceCollectionExtensions
         {
             var cache = resolved.CreateCache(provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
             if (useAsProcessCache)
-                CacheRegistry.Initialize(cache);
+                CacheRegistry.Offer(cache);
             return cache;
         });
+        if (useAsProcessCache)
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProcessCacheLifetime>());
         return services;
     }
 
     /// <summary>As <see cref="AddCachka(IServiceCollection, CacheConfig?, bool)"/>, reading the configuration from a section (see <see cref="CacheConfigBinder"/>).</summary>
     public static IServiceCollection AddCachka(this IServiceCollection services, IConfiguration section, bool useAsProcessCache = true) =>
         services.AddCachka(CacheConfigBinder.Bind(section), useAsProcessCache);
+}
+
+/// <summary>In a host: the container's cache offers to be the process cache when the host starts, and withdraws when it stops.</summary>
+internal sealed class ProcessCacheLifetime(IServiceProvider services) : IHostedService
+{
+    private ICache? _cache;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _cache = services.GetRequiredService<ICache>(); // built now, not on the first request; offered by AddCachka's factory
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_cache is not null)
+            CacheRegistry.Release(_cache);
+        return Task.CompletedTask;
+    }
 }
