@@ -37,19 +37,22 @@ public static class CacheConfigBinder
     {
         ArgumentNullException.ThrowIfNull(section);
         var defaults = CacheConfig.Default;
-        var layersSection = section.GetSection("Layers");
+        var settings = new ReadSettings(section);
+        var layersSection = settings.GetSection("Layers");
         var layers = layersSection.GetChildren().Select(ReadLayer).ToList();
-        return defaults with
+        var config = defaults with
         {
             Layers = layers.Count > 0 ? layers : defaults.Layers,
-            Name = section.GetString("Name") ?? defaults.Name,
-            DefaultTtl = section.GetTimeSpan("DefaultTtl") ?? defaults.DefaultTtl,
-            VacuumInterval = IsOff(section, "VacuumInterval") ? null : section.GetTimeSpan("VacuumInterval") ?? defaults.VacuumInterval,
-            CleanupOnStart = section.GetBool("CleanupOnStart") ?? defaults.CleanupOnStart,
-            EnableMetrics = section.GetBool("EnableMetrics") ?? defaults.EnableMetrics,
-            CircuitBreakerThreshold = section.GetInt("CircuitBreakerThreshold") ?? defaults.CircuitBreakerThreshold,
-            CircuitBreakerWindow = section.GetTimeSpan("CircuitBreakerWindow") ?? defaults.CircuitBreakerWindow,
+            Name = settings.GetString("Name") ?? defaults.Name,
+            DefaultTtl = settings.GetTimeSpan("DefaultTtl") ?? defaults.DefaultTtl,
+            VacuumInterval = IsOff(settings, "VacuumInterval") ? null : settings.GetTimeSpan("VacuumInterval") ?? defaults.VacuumInterval,
+            CleanupOnStart = settings.GetBool("CleanupOnStart") ?? defaults.CleanupOnStart,
+            EnableMetrics = settings.GetBool("EnableMetrics") ?? defaults.EnableMetrics,
+            CircuitBreakerThreshold = settings.GetInt("CircuitBreakerThreshold") ?? defaults.CircuitBreakerThreshold,
+            CircuitBreakerWindow = settings.GetTimeSpan("CircuitBreakerWindow") ?? defaults.CircuitBreakerWindow,
         };
+        settings.ThrowOnUnread("the cache");
+        return config;
     }
 
     // JSON null, an empty string or "off" turn an optional interval off.
@@ -63,7 +66,67 @@ public static class CacheConfigBinder
             ?? throw new FormatException($"Configuration '{layer.Path}' has no Type: give one of {string.Join(", ", s_layers.Keys.Order(StringComparer.Ordinal))}.");
         if (!s_layers.TryGetValue(type, out var read))
             throw new FormatException($"Configuration '{layer.Path}:Type' is '{type}', which is not a known layer type. Known: {string.Join(", ", s_layers.Keys.Order(StringComparer.Ordinal))}.");
-        return read(layer);
+        var settings = new ReadSettings(layer);
+        settings.Mark("Type");
+        var config = read(settings);
+        settings.ThrowOnUnread($"a '{type}' layer");
+        return config;
+    }
+
+    /// <summary>
+    /// A section that remembers which settings its reader asked for, so a setting nobody reads (a misspelt
+    /// "MaxSzie") is an error naming its path instead of a silent default.
+    /// </summary>
+    private sealed class ReadSettings(IConfiguration inner) : IConfigurationSection
+    {
+        private readonly HashSet<string> _read = new(StringComparer.OrdinalIgnoreCase);
+
+        public string? this[string key]
+        {
+            get
+            {
+                _read.Add(key);
+                return inner[key];
+            }
+
+            set => inner[key] = value;
+        }
+
+        public string Key => (inner as IConfigurationSection)?.Key ?? "";
+
+        public string Path => (inner as IConfigurationSection)?.Path ?? "";
+
+        public string? Value
+        {
+            get => (inner as IConfigurationSection)?.Value;
+            set
+            {
+                if (inner is IConfigurationSection section)
+                    section.Value = value;
+            }
+        }
+
+        public void Mark(string key) => _read.Add(key);
+
+        public IConfigurationSection GetSection(string key)
+        {
+            _read.Add(key);
+            return inner.GetSection(key);
+        }
+
+        public IEnumerable<IConfigurationSection> GetChildren() => inner.GetChildren();
+
+        public Microsoft.Extensions.Primitives.IChangeToken GetReloadToken() => inner.GetReloadToken();
+
+        public void ThrowOnUnread(string what)
+        {
+            foreach (var child in inner.GetChildren())
+            {
+                if (!_read.Contains(child.Key))
+                    throw new FormatException(
+                        $"Configuration '{child.Path}' is not a setting of {what} (misspelt?). Its settings: {string.Join(", ", _read.Order(StringComparer.Ordinal))}.");
+            }
+        }
     }
 
     private static MemoryCacheConfig ReadMemory(IConfigurationSection section)

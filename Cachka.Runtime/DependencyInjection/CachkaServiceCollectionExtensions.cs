@@ -41,8 +41,17 @@ public static class CachkaServiceCollectionExtensions
     }
 
     /// <summary>As <see cref="AddCachka(IServiceCollection, CacheConfig?, bool)"/>, reading the configuration from a section (see <see cref="CacheConfigBinder"/>).</summary>
-    public static IServiceCollection AddCachka(this IServiceCollection services, IConfiguration section, bool useAsProcessCache = true) =>
-        services.AddCachka(CacheConfigBinder.Bind(section), useAsProcessCache);
+    /// <exception cref="ArgumentException">The section does not exist (a misspelt section name), or a setting is invalid.</exception>
+    /// <exception cref="FormatException">A value cannot be read, or a setting is unknown (misspelt); the message names its path.</exception>
+    public static IServiceCollection AddCachka(this IServiceCollection services, IConfiguration section, bool useAsProcessCache = true)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        if (section is IConfigurationSection { Value: null } named && !named.GetChildren().Any())
+            throw new ArgumentException(
+                $"Configuration section '{named.Path}' does not exist or is empty (misspelt?). Give it at least one setting, or call AddCachka() for the defaults.",
+                nameof(section));
+        return services.AddCachka(CacheConfigBinder.Bind(section), useAsProcessCache);
+    }
 }
 
 /// <summary>In a host: the container's cache offers to be the process cache when the host starts, and withdraws when it stops.</summary>
