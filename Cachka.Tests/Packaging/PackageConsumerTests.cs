@@ -31,7 +31,9 @@ public sealed class PackageConsumerTests
             var package = Path.Combine(feed, $"Cachka.Runtime.{version}.nupkg");
             Assert.That(AnalyzerEntries(package), Is.SupersetOf(ExpectedAnalyzers(repository)));
             // The build props that let the analyzers see PublishTrimmed/PublishAot (CACHKA017/018), also for transitive consumers.
-            Assert.That(Entries(package), Is.SupersetOf(new[] { "build/Cachka.Runtime.props", "buildTransitive/Cachka.Runtime.props" }));
+            Assert.That(Entries(package), Is.SupersetOf(new[] { "build/Cachka.Runtime.props", "buildTransitive/Cachka.Runtime.props", "README.md" }));
+            Assert.That(Nuspec(package), Does.Contain("<license type=\"expression\">MIT</license>").And.Contain("<readme>README.md</readme>"));
+            Assert.That(File.Exists(Path.Combine(feed, $"Cachka.Runtime.{version}.snupkg")), Is.True, "symbols are packed beside");
 
             var (program, expected) = QuickStart(Path.Combine(repository, "docs", "generator.md"));
             var consumer = Path.Combine(work, "consumer");
@@ -152,6 +154,13 @@ public sealed class PackageConsumerTests
         process.WaitForExit();
         Assert.That(process.ExitCode, Is.Zero, $"dotnet {string.Join(' ', arguments)} failed:\n{output}\n{errors}");
         return output.ToString();
+    }
+
+    private static string Nuspec(string package)
+    {
+        using var archive = System.IO.Compression.ZipFile.OpenRead(package);
+        using var reader = new StreamReader(archive.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        return reader.ReadToEnd();
     }
 
     private static string GlobalPackagesFolder() =>

@@ -270,7 +270,7 @@ public class PipelineTests
     }
 
     [Test]
-    public void The_metrics_text_uses_the_seed_names()
+    public void The_metrics_text_uses_the_Python_cachkas_names()
     {
         _cache.Set("k", 1);
         _cache.Get<int>("k");
