@@ -39,13 +39,15 @@ internal readonly struct L1
     }
 
     /// <summary>
-    /// A second look by a flight's leader (a flight that just landed may have filled L1), not counted as a miss;
+    /// A second look by a flight's leader (a flight that just landed may have filled L1), counted as a miss only for a typed key;
     /// a hit found by its string key is linked to the typed key, so the next typed lookup needs no string.
     /// </summary>
     public bool Peek<TKey, T>(in TKey typedKey, string key, out T value)
         where TKey : struct, ICacheKey<TKey>
     {
-        var entry = _layer?.Find(key, countMiss: false);
+        // A typed lookup's miss was not counted (the typed index does not know whether the string index holds the
+        // key): this look settles it, once. A string lookup's miss was counted already.
+        var entry = _layer?.Find(key, countMiss: IsTyped<TKey>());
         if (entry is not null && Values.TryCast(entry.Value, out value))
         {
             if (IsTyped<TKey>())

@@ -60,8 +60,6 @@ internal sealed class CacheMetrics
 
         Header(text, "cache_errors_total", "Cache errors", "counter");
         var errors = Errors().OrderBy(e => e.Layer, StringComparer.Ordinal).ThenBy(e => e.ErrorType, StringComparer.Ordinal).ToList();
-        if (errors.Count == 0)
-            Sample(text, "cache_errors_total", $"cache=\"{cache}\",layer=\"\",error_type=\"none\"", 0);
         foreach (var (layer, errorType, count) in errors)
             Sample(text, "cache_errors_total", $"cache=\"{cache}\",layer=\"{Escape(layer)}\",error_type=\"{Escape(errorType)}\"", count);
 

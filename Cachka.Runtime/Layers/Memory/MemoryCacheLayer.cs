@@ -111,7 +111,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
             RemoveIfCurrent(entry);
         }
 
-        // Not counted as a miss: the caller falls back to the string key, which counts.
+        // Not counted as a miss: the caller falls back to the string key (L1.Peek), which counts it.
         return null;
     }
 
