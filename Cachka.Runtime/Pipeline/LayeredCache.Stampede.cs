@@ -150,6 +150,7 @@ internal sealed partial class LayeredCache
         if (leader)
             return Boarding.Leader;
         Exit();
+        _metrics.Joined.Increment(); // its request is counted here: it reads no layer (cache_requests_total{type="joined"})
         return Boarding.Waiter;
     }
 

@@ -19,6 +19,9 @@ internal sealed class CacheMetrics
 
     public StripedCounter Misses { get; } = new();
 
+    /// <summary>Callers that joined another caller's in-flight fill of the same key (stampede protection) instead of reading the layers.</summary>
+    public StripedCounter Joined { get; } = new();
+
     public void Error(string layer, string errorType) =>
         Interlocked.Increment(ref _errors.GetOrAdd((layer, errorType), static _ => new StrongBox<long>()).Value);
 
@@ -57,6 +60,7 @@ internal sealed class CacheMetrics
         for (var i = 0; i < statistics.Hits.Count; i++)
             Sample(text, "cache_requests_total", $"cache=\"{cache}\",type=\"hit_layer_{i}\"", statistics.Hits[i]);
         Sample(text, "cache_requests_total", $"cache=\"{cache}\",type=\"miss\"", statistics.Misses);
+        Sample(text, "cache_requests_total", $"cache=\"{cache}\",type=\"joined\"", Joined.Value);
 
         Header(text, "cache_errors_total", "Cache errors", "counter");
         var errors = Errors().OrderBy(e => e.Layer, StringComparer.Ordinal).ThenBy(e => e.ErrorType, StringComparer.Ordinal).ToList();

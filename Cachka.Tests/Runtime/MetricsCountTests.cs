@@ -42,4 +42,22 @@ public sealed class MetricsCountTests
         Assert.That(text, Does.Contain("# TYPE cache_errors_total counter"));
         Assert.That(text, Does.Not.Contain("cache_errors_total{"));
     }
+
+    [Test]
+    public async Task Callers_that_join_an_in_flight_fill_are_each_counted_once_as_joined()
+    {
+        await using var cache = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig()], VacuumInterval = null, CleanupOnStart = false });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callers = Enumerable.Range(0, 10).Select(_ => cache.GetOrCreateAsync("cold", async _ =>
+        {
+            await gate.Task;
+            return 42;
+        }).AsTask()).ToList();
+        gate.SetResult();
+        await Task.WhenAll(callers);
+
+        var text = cache.GetMetricsText();
+        Assert.That(text, Does.Contain("cache_requests_total{cache=\"default\",type=\"miss\"} 1"), "the leader");
+        Assert.That(text, Does.Contain("cache_requests_total{cache=\"default\",type=\"joined\"} 9"), "the nine others");
+    }
 }
