@@ -17,7 +17,6 @@ namespace Cachka.Redis;
 internal sealed partial class RedisCacheLayer : ICacheLayer
 {
     private readonly RedisCacheConfig _config;
-    private readonly CacheLayerContext _context;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ValueCodec _codec;
@@ -36,7 +35,6 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     public RedisCacheLayer(RedisCacheConfig config, EnvelopeCipher? cipher, CacheLayerContext context)
     {
         _config = config;
-        _context = context;
         _time = context.Time;
         _logger = context.LoggerFactory.CreateLogger("Cachka.Redis");
         _codec = new ValueCodec(config.Name, config.Serializer, cipher, config.MaxPayloadBytes, context.ReportError, _logger);

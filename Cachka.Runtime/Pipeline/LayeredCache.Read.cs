@@ -49,7 +49,7 @@ internal sealed partial class LayeredCache
         var found = ReadBelow<T>(key);
         if (found.Found)
             Promote(in typedKey, key, in found, epoch);
-        return found.Result;
+        return found.ToResult();
     }
 
     /// <inheritdoc cref="ReadThrough{TKey, T}"/>
@@ -62,7 +62,7 @@ internal sealed partial class LayeredCache
         var found = await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);
         if (found.Found)
             await PromoteAsync(typedKey, key, found, epoch, cancellationToken).ConfigureAwait(false);
-        return found.Result;
+        return found.ToResult();
     }
 
     private BelowHit<T> ReadBelow<T>(string key)
@@ -127,6 +127,6 @@ internal sealed partial class LayeredCache
     {
         public bool Found => Hit.Found;
 
-        public CacheResult<T> Result => Hit.Found ? new CacheResult<T>(true, Hit.Value) : CacheResult<T>.Miss;
+        public CacheResult<T> ToResult() => Hit.Found ? new CacheResult<T>(true, Hit.Value) : CacheResult<T>.Miss;
     }
 }

@@ -32,34 +32,16 @@ internal sealed partial class SqliteCacheLayer
 
         var blob = raw.sqlite3_column_blob(reader.Handle!, 0);
         var opened = _codec.Open<T>(blob, key, now);
-        if (opened.InvalidReason is not null)
-            return ReadResult<T>.Invalid(blob.ToArray(), opened.InvalidReason);
-        return opened.Found ? ReadResult<T>.Hit(opened.Value, opened.ExpiresAtMs) : default;
+        return new ReadResult<T>(opened, opened.InvalidReason is null ? null : blob.ToArray());
     }
 
-    private readonly struct ReadResult<T>
+    /// <summary>What the codec opened, and the row's bytes when they could not be read (to remove exactly that row).</summary>
+    private readonly record struct ReadResult<T>(Opened<T> Opened, byte[]? InvalidBlob)
     {
-        private ReadResult(bool found, T value, long expiresAtMs, byte[]? invalidBlob, string? reason)
-        {
-            Found = found;
-            Value = value;
-            ExpiresAtMs = expiresAtMs;
-            InvalidBlob = invalidBlob;
-            Reason = reason;
-        }
-
-        public bool Found { get; }
-        public T Value { get; }
-        public long ExpiresAtMs { get; }
-        public byte[]? InvalidBlob { get; }
-        public string? Reason { get; }
+        public string? Reason => Opened.InvalidReason;
 
         public CacheLayerHit<T> ToHit() =>
-            Found ? new CacheLayerHit<T>(Value, DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs)) : CacheLayerHit<T>.Miss;
-
-        public static ReadResult<T> Hit(T value, long expiresAtMs) => new(true, value, expiresAtMs, null, null);
-
-        public static ReadResult<T> Invalid(byte[] blob, string reason) => new(false, default!, 0, blob, reason);
+            Opened.Found ? new CacheLayerHit<T>(Opened.Value, DateTimeOffset.FromUnixTimeMilliseconds(Opened.ExpiresAtMs)) : CacheLayerHit<T>.Miss;
     }
 
     private void ReportDropped(string reason) => _codec.Dropped(reason);
