@@ -1,5 +1,10 @@
 using Cachka;
 using Cachka.Configuration;
+using Cachka.Hybrid;
+using Cachka.Layers.Distributed;
+using Cachka.Pipeline;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +18,9 @@ public static class CachkaServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="ICache"/> as a singleton built from <paramref name="config"/> (null: the
     /// embedded default), with the container's <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/>
-    /// when registered. The container disposes it.
+    /// when registered, and Microsoft's <see cref="HybridCache"/> implemented on it (docs/hybridcache.md). An
+    /// <see cref="IDistributedCache"/> registered in the container becomes a layer below the configured ones.
+    /// The container disposes the cache.
     /// </summary>
     /// <remarks>
     /// When <paramref name="useAsProcessCache"/> is true, the cache also offers to be <see cref="CacheRegistry.Get"/>
@@ -30,14 +37,29 @@ public static class CachkaServiceCollectionExtensions
         resolved.Validate();
         services.TryAddSingleton<ICache>(provider =>
         {
-            var cache = resolved.CreateCache(provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
+            var cache = WithDistributedCache(resolved, provider).CreateCache(provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
             if (useAsProcessCache)
                 CacheRegistry.Offer(cache);
             return cache;
         });
+        services.TryAddSingleton<HybridCache>(provider => new CachkaHybridCache(
+            provider.GetRequiredService<ICache>() as LayeredCache
+                ?? throw new InvalidOperationException("HybridCache on Cachka needs the ICache AddCachka registers; another ICache was registered before AddCachka."),
+            provider,
+            provider.GetService<ILoggerFactory>()));
         if (useAsProcessCache)
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProcessCacheLifetime>());
         return services;
+    }
+
+    // As Microsoft's HybridCache: an IDistributedCache in the container is the tier below the configured layers (an
+    // in-process MemoryDistributedCache would only be a second copy in memory, so it is left out).
+    private static CacheConfig WithDistributedCache(CacheConfig config, IServiceProvider provider)
+    {
+        var distributed = provider.GetService<IDistributedCache>();
+        if (distributed is null || distributed.GetType().FullName == "Microsoft.Extensions.Caching.Distributed.MemoryDistributedCache")
+            return config;
+        return config with { Layers = [.. config.Layers, new DistributedCacheLayerConfig(distributed)] };
     }
 
     /// <summary>As <see cref="AddCachka(IServiceCollection, CacheConfig?, bool)"/>, reading the configuration from a section (see <see cref="CacheConfigBinder"/>).</summary>

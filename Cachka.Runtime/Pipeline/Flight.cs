@@ -92,6 +92,8 @@ internal sealed class Flight<T> : Flight
         TaskCompletionSource<T>? completion;
         lock (Gate)
         {
+            if (_done)
+                return; // landed already (the HybridCache adapter completes a flight before its last write)
             _value = value;
             _done = true;
             completion = _completion;
@@ -107,6 +109,8 @@ internal sealed class Flight<T> : Flight
         TaskCompletionSource<T>? completion;
         lock (Gate)
         {
+            if (_done)
+                return;
             _error = ExceptionDispatchInfo.Capture(error);
             _done = true;
             completion = _completion;

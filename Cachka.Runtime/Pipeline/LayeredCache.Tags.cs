@@ -1,3 +1,5 @@
+using Cachka.Internal;
+
 namespace Cachka.Pipeline;
 
 // Tags: the keys tagged in this process (TagIndex) and those a layer recorded with the tag (other processes,
@@ -48,6 +50,18 @@ internal sealed partial class LayeredCache
 
         foreach (var key in keys)
             await DeleteEverywhereAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// HybridCache's <c>RemoveByTagAsync("*")</c>: L1 is emptied, and every entry a layer below recorded with the reserved
+    /// tag <see cref="TagIndex.Everything"/> (every entry written through HybridCache) leaves every layer.
+    /// </summary>
+    internal ValueTask InvalidateEverythingAsync(CancellationToken cancellationToken)
+    {
+        Enter();
+        Interlocked.Increment(ref _coherenceEpoch); // a copy read before this is not kept
+        _l1.Clear();
+        return ExitAfter(InvalidateTagEverywhereAsync(TagIndex.Everything, cancellationToken));
     }
 
     private HashSet<string> TaggedKeys(string tag) => new(_tags.Take(tag), StringComparer.Ordinal);

@@ -12,13 +12,13 @@ internal sealed partial class SqliteCacheLayer
 {
     public IReadOnlyCollection<string> InvalidateTag(string tag)
     {
-        TagIndex.ValidTag(tag);
+        TagIndex.StorableTag(tag);
         return Use(RentWriter(), reader: false, (tag, cancellationToken: CancellationToken.None), static (_, session, request) => RemoveTagged(session, request.tag, request.cancellationToken));
     }
 
     public async ValueTask<IReadOnlyCollection<string>> InvalidateTagAsync(string tag, CancellationToken cancellationToken)
     {
-        TagIndex.ValidTag(tag);
+        TagIndex.StorableTag(tag);
         return Use(await RentWriterAsync(cancellationToken).ConfigureAwait(false), reader: false, (tag, cancellationToken), static (_, session, request) => RemoveTagged(session, request.tag, request.cancellationToken));
     }
 
