@@ -30,8 +30,18 @@ public sealed record CacheConfig
     /// <summary>Run one maintenance pass (expired entries out) in the background when the cache starts.</summary>
     public bool CleanupOnStart { get; init; } = true;
 
-    /// <summary>Publish instruments on the <c>Cachka</c> <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
-    public bool EnableMetrics { get; init; }
+    /// <summary>
+    /// Publish this cache on the <c>Cachka</c> <see cref="System.Diagnostics.Metrics.Meter"/> and in
+    /// <see cref="CacheRegistry.GetMetricsText"/> (on by default: observable instruments cost nothing until someone
+    /// listens). <see cref="ICache.GetMetricsText"/> works either way.
+    /// </summary>
+    public bool EnableMetrics { get; init; } = true;
+
+    /// <summary>
+    /// Put the cache key on the <c>Cachka</c> ActivitySource's spans (attribute <c>cache.key</c>). Off by default: keys
+    /// often hold user ids or e-mail addresses, and traces leave the process.
+    /// </summary>
+    public bool TraceKeys { get; init; }
 
     /// <summary>Consecutive failures of one remote layer after which its circuit opens.</summary>
     public int CircuitBreakerThreshold { get; init; } = 50;

@@ -84,6 +84,13 @@ public static class CacheRegistry
         cache?.Dispose();
     }
 
+    /// <summary>
+    /// Every live cache of the process that publishes metrics (<see cref="CacheConfig.EnableMetrics"/>, on by default)
+    /// as one Prometheus text exposition: each metric's HELP and TYPE once, each cache's series under its name (caches
+    /// that share a name are added together). Serve it at <c>/metrics</c>; docs/observability.md has the names.
+    /// </summary>
+    public static string GetMetricsText() => Telemetry.CacheMetrics.Render(Telemetry.CachkaTelemetry.Caches);
+
     /// <summary>Forgets <paramref name="cache"/> if it is the registered one (it was disposed elsewhere, e.g. by a DI container).</summary>
     internal static void Forget(ICache cache) => Release(cache);
 

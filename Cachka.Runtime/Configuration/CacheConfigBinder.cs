@@ -48,6 +48,7 @@ public static class CacheConfigBinder
             VacuumInterval = IsOff(settings, "VacuumInterval") ? null : settings.GetTimeSpan("VacuumInterval") ?? defaults.VacuumInterval,
             CleanupOnStart = settings.GetBool("CleanupOnStart") ?? defaults.CleanupOnStart,
             EnableMetrics = settings.GetBool("EnableMetrics") ?? defaults.EnableMetrics,
+            TraceKeys = settings.GetBool("TraceKeys") ?? defaults.TraceKeys,
             CircuitBreakerThreshold = settings.GetInt("CircuitBreakerThreshold") ?? defaults.CircuitBreakerThreshold,
             CircuitBreakerWindow = settings.GetTimeSpan("CircuitBreakerWindow") ?? defaults.CircuitBreakerWindow,
         };

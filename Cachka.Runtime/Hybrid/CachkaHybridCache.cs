@@ -126,7 +126,7 @@ internal sealed partial class CachkaHybridCache : HybridCache
 
             if (call.Has(HybridCacheEntryFlags.DisableUnderlyingData))
                 return new Landed<T>(default!, null);
-            var value = await factory(state, cancellationToken).ConfigureAwait(false);
+            var value = await _cache.RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
             return await StoreCoreAsync(key, call, value, flight).ConfigureAwait(false);
         }
         finally

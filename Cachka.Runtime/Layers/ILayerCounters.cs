@@ -10,4 +10,7 @@ internal interface ILayerCounters
     long Misses { get; }
 
     long Evictions { get; }
+
+    /// <summary>Entries held now.</summary>
+    long Size { get; }
 }

@@ -14,7 +14,7 @@ internal sealed partial class LayeredCache
         return ExitAfter(CheckLayersAsync(cancellationToken));
     }
 
-    public string GetMetricsText() => _metrics.Render(Name, GetStatistics(), MemoryLayers());
+    public string GetMetricsText() => CacheMetrics.Render([this]);
 
     /// <summary>Counters for tests and dashboards: hits per layer (L1 first) and misses.</summary>
     internal CacheStatistics GetStatistics()
@@ -38,7 +38,13 @@ internal sealed partial class LayeredCache
         }
     }
 
-    IEnumerable<(string Layer, string ErrorType, long Count)> IMeteredCache.Errors() => _metrics.Errors();
+    CacheMetrics IMeteredCache.Metrics => _metrics;
+
+    IEnumerable<(string Layer, string Breaker)> IMeteredCache.Breakers()
+    {
+        foreach (var slot in _layers)
+            yield return (slot.Layer.Name, slot.BreakerState);
+    }
 
     IEnumerable<ILayerCounters> IMeteredCache.MemoryLayers() => MemoryLayers();
 

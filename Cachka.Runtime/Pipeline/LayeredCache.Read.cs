@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Cachka.Layers;
+using Cachka.Telemetry;
 
 namespace Cachka.Pipeline;
 
@@ -45,10 +46,14 @@ internal sealed partial class LayeredCache
     private CacheResult<T> ReadThrough<TKey, T>(in TKey typedKey, string key)
         where TKey : struct, ICacheKey<TKey>
     {
+        using var activity = _below.Length > 0 ? StartSpan("cachka.get", key) : null;
+        var start = StartBelow();
         var epoch = CoherenceEpoch;
         var found = ReadBelow<T>(key);
         if (found.Found)
             Promote(in typedKey, key, in found, epoch);
+        EndBelow(CacheOperation.Get, start);
+        Outcome(activity, found.Found, found.Layer);
         return found.ToResult();
     }
 
@@ -58,10 +63,14 @@ internal sealed partial class LayeredCache
     private async ValueTask<CacheResult<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
     {
+        using var activity = _below.Length > 0 ? StartSpan("cachka.get", key) : null;
+        var start = StartBelow();
         var epoch = CoherenceEpoch;
         var found = await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);
         if (found.Found)
             await PromoteAsync(typedKey, key, found, epoch, cancellationToken).ConfigureAwait(false);
+        EndBelow(CacheOperation.Get, start);
+        Outcome(activity, found.Found, found.Layer);
         return found.ToResult();
     }
 

@@ -159,13 +159,13 @@ internal sealed partial class LayeredCache
     {
         T value;
         bool found;
-        using var activity = StartFill();
+        using var activity = StartFill(key);
         try
         {
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
             found = _l1.Peek(in typedKey, key, out value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
             if (!found)
-                value = factory(state);
+                value = RunFactory(factory, state, key);
         }
         catch (Exception error)
         {
@@ -188,13 +188,13 @@ internal sealed partial class LayeredCache
         {
             T value;
             bool found;
-            using var activity = StartFill();
+            using var activity = StartFill(key);
             try
             {
                 found = _l1.Peek(in typedKey, key, out value)
                     || (await ReadThroughAsync<TKey, T>(typedKey, key, flight.Token).ConfigureAwait(false)).TryGetValue(out value);
                 if (!found)
-                    value = await factory(state, flight.Token).ConfigureAwait(false);
+                    value = await RunFactoryAsync(factory, state, key, flight.Token).ConfigureAwait(false);
             }
             catch (Exception error)
             {
@@ -237,7 +237,7 @@ internal sealed partial class LayeredCache
     {
         if (_l1.Peek(in typedKey, key, out T value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value))
             return value;
-        value = factory(state);
+        value = RunFactory(factory, state, key);
         Write(in typedKey, key, value, ExpiryFor(ttl), tags);
         return value;
     }
@@ -247,18 +247,13 @@ internal sealed partial class LayeredCache
     {
         if (_l1.Peek(in typedKey, key, out T value) || (await ReadThroughAsync<TKey, T>(typedKey, key, cancellationToken).ConfigureAwait(false)).TryGetValue(out value))
             return value;
-        value = await factory(state, cancellationToken).ConfigureAwait(false);
+        value = await RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
         await WriteAsync(typedKey, key, value, ExpiryFor(ttl), tags, cancellationToken).ConfigureAwait(false);
         return value;
     }
 
-    // One span per miss that reaches the layers below L1 (never per hit, never with the key).
-    private Activity? StartFill()
-    {
-        var activity = CachkaTelemetry.Activities.StartActivity("cachka.get_or_create", ActivityKind.Internal);
-        activity?.SetTag("cache.name", Name);
-        return activity;
-    }
+    // One span per miss of L1 (never per hit; the key only with TraceKeys).
+    private Activity? StartFill(string key) => StartSpan("cachka.get_or_create", key);
 }
 
 internal static class CacheResultExtensions

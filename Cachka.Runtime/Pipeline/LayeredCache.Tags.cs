@@ -1,4 +1,5 @@
 using Cachka.Internal;
+using Cachka.Telemetry;
 
 namespace Cachka.Pipeline;
 
@@ -10,6 +11,8 @@ internal sealed partial class LayeredCache
     {
         TagIndex.ValidTag(tag);
         Enter();
+        using var activity = StartSpan("cachka.invalidate_tag", null);
+        var start = StartBelow();
         try
         {
             var keys = TaggedKeys(tag);
@@ -17,9 +20,11 @@ internal sealed partial class LayeredCache
                 keys.UnionWith(slot.Run<InvalidateTagOperation, IReadOnlyCollection<string>?>(LayerAccess.Tag(tag), new(tag)) ?? []);
             foreach (var key in keys)
                 DeleteEverywhere(key);
+            activity?.SetTag("cache.removed", keys.Count);
         }
         finally
         {
+            EndBelow(CacheOperation.InvalidateTag, start);
             Exit();
         }
     }
@@ -33,6 +38,8 @@ internal sealed partial class LayeredCache
 
     private async ValueTask InvalidateTagEverywhereAsync(string tag, CancellationToken cancellationToken)
     {
+        using var activity = StartSpan("cachka.invalidate_tag", null);
+        var start = StartBelow();
         var keys = TaggedKeys(tag);
         var i = 0;
         try
@@ -50,6 +57,8 @@ internal sealed partial class LayeredCache
 
         foreach (var key in keys)
             await DeleteEverywhereAsync(key, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("cache.removed", keys.Count);
+        EndBelow(CacheOperation.InvalidateTag, start);
     }
 
     /// <summary>

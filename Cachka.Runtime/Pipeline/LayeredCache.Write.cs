@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Cachka.Layers;
+using Cachka.Telemetry;
 
 namespace Cachka.Pipeline;
 
@@ -15,6 +16,7 @@ internal sealed partial class LayeredCache
     public void Set<T>(string key, T value, CacheEntryOptions options)
     {
         var expiresAt = EnterWrite(key, in options);
+        using var activity = StartSpan("cachka.set", key);
         try
         {
             Write(default(StringKey), key, value, expiresAt, options.Tags);
@@ -28,19 +30,33 @@ internal sealed partial class LayeredCache
     public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions options, CancellationToken cancellationToken = default)
     {
         var expiresAt = EnterWrite(key, in options);
-        return ExitAfter(WriteAsync<StringKey, T>(default, key, value, expiresAt, options.Tags, cancellationToken));
+        return ExitAfter(Tracing
+            ? SetTracedAsync(key, value, expiresAt, options.Tags, cancellationToken)
+            : WriteAsync<StringKey, T>(default, key, value, expiresAt, options.Tags, cancellationToken));
+    }
+
+    // The span is started inside an async method, so the caller's Activity.Current is left as it was.
+    private async ValueTask SetTracedAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    {
+        using var activity = StartSpan("cachka.set", key);
+        await WriteAsync<StringKey, T>(default, key, value, expiresAt, tags, cancellationToken).ConfigureAwait(false);
     }
 
     public bool Delete(string key)
     {
         Guard.Key(key);
         Enter();
+        using var activity = StartSpan("cachka.delete", key);
+        var start = StartBelow();
         try
         {
-            return DeleteEverywhere(key);
+            var removed = DeleteEverywhere(key);
+            activity?.SetTag("cache.hit", removed);
+            return removed;
         }
         finally
         {
+            EndBelow(CacheOperation.Delete, start);
             Exit();
         }
     }
@@ -49,7 +65,24 @@ internal sealed partial class LayeredCache
     {
         Guard.Key(key);
         Enter();
-        return ExitAfter(DeleteEverywhereAsync(key, cancellationToken));
+        return ExitAfter(DeleteObservedAsync(key, cancellationToken));
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> DeleteObservedAsync(string key, CancellationToken cancellationToken)
+    {
+        using var activity = StartSpan("cachka.delete", key);
+        var start = StartBelow();
+        try
+        {
+            var removed = await DeleteEverywhereAsync(key, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("cache.hit", removed);
+            return removed;
+        }
+        finally
+        {
+            EndBelow(CacheOperation.Delete, start);
+        }
     }
 
     // Checks the key and options before anything is written, then enters the operation.
@@ -79,8 +112,10 @@ internal sealed partial class LayeredCache
     private void WriteBelow<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int count, string operation)
     {
         _tags.Add(key, tags);
+        var start = operation == "set" ? StartBelow() : 0;
         for (var i = 0; i < count; i++)
             _below[i].Run<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, expiresAt, tags));
+        EndBelow(CacheOperation.Set, start);
     }
 
     /// <inheritdoc cref="WriteBelow{T}"/>
@@ -89,11 +124,13 @@ internal sealed partial class LayeredCache
     private async ValueTask WriteBelowAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int count, string operation, CancellationToken cancellationToken)
     {
         _tags.Add(key, tags);
+        var start = operation == "set" ? StartBelow() : 0;
         var i = 0;
         try
         {
             for (; i < count; i++)
                 await _below[i].RunAsync<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, expiresAt, tags), cancellationToken).ConfigureAwait(false);
+            EndBelow(CacheOperation.Set, start);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

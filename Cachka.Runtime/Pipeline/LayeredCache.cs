@@ -20,7 +20,7 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
     private readonly CacheClock _clock;
     private readonly FlightTable _flights = new();
     private readonly TagIndex _tags = new();
-    private readonly CacheMetrics _metrics = new();
+    private readonly CacheMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Maintenance _maintenance;
     private readonly Rundown _rundown = new();
@@ -35,6 +35,7 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
         time ??= TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         _clock = new CacheClock(time);
+        _metrics = new CacheMetrics { CacheLabel = new("cache", config.Name), Published = config.EnableMetrics };
         _logger = loggerFactory.CreateLogger("Cachka");
         var context = new CacheLayerContext(config.Name, time, loggerFactory, _metrics.Error);
         _layers = CreateLayers(config, context, time);

@@ -3,7 +3,7 @@ namespace Cachka.Telemetry;
 /// <summary>Counters of one cache: hits per layer (L1 first), misses, and layer errors.</summary>
 internal sealed record CacheStatistics(IReadOnlyList<long> Hits, long Misses, long Errors);
 
-/// <summary>What the <c>Cachka</c> meter reads from a cache it observes.</summary>
+/// <summary>What the <c>Cachka</c> meter and the Prometheus text read from a cache.</summary>
 internal interface IMeteredCache
 {
     string Name { get; }
@@ -12,7 +12,10 @@ internal interface IMeteredCache
 
     CacheStatistics GetStatistics();
 
-    IEnumerable<(string Layer, string ErrorType, long Count)> Errors();
+    CacheMetrics Metrics { get; }
+
+    /// <summary>Each layer's name and circuit-breaker state (<c>CLOSED</c> for a layer without one).</summary>
+    IEnumerable<(string Layer, string Breaker)> Breakers();
 
     IEnumerable<Layers.ILayerCounters> MemoryLayers();
 }

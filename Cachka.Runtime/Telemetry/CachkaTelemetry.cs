@@ -2,15 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-using Cachka.Layers;
-
 namespace Cachka.Telemetry;
 
 /// <summary>
-/// The <c>Cachka</c> <see cref="Meter"/> and <see cref="ActivitySource"/>. Instruments are created once
-/// per process and observe every live cache with <c>CacheConfig.EnableMetrics</c>, so several
-/// caches never collide (the Python cachka's "Duplicated timeseries" defect). Observable counters cost nothing
-/// on the hot path: they read the counters the cache keeps anyway. Keys are never tags.
+/// The <c>Cachka</c> <see cref="Meter"/> and <see cref="ActivitySource"/>. Instruments are created once per process
+/// from <see cref="MetricFamilies"/> and observe every live cache (unless its <c>EnableMetrics</c> is false), so
+/// several caches never collide (the Python cachka's "Duplicated timeseries" defect). Observable instruments cost
+/// nothing on the hot path: they read the counters the cache keeps anyway; the duration histogram is recorded only
+/// for operations that reach below L1 and for factory runs, and only while someone listens. Keys are never tags.
 /// </summary>
 internal static class CachkaTelemetry
 {
@@ -19,7 +18,8 @@ internal static class CachkaTelemetry
     public static readonly ActivitySource Activities = new(Name);
 
     private static readonly ConcurrentDictionary<IMeteredCache, byte> s_caches = new(ReferenceEqualityComparer.Instance);
-    private static readonly Meter s_meter = CreateMeter();
+    private static readonly Meter s_meter = new(Name);
+    private static readonly Histogram<double> s_durations = CreateInstruments();
 
     public static void Register(IMeteredCache cache)
     {
@@ -29,43 +29,37 @@ internal static class CachkaTelemetry
 
     public static void Unregister(IMeteredCache cache) => s_caches.TryRemove(cache, out _);
 
-    private static Meter CreateMeter()
+    /// <summary>Every cache the meter observes (the live ones with <c>EnableMetrics</c>), for the combined Prometheus text.</summary>
+    public static IEnumerable<IMeteredCache> Caches => s_caches.Keys;
+
+    public static void RecordDuration(double seconds, KeyValuePair<string, object?> cache, CacheOperation operation)
     {
-        var meter = new Meter(Name);
-        meter.CreateObservableCounter("cachka.requests", ObserveRequests, "{request}", "Cache lookups by outcome: hit_layer_<i> or miss.");
-        meter.CreateObservableCounter("cachka.errors", ObserveErrors, "{error}", "Layer failures and circuit-breaker refusals, by layer and error type.");
-        meter.CreateObservableCounter("cachka.l1.hits", () => ObserveMemory(static m => m.Hits), "{hit}", "L1 (memory) hits.");
-        meter.CreateObservableCounter("cachka.l1.misses", () => ObserveMemory(static m => m.Misses), "{miss}", "L1 (memory) misses.");
-        meter.CreateObservableCounter("cachka.l1.evictions", () => ObserveMemory(static m => m.Evictions), "{eviction}", "L1 (memory) evictions to stay within MaxSize.");
-        return meter;
+        if (s_durations.Enabled)
+            s_durations.Record(seconds, cache, MetricFamilies.Label("operation", MetricFamilies.Name(operation)));
     }
 
-    private static IEnumerable<Measurement<long>> ObserveRequests()
+    private static Histogram<double> CreateInstruments()
     {
-        foreach (var cache in s_caches.Keys)
+        foreach (var family in MetricFamilies.All)
         {
-            var stats = cache.GetStatistics();
-            for (var i = 0; i < stats.Hits.Count; i++)
-                yield return new Measurement<long>(stats.Hits[i], new("cache", cache.Name), new("type", $"hit_layer_{i}"));
-            yield return new Measurement<long>(stats.Misses, new("cache", cache.Name), new("type", "miss"));
+            if (family.Observe is not { } observe)
+                continue;
+            if (family.Kind == MetricKind.Counter)
+                s_meter.CreateObservableCounter(family.Instrument, () => Observe(observe), family.Unit, family.Help);
+            else
+                s_meter.CreateObservableGauge(family.Instrument, () => Observe(observe), family.Unit, family.Help);
         }
+
+        return s_meter.CreateHistogram(MetricFamilies.Durations.Instrument, MetricFamilies.Durations.Unit, MetricFamilies.Durations.Help,
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationHistogram.Bounds });
     }
 
-    private static IEnumerable<Measurement<long>> ObserveErrors()
+    private static IEnumerable<Measurement<long>> Observe(Func<IMeteredCache, IEnumerable<MetricSample>> observe)
     {
         foreach (var cache in s_caches.Keys)
         {
-            foreach (var (layer, errorType, count) in cache.Errors())
-                yield return new Measurement<long>(count, new("cache", cache.Name), new("layer", layer), new("error_type", errorType));
-        }
-    }
-
-    private static IEnumerable<Measurement<long>> ObserveMemory(Func<ILayerCounters, long> read)
-    {
-        foreach (var cache in s_caches.Keys)
-        {
-            foreach (var memory in cache.MemoryLayers())
-                yield return new Measurement<long>(read(memory), new KeyValuePair<string, object?>("cache", memory.Name));
+            foreach (var sample in observe(cache))
+                yield return new Measurement<long>(sample.Value, sample.Labels);
         }
     }
 }

@@ -18,8 +18,8 @@ public sealed class MetricsCountTests
         var memory = (MemoryCacheLayer)cache.Layers[0];
         Assert.That((memory.Misses.Value, memory.Hits.Value), Is.EqualTo((2L, 2L)));
         var text = cache.GetMetricsText();
-        Assert.That(text, Does.Contain("cache_l1_misses_total{cache=\"memory_cache\"} 2"));
-        Assert.That(text, Does.Contain("cache_l1_hits_total{cache=\"memory_cache\"} 2"));
+        Assert.That(text, Does.Contain("cache_l1_misses_total{cache=\"default\",layer=\"memory_cache\"} 2"));
+        Assert.That(text, Does.Contain("cache_l1_hits_total{cache=\"default\",layer=\"memory_cache\"} 2"));
     }
 
     [Test]

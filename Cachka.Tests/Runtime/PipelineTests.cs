@@ -281,7 +281,7 @@ public class PipelineTests
             Assert.That(text, Does.Contain("cache_requests_total{cache=\"default\",type=\"hit_layer_0\"} 1"));
             Assert.That(text, Does.Contain("cache_requests_total{cache=\"default\",type=\"miss\"} 1"));
             Assert.That(text, Does.Contain("# TYPE cache_l1_hits_total counter"));
-            Assert.That(text, Does.Contain("cache_l1_evictions_total{cache=\"memory_cache\"} 0"));
+            Assert.That(text, Does.Contain("cache_l1_evictions_total{cache=\"default\",layer=\"memory_cache\"} 0"));
             Assert.That(text, Does.Not.Contain("\"k\""), "keys are never labels");
         });
     }

@@ -67,6 +67,8 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     long ILayerCounters.Evictions => Evictions.Value;
 
+    long ILayerCounters.Size => Count;
+
     internal CacheClock Clock => _clock;
 
     // ---- the fast paths used by the pipeline ----

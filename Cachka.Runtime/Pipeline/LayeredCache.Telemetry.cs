@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Cachka.Telemetry;
+
+namespace Cachka.Pipeline;
+
+// Telemetry: spans on the "Cachka" ActivitySource and durations for cache_operation_duration_seconds. An L1 hit
+// makes neither (it costs less than either would): spans cover operations that reach below L1, writes, deletes,
+// tag invalidations and factory runs; durations cover the operations that reach a layer below L1 and every factory
+// run. Keys go on spans only with CacheConfig.TraceKeys.
+internal sealed partial class LayeredCache
+{
+    /// <summary>A span, or null (at once) when nobody listens to the ActivitySource.</summary>
+    internal Activity? StartSpan(string name, string? key)
+    {
+        var activity = CachkaTelemetry.Activities.StartActivity(name, ActivityKind.Internal);
+        if (activity is null)
+            return null;
+        activity.SetTag("cache.name", Name);
+        if (Config.TraceKeys && key is not null)
+            activity.SetTag("cache.key", key);
+        return activity;
+    }
+
+    private static bool Tracing => CachkaTelemetry.Activities.HasListeners();
+
+    // 0 when the cache has nothing below L1: its operations are not timed.
+    private long StartBelow() => _below.Length > 0 ? Stopwatch.GetTimestamp() : 0;
+
+    private void EndBelow(CacheOperation operation, long start)
+    {
+        if (start != 0)
+            _metrics.Duration(operation, start);
+    }
+
+    // The outcome of a lookup below L1 on its span: hit or miss, and which layer answered.
+    private void Outcome(Activity? activity, bool hit, int belowIndex)
+    {
+        if (activity is null)
+            return;
+        activity.SetTag("cache.hit", hit);
+        activity.SetTag("cache.outcome", hit ? "hit" : "miss");
+        if (hit)
+            activity.SetTag("cache.hit_layer", _below[belowIndex].Layer.Name);
+    }
+
+    private static void Failed(Activity? activity, Exception error) => activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+
+    /// <summary>Runs a factory with its span and duration.</summary>
+    internal T RunFactory<TState, T>(Func<TState, T> factory, TState state, string key)
+    {
+        using var activity = StartSpan("cachka.factory", key);
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            return factory(state);
+        }
+        catch (Exception error)
+        {
+            Failed(activity, error);
+            throw;
+        }
+        finally
+        {
+            _metrics.Duration(CacheOperation.Factory, start);
+        }
+    }
+
+    /// <inheritdoc cref="RunFactory{TState, T}"/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<T> RunFactoryAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> factory, TState state, string key, CancellationToken cancellationToken)
+    {
+        using var activity = StartSpan("cachka.factory", key);
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            return await factory(state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            Failed(activity, error);
+            throw;
+        }
+        finally
+        {
+            _metrics.Duration(CacheOperation.Factory, start);
+        }
+    }
+}
