@@ -3,6 +3,7 @@ using Cachka.Pipeline;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using LocalEntry = Cachka.Hybrid.HybridPayloads.LocalEntry;
 
 namespace Cachka.Hybrid;
 
@@ -26,6 +27,7 @@ internal sealed partial class CachkaHybridCache : HybridCache
     private readonly HybridPayloads _payloads;
     private readonly FlightTable _flights = new();
     private readonly ILogger _logger;
+    private static readonly Func<byte[], object> s_local = HybridPayloads.Local;
 
     public CachkaHybridCache(LayeredCache cache, IServiceProvider? services = null, ILoggerFactory? loggerFactory = null)
     {
@@ -42,13 +44,13 @@ internal sealed partial class CachkaHybridCache : HybridCache
     {
         ArgumentNullException.ThrowIfNull(factory);
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new Call(options);
+        var flags = options?.Flags ?? HybridCacheEntryFlags.None;
         if (!IsCacheable(key))
-            return call.Has(HybridCacheEntryFlags.DisableUnderlyingData) ? default : factory(state, cancellationToken);
-        if (call.ReadLocal && _cache.TryGetLocal(key, out byte[] local) && TryRead(key, local, out T value))
+            return (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0 ? default : factory(state, cancellationToken);
+        if ((flags & HybridCacheEntryFlags.DisableLocalCacheRead) == 0 && _cache.TryGetLocal(key, out LocalEntry local) && TryRead(key, local, out T value))
             return new ValueTask<T>(value);
 
-        call.Tags = EntryTags(tags);
+        var call = new Call(options, flags, EntryTags(tags));
         var flight = _flights.Join<Landed<T>>(FlightKey(key, call.Flags), cancellationToken, out var leader);
         if (flight is null)
             return Unwrap(RunAsync(key, call, state, factory, null, cancellationToken));
@@ -62,7 +64,7 @@ internal sealed partial class CachkaHybridCache : HybridCache
     public override ValueTask SetAsync<T>(string key, T value, HybridCacheEntryOptions? options = null, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new Call(options) { Tags = EntryTags(tags) };
+        var call = new Call(options, options?.Flags ?? HybridCacheEntryFlags.None, EntryTags(tags));
         return IsCacheable(key) ? StoreAsync(key, call, value, null, cancellationToken) : default;
     }
 
@@ -114,14 +116,15 @@ internal sealed partial class CachkaHybridCache : HybridCache
         _cache.BeginOperation();
         try
         {
-            if (call.ReadLocal && _cache.PeekLocal(key, out byte[] local) && TryRead(key, local, out T _))
+            if (call.ReadLocal && _cache.PeekLocal(key, out LocalEntry local) && TryRead(key, local, out T _))
                 return new Landed<T>(default!, local);
             if (call.ReadDistributed && _cache.HasDistributedTier)
             {
                 var localExpiry = call.WriteLocal ? _cache.UtcNow + call.LocalExpiration(_cache.Config.DefaultTtl) : (DateTimeOffset?)null;
-                var hit = await _cache.ReadDistributedAsync<byte[]>(key, localExpiry, call.WriteDistributed, cancellationToken).ConfigureAwait(false);
-                if (hit.Found && TryRead(key, hit.Value, out T _))
-                    return new Landed<T>(default!, hit.Value);
+                var hit = await _cache.ReadDistributedAsync<byte[]>(key, localExpiry, s_local, call.WriteDistributed, cancellationToken).ConfigureAwait(false);
+                var entry = hit.Found ? HybridPayloads.Local(hit.Value) : null;
+                if (entry is not null && TryRead(key, entry, out T _))
+                    return new Landed<T>(default!, entry);
             }
 
             if (call.Has(HybridCacheEntryFlags.DisableUnderlyingData))
@@ -155,44 +158,44 @@ internal sealed partial class CachkaHybridCache : HybridCache
     {
         var expiration = call.Expiration(_cache.Config.DefaultTtl);
         var localExpiration = call.LocalExpiration(_cache.Config.DefaultTtl);
-        var bytes = _payloads.Write(value, out var refusal);
+        var entry = _payloads.Write(value, out var refusal);
         var now = _cache.UtcNow;
-        if (bytes is null)
+        if (entry is null)
         {
             ValueNotCached(_logger, typeof(T).Name, refusal!);
             _cache.Metrics.Error("hybrid", refusal!);
-            _cache.WriteLocal<byte[]>(key, null!, null, null);
+            _cache.WriteLocal<LocalEntry>(key, null!, null, null);
             await _cache.WriteDistributedAsync<byte[]>(key, null!, now, null, write: false, CancellationToken.None).ConfigureAwait(false);
             return new Landed<T>(value, null);
         }
 
-        var landed = new Landed<T>(value, bytes);
-        _cache.WriteLocal(key, bytes, call.WriteLocal ? now + localExpiration : null, call.Tags);
+        var landed = new Landed<T>(value, entry);
+        _cache.WriteLocal(key, entry, call.WriteLocal ? now + localExpiration : null, call.Tags);
         flight?.Complete(landed);
         // The store runs to the end once started (as the rest of Cachka's writes): a cancelled half-write would leave tiers disagreeing.
-        await _cache.WriteDistributedAsync(key, bytes, now + expiration, call.Tags, call.WriteDistributed, CancellationToken.None).ConfigureAwait(false);
+        await _cache.WriteDistributedAsync(key, entry.Bytes, now + expiration, call.Tags, call.WriteDistributed, CancellationToken.None).ConfigureAwait(false);
         return landed;
     }
 
     private async ValueTask<T> Unwrap<T>(ValueTask<Landed<T>> landing)
     {
         var landed = await landing.ConfigureAwait(false);
-        return landed.Bytes is null ? landed.Value : _payloads.Read<T>(landed.Bytes);
+        return landed.Entry is null ? landed.Value : _payloads.Read<T>(landed.Entry);
     }
 
     // A payload that does not read as T (written for another type, or by an incompatible serializer) is a miss, and removed.
-    private bool TryRead<T>(string key, byte[] bytes, out T value)
+    private bool TryRead<T>(string key, LocalEntry entry, out T value)
     {
         try
         {
-            value = _payloads.Read<T>(bytes);
+            value = _payloads.Read<T>(entry);
             return true;
         }
         catch (Exception error)
         {
             PayloadUnreadable(_logger, typeof(T).Name, error);
             _cache.Metrics.Error("hybrid", "deserialize_failed");
-            _cache.WriteLocal<byte[]>(key, null!, null, null);
+            _cache.WriteLocal<LocalEntry>(key, null!, null, null);
             value = default!;
             return false;
         }
@@ -241,11 +244,11 @@ internal sealed partial class CachkaHybridCache : HybridCache
     private static async ValueTask Ignore(ValueTask<bool> deletion) => await deletion.ConfigureAwait(false);
 
     /// <summary>What a call asked for: its flags, expirations and tags.</summary>
-    private sealed class Call(HybridCacheEntryOptions? options)
+    private readonly struct Call(HybridCacheEntryOptions? options, HybridCacheEntryFlags flags, string[] tags)
     {
-        public HybridCacheEntryFlags Flags { get; } = options?.Flags ?? HybridCacheEntryFlags.None;
+        public HybridCacheEntryFlags Flags { get; } = flags;
 
-        public string[]? Tags { get; set; }
+        public string[] Tags { get; } = tags;
 
         public bool ReadLocal => !Has(HybridCacheEntryFlags.DisableLocalCacheRead);
 
@@ -270,8 +273,8 @@ internal sealed partial class CachkaHybridCache : HybridCache
         }
     }
 
-    /// <summary>A flight's outcome: the stored bytes (each caller reads its own copy), or the value itself when it was not stored.</summary>
-    private readonly record struct Landed<T>(T Value, byte[]? Bytes);
+    /// <summary>A flight's outcome: the stored entry (each caller reads its own copy), or the value itself when it was not stored.</summary>
+    private readonly record struct Landed<T>(T Value, LocalEntry? Entry);
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "HybridCache: a key {Reason} cannot be cached; the call bypasses the cache.")]
     private static partial void KeyNotCacheable(ILogger logger, string reason);

@@ -15,19 +15,30 @@ namespace Cachka.Hybrid;
 /// HybridCache does: the <see cref="IHybridCacheSerializer{T}"/> registered for <c>T</c> (the last one), else the
 /// first <see cref="IHybridCacheSerializerFactory"/> (last registered first) that offers one, else UTF-8 for
 /// <c>string</c>, the bytes themselves for <c>byte[]</c>, and Cachka's faithful JSON for everything else (a type
-/// that would not read back exactly is not cached). Reading turns the bytes into a fresh copy for a mutable type;
-/// an immutable one (<c>string</c>, a value type without references, a sealed or value type marked
-/// <c>[ImmutableObject(true)]</c>) is deserialized once per stored payload and that instance is shared.
+/// that would not read back exactly is not cached). The layers below L1 keep the bytes; L1 keeps a
+/// <see cref="LocalEntry"/>. Reading turns the bytes into a fresh copy for a mutable type; an immutable one
+/// (<c>string</c>, a value type without references, a sealed or value type marked <c>[ImmutableObject(true)]</c>)
+/// is deserialized at most once per L1 entry and that instance is shared.
 /// </summary>
 internal sealed class HybridPayloads(IServiceProvider? services, int maxPayloadBytes)
 {
     private readonly ConcurrentDictionary<Type, object> _serializers = new();
-    private readonly ConditionalWeakTable<byte[], object> _shared = new();
 
     public int MaxPayloadBytes { get; } = maxPayloadBytes;
 
-    /// <summary>The stored form of <paramref name="value"/>, or null with the reason when it is not cached.</summary>
-    public byte[]? Write<T>(T value, out string? refusal)
+    /// <summary>What L1 holds for an entry: its bytes, and the shared instance once an immutable type has read them.</summary>
+    public sealed class LocalEntry(byte[] bytes, object? shared)
+    {
+        public byte[] Bytes { get; } = bytes;
+
+        public object? Shared { get; set; } = shared;
+    }
+
+    /// <summary>L1's entry for bytes read from a layer below it.</summary>
+    public static LocalEntry Local(byte[] bytes) => new(bytes, null);
+
+    /// <summary>The stored form of <paramref name="value"/> (bytes for every layer, the entry for L1), or null with the reason when it is not cached.</summary>
+    public LocalEntry? Write<T>(T value, out string? refusal)
     {
         var serializer = SerializerFor<T>();
         if (serializer is FaithfulJson<T> { Fidelity: { IsFaithful: false } fidelity })
@@ -54,21 +65,17 @@ internal sealed class HybridPayloads(IServiceProvider? services, int maxPayloadB
         }
 
         refusal = null;
-        var bytes = buffer.WrittenSpan.ToArray();
-        if (Immutable<T>.Value)
-            _shared.AddOrUpdate(bytes, value!);
-        return bytes;
+        return new LocalEntry(buffer.WrittenSpan.ToArray(), Immutable<T>.Value ? value : null);
     }
 
-    /// <summary>The value stored as <paramref name="bytes"/>: a fresh copy, or the shared instance of an immutable type.</summary>
-    public T Read<T>(byte[] bytes)
+    /// <summary>The value of an entry: a fresh copy, or the shared instance of an immutable type.</summary>
+    public T Read<T>(LocalEntry entry)
     {
-        if (!Immutable<T>.Value)
-            return SerializerFor<T>().Deserialize(new ReadOnlySequence<byte>(bytes));
-        if (_shared.TryGetValue(bytes, out var shared) && shared is T typed)
-            return typed;
-        var value = SerializerFor<T>().Deserialize(new ReadOnlySequence<byte>(bytes));
-        _shared.AddOrUpdate(bytes, value!);
+        if (Immutable<T>.Value && entry.Shared is T shared)
+            return shared;
+        var value = SerializerFor<T>().Deserialize(new ReadOnlySequence<byte>(entry.Bytes));
+        if (Immutable<T>.Value)
+            entry.Shared = value; // a race stores one of two equal instances: either may be shared
         return value;
     }
 

@@ -26,10 +26,11 @@ internal sealed partial class LayeredCache
     internal bool PeekLocal<T>(string key, out T value) => _l1.Peek(default(StringKey), key, out value);
 
     /// <summary>
-    /// Reads the layers below L1. A hit is copied into L1 until its own expiry or <paramref name="localExpiresAt"/>,
-    /// whichever is sooner (no copy when null), and into the layers above the one that held it when <paramref name="copyBelow"/>.
+    /// Reads the layers below L1. A hit is copied into L1 (as <paramref name="localCopy"/> makes it) until its own expiry
+    /// or <paramref name="localExpiresAt"/>, whichever is sooner (no copy when null), and into the layers above the one
+    /// that held it when <paramref name="copyBelow"/>.
     /// </summary>
-    internal async ValueTask<CacheLayerHit<T>> ReadDistributedAsync<T>(string key, DateTimeOffset? localExpiresAt, bool copyBelow, CancellationToken cancellationToken)
+    internal async ValueTask<CacheLayerHit<T>> ReadDistributedAsync<T>(string key, DateTimeOffset? localExpiresAt, Func<T, object> localCopy, bool copyBelow, CancellationToken cancellationToken)
     {
         var epoch = CoherenceEpoch;
         var found = await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);
@@ -39,7 +40,7 @@ internal sealed partial class LayeredCache
         var kept = true;
         if (localExpiresAt is { } local)
         {
-            var copy = new BelowHit<T>(new CacheLayerHit<T>(hit.Value, local < hit.ExpiresAt ? local : hit.ExpiresAt), found.Layer);
+            var copy = new BelowHit<object>(new CacheLayerHit<object>(localCopy(hit.Value), local < hit.ExpiresAt ? local : hit.ExpiresAt), found.Layer);
             kept = StoreCopy(default(StringKey), key, in copy, epoch);
         }
 
