@@ -94,11 +94,11 @@ Task("Pack")
         });
     }
 
-    // The generator and analyzers ship inside the runtime package; a package without them is broken.
+    // The generator and analyzers ship inside the Cachka package; a package without them is broken.
     var expected = new List<string> { "Cachka.Generators.dll", "Cachka.Analyzers.dll" };
     if (FileExists("./Cachka.Analyzers.CodeFixes/Cachka.Analyzers.CodeFixes.csproj"))
         expected.Add("Cachka.Analyzers.CodeFixes.dll");
-    foreach (var package in GetFiles(packages.FullPath + "/Cachka.Runtime.*.nupkg"))
+    foreach (var package in GetFiles(packages.FullPath + "/Cachka.*.nupkg").Where(p => System.Text.RegularExpressions.Regex.IsMatch(p.GetFilename().FullPath, @"^Cachka\.\d")))
     {
         using var archive = System.IO.Compression.ZipFile.OpenRead(package.FullPath);
         var entries = archive.Entries.Select(e => e.FullName).ToList();

@@ -5,10 +5,10 @@ using System.Text;
 namespace Cachka.Tests.Packaging;
 
 /// <summary>
-/// Packs Cachka.Runtime into a folder feed and builds a fresh project that references only that
-/// package, with docs/generator.md's quick start as its Program.cs: the generator and analyzers must
-/// arrive through the package and the program must print what the docs say. Slow (a pack, a restore
-/// and a build in child processes).
+/// Packs Cachka and Cachka.Redis into a folder feed and builds fresh projects that reference only the
+/// package: docs/generator.md's quick start (the generator and analyzers must arrive through the package
+/// and the program must print what the docs say) and docs/aspnetcore.md's web app (run on 127.0.0.1 and
+/// called on every endpoint). Slow (packs, restores and builds in child processes).
 /// </summary>
 [NonParallelizable]
 [Category("Slow")]
@@ -16,63 +16,153 @@ public sealed class PackageConsumerTests
 {
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(10);
 
+    private string _work = null!;
+    private string _feed = null!;
+    private string _version = null!;
+
+    // Packs Cachka and Cachka.Redis once into a folder feed for every consumer below.
+    [OneTimeSetUp]
+    public void Pack()
+    {
+        var repository = Repository.Root;
+        _work = Directory.CreateTempSubdirectory("cachka-package-").FullName;
+        _version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.ProcessId;
+        _feed = Path.Combine(_work, "feed");
+        foreach (var project in new[] { "Cachka.Runtime", "Cachka.Redis" })
+        {
+            Run(repository, "pack", Path.Combine(repository, project, project + ".csproj"), "-c", "Release", "-o", _feed,
+                "-p:Version=" + _version, "--artifacts-path", Path.Combine(_work, "artifacts"));
+        }
+    }
+
+    [OneTimeTearDown]
+    public void Clean()
+    {
+        TryDelete(_work);
+        TryDelete(Path.Combine(GlobalPackagesFolder(), "cachka", _version));
+        TryDelete(Path.Combine(GlobalPackagesFolder(), "cachka.redis", _version));
+    }
+
+    [Test]
+    public void The_packages_are_Cachka_with_the_generator_and_analyzers_inside_and_Cachka_Redis_on_top_of_it()
+    {
+        var package = Path.Combine(_feed, $"Cachka.{_version}.nupkg");
+        Assert.That(AnalyzerEntries(package), Is.SupersetOf(ExpectedAnalyzers(Repository.Root)));
+        // The build props that let the analyzers see PublishTrimmed/PublishAot (CACHKA017/018), also for transitive consumers.
+        Assert.That(Entries(package), Is.SupersetOf(new[] { "build/Cachka.props", "buildTransitive/Cachka.props", "README.md", "lib/net10.0/Cachka.Runtime.dll" }));
+        Assert.That(Nuspec(package), Does.Contain("<id>Cachka</id>").And.Contain("<license type=\"expression\">MIT</license>").And.Contain("<readme>README.md</readme>").And.Contain("<repository "));
+        Assert.That(File.Exists(Path.Combine(_feed, $"Cachka.{_version}.snupkg")), Is.True, "symbols are packed beside");
+        var redis = Nuspec(Path.Combine(_feed, $"Cachka.Redis.{_version}.nupkg"));
+        Assert.That(redis, Does.Contain($"<dependency id=\"Cachka\" version=\"{_version}\""));
+    }
+
     [Test]
     public void A_project_referencing_only_the_package_runs_the_generator_quick_start()
     {
-        var repository = Repository.Root;
-        var work = Directory.CreateTempSubdirectory("cachka-package-").FullName;
-        var version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.ProcessId;
+        var (program, expected) = QuickStart(Path.Combine(Repository.Root, "docs", "generator.md"));
+        var consumer = Consumer("console", "Microsoft.NET.Sdk", program, "<OutputType>Exe</OutputType>", []);
+        Run(consumer, "build", "-c", "Release");
+        var output = Run(consumer, "run", "--no-build", "-c", "Release");
+
+        Assert.That(output.ReplaceLineEndings("\n").Trim(), Is.EqualTo(expected.Trim()));
+    }
+
+    [Test]
+    public async Task A_web_app_referencing_the_package_serves_docs_aspnetcore_example()
+    {
+        var text = File.ReadAllText(Path.Combine(Repository.Root, "docs", "aspnetcore.md")).ReplaceLineEndings("\n");
+        var position = text.IndexOf("<!-- example:aspnetcore", StringComparison.Ordinal);
+        Assert.That(position, Is.GreaterThanOrEqualTo(0), "docs/aspnetcore.md has no example marker");
+        var program = Block(text, "```csharp\n", ref position);
+        var consumer = Consumer("web", "Microsoft.NET.Sdk.Web", program, "", ["<PackageReference Include=\"OpenTelemetry.Extensions.Hosting\" Version=\"1.21.0\" />"]);
+        Run(consumer, "build", "-c", "Release");
+
+        var port = Redis.RedisServer.FreePort();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = consumer, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "run", "--no-build", "-c", "Release", "--urls", $"http://127.0.0.1:{port}" })
+            start.ArgumentList.Add(argument);
+        using var app = Process.Start(start)!;
+        var log = new StringBuilder();
+        app.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        app.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        app.BeginOutputReadLine();
+        app.BeginErrorReadLine();
         try
         {
-            var feed = Path.Combine(work, "feed");
-            Run(repository, "pack", Path.Combine(repository, "Cachka.Runtime", "Cachka.Runtime.csproj"), "-c", "Release", "-o", feed,
-                "-p:Version=" + version, "--artifacts-path", Path.Combine(work, "artifacts"));
-
-            var package = Path.Combine(feed, $"Cachka.Runtime.{version}.nupkg");
-            Assert.That(AnalyzerEntries(package), Is.SupersetOf(ExpectedAnalyzers(repository)));
-            // The build props that let the analyzers see PublishTrimmed/PublishAot (CACHKA017/018), also for transitive consumers.
-            Assert.That(Entries(package), Is.SupersetOf(new[] { "build/Cachka.Runtime.props", "buildTransitive/Cachka.Runtime.props", "README.md" }));
-            Assert.That(Nuspec(package), Does.Contain("<license type=\"expression\">MIT</license>").And.Contain("<readme>README.md</readme>"));
-            Assert.That(File.Exists(Path.Combine(feed, $"Cachka.Runtime.{version}.snupkg")), Is.True, "symbols are packed beside");
-
-            var (program, expected) = QuickStart(Path.Combine(repository, "docs", "generator.md"));
-            var consumer = Path.Combine(work, "consumer");
-            Directory.CreateDirectory(consumer);
-            File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
-            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Cachka.Runtime" Version="{version}" />
-                  </ItemGroup>
-                </Project>
-                """);
-            // The feed comes on top of the machine's usual sources (which serve the dependencies).
-            File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="cachka-test-feed" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-
-            Run(consumer, "build", "-c", "Release");
-            var output = Run(consumer, "run", "--no-build", "-c", "Release");
-
-            Assert.That(output.ReplaceLineEndings("\n").Trim(), Is.EqualTo(expected.Trim()));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var first = await GetWhenUpAsync(http, "/products/1", app, log);
+            Assert.That(first, Does.Contain("\"name\":\"Product 1\""));
+            Assert.That(await http.GetStringAsync(new Uri("/products/1", UriKind.Relative)), Is.EqualTo(first));
+            Assert.That(await http.GetStringAsync(new Uri("/products/loads", UriKind.Relative)), Is.EqualTo("1"), "the second request came from the cache");
+            using (var deleted = await http.DeleteAsync(new Uri("/products/1", UriKind.Relative)))
+                Assert.That((int)deleted.StatusCode, Is.EqualTo(204));
+            await http.GetStringAsync(new Uri("/products/1", UriKind.Relative));
+            Assert.That(await http.GetStringAsync(new Uri("/products/loads", UriKind.Relative)), Is.EqualTo("2"), "the invalidation reached the cache");
+            Assert.That(await http.GetStringAsync(new Uri("/prices/3", UriKind.Relative)), Is.EqualTo("13"));
+            Assert.That(await http.GetStringAsync(new Uri("/health", UriKind.Relative)), Is.EqualTo("Healthy"));
+            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.That(metrics, Does.Contain("cache_requests_total{cache=\"catalog\",type=\"hit_layer_0\"}"));
         }
         finally
         {
-            TryDelete(work);
-            TryDelete(Path.Combine(GlobalPackagesFolder(), "cachka.runtime", version));
+            app.Kill(entireProcessTree: true);
+            await app.WaitForExitAsync();
         }
+    }
+
+    private static async Task<string> GetWhenUpAsync(HttpClient http, string path, Process app, StringBuilder log)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await http.GetStringAsync(new Uri(path, UriKind.Relative));
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !app.HasExited)
+            {
+                await Task.Delay(200);
+            }
+            catch (HttpRequestException error)
+            {
+                lock (log)
+                    Assert.Fail($"The app did not answer {path}: {error.Message}\n{log}");
+                throw;
+            }
+        }
+    }
+
+    // A fresh project that references only the packed Cachka (and what the example itself needs) from the feed.
+    private string Consumer(string name, string sdk, string program, string properties, string[] references)
+    {
+        var consumer = Path.Combine(_work, name);
+        Directory.CreateDirectory(consumer);
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
+        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+            <Project Sdk="{sdk}">
+              <PropertyGroup>
+                {properties}
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Cachka" Version="{_version}" />
+                {string.Join("\n", references)}
+              </ItemGroup>
+            </Project>
+            """);
+        // The feed comes on top of the machine's usual sources (which serve the dependencies).
+        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="cachka-test-feed" value="{_feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        return consumer;
     }
 
     private static List<string> Entries(string package)
