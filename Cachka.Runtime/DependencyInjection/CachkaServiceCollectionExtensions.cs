@@ -35,9 +35,22 @@ public static class CachkaServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         var resolved = config ?? CacheConfig.Default;
         resolved.Validate();
+        return services.AddCachka(_ => resolved, useAsProcessCache);
+    }
+
+    /// <summary>
+    /// As <see cref="AddCachka(IServiceCollection, CacheConfig?, bool)"/>, with the configuration made from the container
+    /// (options, secrets, other services) when the cache is first needed. In a host that is when the host starts, so a
+    /// bad configuration fails the start with a message that names the setting (<c>ValidateOnStart</c>).
+    /// </summary>
+    public static IServiceCollection AddCachka(this IServiceCollection services, Func<IServiceProvider, CacheConfig> configure, bool useAsProcessCache = true)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
         services.TryAddSingleton<ICache>(provider =>
         {
-            var cache = WithDistributedCache(resolved, provider).CreateCache(provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
+            var config = configure(provider) ?? throw new InvalidOperationException("The AddCachka configuration callback returned null; return a CacheConfig.");
+            var cache = WithDistributedCache(config, provider).CreateCache(provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
             if (useAsProcessCache)
                 CacheRegistry.Offer(cache);
             return cache;
@@ -47,8 +60,26 @@ public static class CachkaServiceCollectionExtensions
                 ?? throw new InvalidOperationException("HybridCache on Cachka needs the ICache AddCachka registers; another ICache was registered before AddCachka."),
             provider,
             provider.GetService<ILoggerFactory>()));
-        if (useAsProcessCache)
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProcessCacheLifetime>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProcessCacheLifetime>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a named cache as a keyed service: <c>[FromKeyedServices("orders")] ICache</c> (and a keyed
+    /// <see cref="HybridCache"/> on it). Its metrics and health carry <paramref name="name"/> (unless the config names
+    /// itself). A named cache is never the process cache; a <c>[Cached]</c> type reaches it through a
+    /// <c>[CacheSource]</c> member. Any number of named caches live beside the one <c>AddCachka(config)</c> registers.
+    /// </summary>
+    public static IServiceCollection AddCachka(this IServiceCollection services, string name, CacheConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(config);
+        var named = config.Name == CacheConfig.Default.Name ? config with { Name = name } : config;
+        named.Validate();
+        services.AddKeyedSingleton<ICache>(name, (provider, _) => named.CreateCache(provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>()));
+        services.AddKeyedSingleton<HybridCache>(name, (provider, _) => new CachkaHybridCache(
+            (LayeredCache)provider.GetRequiredKeyedService<ICache>(name), provider, provider.GetService<ILoggerFactory>()));
         return services;
     }
 
@@ -76,7 +107,10 @@ public static class CachkaServiceCollectionExtensions
     }
 }
 
-/// <summary>In a host: the container's cache offers to be the process cache when the host starts, and withdraws when it stops.</summary>
+/// <summary>
+/// In a host: the container's cache is built when the host starts (so a bad configuration fails the start), offers to be
+/// the process cache then (unless registered with <c>useAsProcessCache: false</c>), and withdraws when the host stops.
+/// </summary>
 internal sealed class ProcessCacheLifetime(IServiceProvider services) : IHostedService
 {
     private ICache? _cache;

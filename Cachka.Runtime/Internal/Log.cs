@@ -22,6 +22,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Cache layer '{Layer}' is back: {Repaired} entries whose writes it missed were removed from it.")]
     public static partial void LayerRepaired(ILogger logger, string layer, int repaired);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Cache layer '{Layer}' failed again during {Operation} ({Failures} in a row, no success since): {ErrorType}: {ErrorMessage}")]
+    public static partial void LayerFailedAgain(ILogger logger, string layer, string operation, int failures, string errorType, string errorMessage);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Cache layer '{Layer}' missed writes for more than {Limit} keys; further ones are not tracked, so it may serve outdated values for them until they expire.")]
     public static partial void MissedKeysOverflow(ILogger logger, string layer, int limit);
 }

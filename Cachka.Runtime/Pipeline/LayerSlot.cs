@@ -31,6 +31,7 @@ internal sealed class LayerSlot
     private readonly ConcurrentDictionary<string, byte> _missedTags = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing = new();
     private int _missedCount;
+    private int _failuresInRow;
     private int _missedTagCount;
     private int _overflowReported;
     private int _repairing;
@@ -181,6 +182,8 @@ internal sealed class LayerSlot
     /// <summary>The layer answered: closes a half-open breaker, and starts repairing missed keys if there are any.</summary>
     public void Succeeded()
     {
+        if (Volatile.Read(ref _failuresInRow) != 0)
+            Volatile.Write(ref _failuresInRow, 0);
         Breaker?.Succeeded();
         if (MissedCount != 0)
             StartRepair();
@@ -191,7 +194,13 @@ internal sealed class LayerSlot
         var wasOpen = Breaker?.State == "OPEN";
         Breaker?.Failed();
         _metrics.Error(Layer.Name, error.GetType().Name);
-        Log.LayerFailed(_logger, Layer.Name, operation, error);
+        // One warning with the stack trace per run of failures; the rest of the run (until a call succeeds) is counted
+        // and logged at debug level without it, so a layer that goes down does not flood the log.
+        var inRow = Interlocked.Increment(ref _failuresInRow);
+        if (inRow == 1)
+            Log.LayerFailed(_logger, Layer.Name, operation, error);
+        else
+            Log.LayerFailedAgain(_logger, Layer.Name, operation, inRow, error.GetType().Name, error.Message);
         if (!wasOpen && Breaker?.State == "OPEN")
             Log.BreakerOpened(_logger, Layer.Name, Breaker.ConsecutiveFailures);
     }
