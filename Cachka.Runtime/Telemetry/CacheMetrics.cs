@@ -35,10 +35,10 @@ internal sealed class CacheMetrics
     /// <summary>Records the time since <paramref name="startTimestamp"/> (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>).</summary>
     public void Duration(CacheOperation operation, long startTimestamp)
     {
-        var seconds = DurationHistogram.Since(startTimestamp);
-        _durations[(int)operation].Record(seconds);
+        var ticks = System.Diagnostics.Stopwatch.GetTimestamp() - startTimestamp;
+        _durations[(int)operation].Record(ticks);
         if (Published)
-            CachkaTelemetry.RecordDuration(seconds, CacheLabel, operation);
+            CachkaTelemetry.RecordDuration(ticks, CacheLabel, operation);
     }
 
     public DurationHistogram Durations(CacheOperation operation) => _durations[(int)operation];

@@ -32,10 +32,10 @@ internal static class CachkaTelemetry
     /// <summary>Every cache the meter observes (the live ones with <c>EnableMetrics</c>), for the combined Prometheus text.</summary>
     public static IEnumerable<IMeteredCache> Caches => s_caches.Keys;
 
-    public static void RecordDuration(double seconds, KeyValuePair<string, object?> cache, CacheOperation operation)
+    public static void RecordDuration(long ticks, KeyValuePair<string, object?> cache, CacheOperation operation)
     {
         if (s_durations.Enabled)
-            s_durations.Record(seconds, cache, MetricFamilies.Label("operation", MetricFamilies.Name(operation)));
+            s_durations.Record((double)ticks / Stopwatch.Frequency, cache, MetricFamilies.Label("operation", MetricFamilies.Name(operation)));
     }
 
     private static Histogram<double> CreateInstruments()
