@@ -20,7 +20,7 @@ public class HybridCacheBenchmarks
     private HybridCache _cachka = null!;
     private ServiceProvider _microsoftServices = null!;
     private ServiceProvider _cachkaServices = null!;
-    private int _next;
+    private WarmCycle _cycle;
 
     [GlobalSetup]
     public void Setup()
@@ -57,14 +57,7 @@ public class HybridCacheBenchmarks
         _cachkaServices.Dispose();
     }
 
-    private int NextId()
-    {
-        var id = _next + 1;
-        if (id == WarmKeys.Count)
-            id = 0;
-        _next = id;
-        return id;
-    }
+    private int NextId() => _cycle.Next();
 
     [Benchmark(Baseline = true, Description = "Microsoft HybridCache, mutable"), BenchmarkCategory("Mutable")]
     public ValueTask<MutableUser> Microsoft_Mutable()

@@ -22,7 +22,7 @@ public class L1AnatomyBenchmarks
     private LayeredCache _cache = null!;
     private ICache _interface = null!;
     private MemoryCacheLayer _l1 = null!;
-    private int _next;
+    private WarmCycle _cycle;
 
     [GlobalSetup]
     public void Setup()
@@ -52,14 +52,7 @@ public class L1AnatomyBenchmarks
         Task.WaitAll(tasks);
     }
 
-    private int NextId()
-    {
-        var id = _next + 1;
-        if (id == WarmKeys.Count)
-            id = 0;
-        _next = id;
-        return id;
-    }
+    private int NextId() => _cycle.Next();
 
     [Benchmark]
     public long Environment_TickCount64() => Environment.TickCount64;

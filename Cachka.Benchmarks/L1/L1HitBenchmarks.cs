@@ -33,7 +33,7 @@ public class L1HitBenchmarks
     private HybridCache _hybridImmutable = null!;
     private ServiceProvider _hybridMutableServices = null!;
     private ServiceProvider _hybridImmutableServices = null!;
-    private int _next;
+    private WarmCycle _cycle;
 
     [GlobalSetup]
     public void Setup()
@@ -71,14 +71,7 @@ public class L1HitBenchmarks
         _hybridImmutableServices.Dispose();
     }
 
-    private int NextId()
-    {
-        var id = _next + 1;
-        if (id == WarmKeys.Count)
-            id = 0;
-        _next = id;
-        return id;
-    }
+    private int NextId() => _cycle.Next();
 
     // Never called on a warm key; a static lambda so no variant pays for a closure.
     private static User Load(int id) => new(id, "user " + id);

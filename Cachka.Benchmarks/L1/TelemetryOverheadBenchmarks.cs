@@ -17,7 +17,7 @@ public class TelemetryOverheadBenchmarks
     private ICache _cache = null!;
     private MeterListener? _meters;
     private ActivityListener? _activities;
-    private int _next;
+    private WarmCycle _cycle;
 
     [Params(false, true)]
     public bool Listening { get; set; }
@@ -65,14 +65,7 @@ public class TelemetryOverheadBenchmarks
         _activities?.Dispose();
     }
 
-    private int NextId()
-    {
-        var id = _next + 1;
-        if (id == WarmKeys.Count)
-            id = 0;
-        _next = id;
-        return id;
-    }
+    private int NextId() => _cycle.Next();
 
     [Benchmark(Baseline = true, Description = "GetOrCreate, typed key (L1 hit)")]
     public User GetOrCreate_TypedKey()

@@ -42,3 +42,18 @@ internal static class WarmKeys
 
     public static string For(int id) => $"UserService.GetUser:{id}";
 }
+
+/// <summary>Cycles through the warm ids, 0 to <see cref="WarmKeys.Count"/> - 1: a field of each suite, so every call reads the next key.</summary>
+internal struct WarmCycle
+{
+    private int _next;
+
+    public int Next()
+    {
+        var id = _next + 1;
+        if (id == WarmKeys.Count)
+            id = 0;
+        _next = id;
+        return id;
+    }
+}

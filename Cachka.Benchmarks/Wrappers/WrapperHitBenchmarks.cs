@@ -29,7 +29,7 @@ public class WrapperHitBenchmarks
     private FusionCache _fusion = null!;
     private HybridCache _hybrid = null!;
     private ServiceProvider _hybridServices = null!;
-    private int _next;
+    private WarmCycle _cycle;
 
     [GlobalSetup]
     public void Setup()
@@ -63,14 +63,7 @@ public class WrapperHitBenchmarks
         _hybridServices.Dispose();
     }
 
-    private int NextId()
-    {
-        var id = _next + 1;
-        if (id == WarmKeys.Count)
-            id = 0;
-        _next = id;
-        return id;
-    }
+    private int NextId() => _cycle.Next();
 
     [Benchmark(Baseline = true, Description = "Floor: ConcurrentDictionary<int,User>"), BenchmarkCategory(Sync)]
     public User Floor()
