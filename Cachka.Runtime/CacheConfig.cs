@@ -27,6 +27,12 @@ public sealed record CacheConfig
     /// <summary>How often expired entries are removed from every layer and storage is compacted; null turns maintenance off.</summary>
     public TimeSpan? VacuumInterval { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Cache-wide defaults for what a call leaves unset: <see cref="CacheEntryOptions.Ttl"/> (before
+    /// <see cref="DefaultTtl"/>) and <see cref="CacheEntryOptions.Jitter"/>. Tags are per entry and may not be set here.
+    /// </summary>
+    public CacheEntryOptions DefaultEntryOptions { get; init; }
+
     /// <summary>Run one maintenance pass (expired entries out) in the background when the cache starts.</summary>
     public bool CleanupOnStart { get; init; } = true;
 
@@ -71,6 +77,12 @@ public sealed record CacheConfig
         if (Layers is null || Layers.Count == 0)
             throw new ArgumentException("CacheConfig.Layers is empty: give at least one layer, for example new MemoryCacheConfig().", nameof(Layers));
         Guard.Positive(DefaultTtl, "CacheConfig.DefaultTtl");
+        if (DefaultEntryOptions.Ttl is { } defaultTtl)
+            Guard.Positive(defaultTtl, "CacheConfig.DefaultEntryOptions.Ttl");
+        if (DefaultEntryOptions.Jitter is { } jitter && jitter < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(DefaultEntryOptions), jitter, $"CacheConfig.DefaultEntryOptions.Jitter must not be negative (got {jitter}); use null or zero for none.");
+        if (DefaultEntryOptions.Tags is not null)
+            throw new ArgumentException("CacheConfig.DefaultEntryOptions.Tags must be null: tags belong to each entry (give them per call or on [Cached]).", nameof(DefaultEntryOptions));
         if (VacuumInterval is { } vacuum)
             Guard.Positive(vacuum, "CacheConfig.VacuumInterval", " Use null to turn maintenance off.");
         if (CircuitBreakerThreshold <= 0)

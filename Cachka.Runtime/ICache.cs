@@ -63,6 +63,16 @@ public interface ICache : IAsyncDisposable, IDisposable
     T GetOrCreate<TState, T>(string key, TState state, Func<TState, T> factory, CacheEntryOptions options = default);
 
     /// <summary>
+    /// An adaptive fill: the factory also gets a <see cref="CacheFactoryContext"/> on which it may set the entry's TTL
+    /// and tags from its result, or decline to cache it (<see cref="CacheFactoryContext.DoNotCache"/>). Concurrent
+    /// callers of the key share the one run and its decision.
+    /// </summary>
+    T GetOrCreate<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options = default);
+
+    /// <inheritdoc cref="GetOrCreate{TState, T}(string, TState, Func{TState, CacheFactoryContext, T}, CacheEntryOptions)"/>
+    ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// <see cref="GetOrCreate{TState, T}(string, TState, Func{TState, T}, CacheEntryOptions)"/> with a typed key:
     /// an L1 hit compares the key's parts and never builds the string. Used by generated code.
     /// </summary>

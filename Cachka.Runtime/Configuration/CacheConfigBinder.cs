@@ -45,6 +45,7 @@ public static class CacheConfigBinder
             Layers = layers.Count > 0 ? layers : defaults.Layers,
             Name = settings.GetString("Name") ?? defaults.Name,
             DefaultTtl = settings.GetTimeSpan("DefaultTtl") ?? defaults.DefaultTtl,
+            DefaultEntryOptions = ReadEntryOptions(settings, defaults.DefaultEntryOptions),
             VacuumInterval = IsOff(settings, "VacuumInterval") ? null : settings.GetTimeSpan("VacuumInterval") ?? defaults.VacuumInterval,
             CleanupOnStart = settings.GetBool("CleanupOnStart") ?? defaults.CleanupOnStart,
             EnableMetrics = settings.GetBool("EnableMetrics") ?? defaults.EnableMetrics,
@@ -54,6 +55,22 @@ public static class CacheConfigBinder
         };
         settings.ThrowOnUnread("the cache");
         return config;
+    }
+
+    // "DefaultEntryOptions": { "Ttl": "00:10:00", "Jitter": "00:00:30" }; anything else in it is an error.
+    private static CacheEntryOptions ReadEntryOptions(ReadSettings settings, CacheEntryOptions defaults)
+    {
+        var section = settings.GetSection("DefaultEntryOptions");
+        if (!section.GetChildren().Any())
+            return defaults;
+        var options = new ReadSettings(section);
+        var read = defaults with
+        {
+            Ttl = options.GetTimeSpan("Ttl") ?? defaults.Ttl,
+            Jitter = options.GetTimeSpan("Jitter") ?? defaults.Jitter,
+        };
+        options.ThrowOnUnread("the default entry options");
+        return read;
     }
 
     // JSON null, an empty string or "off" turn an optional interval off.

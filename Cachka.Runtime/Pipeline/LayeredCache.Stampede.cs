@@ -41,6 +41,26 @@ internal sealed partial class LayeredCache
         return GetOrCreateSlowAsync(default(StringKey), key, state, factory, options, cancellationToken);
     }
 
+    public T GetOrCreate<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options = default)
+    {
+        Guard.Key(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+            return value;
+        var context = new CacheFactoryContext(key, options.Tags);
+        return GetOrCreateSlow(default(StringKey), key, (state, factory, context), static s => s.factory(s.state, s.context), options, context);
+    }
+
+    public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+    {
+        Guard.Key(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+            return new ValueTask<T>(value);
+        var context = new CacheFactoryContext(key, options.Tags);
+        return GetOrCreateSlowAsync(default(StringKey), key, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), options, cancellationToken, context);
+    }
+
     public T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, T> factory, CacheEntryOptions options = default)
         where TKey : struct, ICacheKey<TKey>
     {
@@ -69,7 +89,7 @@ internal sealed partial class LayeredCache
         return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken).AsTask();
     }
 
-    private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options)
+    private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
         var boarding = Board<T>(key, in options, CancellationToken.None, out var flight, out var ttl);
@@ -78,8 +98,8 @@ internal sealed partial class LayeredCache
         try
         {
             return boarding == Boarding.Leader
-                ? Fly(in typedKey, key, state, factory, ttl, options.Tags, flight!)
-                : CreateUnshared(in typedKey, key, state, factory, ttl, options.Tags);
+                ? Fly(in typedKey, key, state, factory, ttl, options.Tags, flight!, adapt)
+                : CreateUnshared(in typedKey, key, state, factory, ttl, options.Tags, adapt);
         }
         finally
         {
@@ -89,7 +109,7 @@ internal sealed partial class LayeredCache
         }
     }
 
-    private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
+    private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
         switch (Board<T>(key, in options, cancellationToken, out var flight, out var ttl))
@@ -97,9 +117,9 @@ internal sealed partial class LayeredCache
             case Boarding.Cancelled:
                 return ValueTask.FromCanceled<T>(cancellationToken);
             case Boarding.Unshared:
-                return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, ttl, options.Tags, cancellationToken));
+                return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, ttl, options.Tags, cancellationToken, adapt));
             case Boarding.Leader:
-                _ = FlyAsync(flight!, typedKey, key, state, factory, ttl, options.Tags);
+                _ = FlyAsync(flight!, typedKey, key, state, factory, ttl, options.Tags, adapt);
                 break;
         }
 
@@ -154,7 +174,7 @@ internal sealed partial class LayeredCache
         return Boarding.Waiter;
     }
 
-    private T Fly<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, Flight<T> flight)
+    private T Fly<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, Flight<T> flight, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         T value;
@@ -165,7 +185,15 @@ internal sealed partial class LayeredCache
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
             found = _l1.Peek(in typedKey, key, out value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
             if (!found)
+            {
+                adapt?.Begin(ttl);
                 value = RunFactory(factory, state, key);
+                if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+                {
+                    flight.Complete(value);
+                    return value;
+                }
+            }
         }
         catch (Exception error)
         {
@@ -181,7 +209,7 @@ internal sealed partial class LayeredCache
 
     // Never throws: the outcome, value or exception, goes to every caller waiting on the flight. Removes the
     // flight and leaves the operation its caller entered once the value is stored.
-    private async Task FlyAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
+    private async Task FlyAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         try
@@ -194,7 +222,15 @@ internal sealed partial class LayeredCache
                 found = _l1.Peek(in typedKey, key, out value)
                     || (await ReadThroughAsync<TKey, T>(typedKey, key, flight.Token).ConfigureAwait(false)).TryGetValue(out value);
                 if (!found)
+                {
+                    adapt?.Begin(ttl);
                     value = await RunFactoryAsync(factory, state, key, flight.Token).ConfigureAwait(false);
+                    if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+                    {
+                        flight.Complete(value);
+                        return;
+                    }
+                }
             }
             catch (Exception error)
             {
@@ -232,24 +268,40 @@ internal sealed partial class LayeredCache
         flight.Fail(error);
     }
 
-    private T CreateUnshared<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
+    private T CreateUnshared<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         if (_l1.Peek(in typedKey, key, out T value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value))
             return value;
+        adapt?.Begin(ttl);
         value = RunFactory(factory, state, key);
+        if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+            return value;
         Write(in typedKey, key, value, ExpiryFor(ttl), tags);
         return value;
     }
 
-    private async ValueTask<T> CreateUnsharedAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private async ValueTask<T> CreateUnsharedAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         if (_l1.Peek(in typedKey, key, out T value) || (await ReadThroughAsync<TKey, T>(typedKey, key, cancellationToken).ConfigureAwait(false)).TryGetValue(out value))
             return value;
+        adapt?.Begin(ttl);
         value = await RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
+        if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+            return value;
         await WriteAsync(typedKey, key, value, ExpiryFor(ttl), tags, cancellationToken).ConfigureAwait(false);
         return value;
+    }
+
+    // What an adaptive factory decided: false when the result is not to be cached; else its TTL and tags.
+    private static bool Adapt(CacheFactoryContext adapt, ref TimeSpan ttl, ref IReadOnlyList<string>? tags)
+    {
+        if (!adapt.WillCache)
+            return false;
+        ttl = adapt.Ttl;
+        tags = adapt.StoredTags();
+        return true;
     }
 
     // One span per miss of L1 (never per hit; the key only with TraceKeys).

@@ -88,7 +88,8 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
 
     internal IReadOnlyList<LayerSlot> Slots => _layers;
 
-    // Bad options fail before a factory runs or anything is written.
+    // Bad options fail before a factory runs or anything is written. A call's unset options take the cache-wide
+    // defaults; jitter adds a random part of itself to the TTL.
     private TimeSpan ResolveOptions(in CacheEntryOptions options)
     {
         if (options.Tags is { } tags)
@@ -97,7 +98,13 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
                 TagIndex.ValidTag(tag);
         }
 
-        return Guard.Ttl(options.Ttl, Config.DefaultTtl);
+        var defaults = Config.DefaultEntryOptions;
+        var ttl = Guard.Ttl(options.Ttl ?? defaults.Ttl, Config.DefaultTtl);
+        if ((options.Jitter ?? defaults.Jitter) is not { } jitter || jitter == TimeSpan.Zero)
+            return ttl;
+        if (jitter < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), jitter, $"CacheEntryOptions.Jitter must not be negative (got {jitter}); use null or zero for none.");
+        return ttl + TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * jitter.Ticks));
     }
 
     private DateTimeOffset ExpiryFor(TimeSpan ttl) => _clock.UtcNow + ttl;
