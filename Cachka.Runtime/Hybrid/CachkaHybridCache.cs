@@ -114,6 +114,8 @@ internal sealed partial class CachkaHybridCache : HybridCache
     private async ValueTask<Landed<T>> RunAsync<TState, T>(string key, Call call, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, Flight<Landed<T>>? flight, CancellationToken cancellationToken)
     {
         _cache.BeginOperation();
+        var fill = _cache.BeginFill(key);
+        var stored = false;
         try
         {
             if (call.ReadLocal && _cache.PeekLocal(key, out LocalEntry local) && TryRead(key, local, out T _))
@@ -130,10 +132,14 @@ internal sealed partial class CachkaHybridCache : HybridCache
             if (call.Has(HybridCacheEntryFlags.DisableUnderlyingData))
                 return new Landed<T>(default!, null);
             var value = await _cache.RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
+            if (fill.WasChanged)
+                return new Landed<T>(value, null); // the key was written or removed meanwhile: this older result is not stored
+            stored = true;
             return await StoreCoreAsync(key, call, value, flight).ConfigureAwait(false);
         }
         finally
         {
+            await _cache.EndFillAsync(key, fill, stored).ConfigureAwait(false);
             _cache.EndOperation();
         }
     }
@@ -144,6 +150,7 @@ internal sealed partial class CachkaHybridCache : HybridCache
         _cache.BeginOperation();
         try
         {
+            _cache.ChangingKey(key);
             await StoreCoreAsync(key, call, value, flight).ConfigureAwait(false);
         }
         finally

@@ -18,6 +18,8 @@ internal sealed partial class LayeredCache
     void ILayerChangeSink.ChangedElsewhere(ICacheLayer source, IReadOnlyCollection<string> keys)
     {
         Interlocked.Increment(ref _coherenceEpoch);
+        foreach (var key in keys)
+            _fillGuard.Changing(key);
         var above = IndexOf(source);
         for (var i = 0; i < above; i++)
         {

@@ -180,6 +180,8 @@ internal sealed partial class LayeredCache
         T value;
         bool found;
         using var activity = StartFill(key);
+        var fill = _fillGuard.Begin(key);
+        var stored = false;
         try
         {
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
@@ -191,6 +193,7 @@ internal sealed partial class LayeredCache
                 if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
                 {
                     flight.Complete(value);
+                    _fillGuard.End(key, fill);
                     return value;
                 }
             }
@@ -198,13 +201,23 @@ internal sealed partial class LayeredCache
         catch (Exception error)
         {
             Crash(flight, activity, error);
+            _fillGuard.End(key, fill);
             throw;
         }
 
-        var expiresAt = Land(in typedKey, key, value, found, ttl, flight, activity);
-        if (!found)
-            WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
-        return value;
+        try
+        {
+            stored = !found && !fill.WasChanged;
+            var expiresAt = Land(in typedKey, key, value, found, stored, ttl, flight, activity);
+            if (stored)
+                WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+            return value;
+        }
+        finally
+        {
+            if (_fillGuard.End(key, fill) && stored)
+                DeleteBelow(key);
+        }
     }
 
     // Never throws: the outcome, value or exception, goes to every caller waiting on the flight. Removes the
@@ -217,6 +230,8 @@ internal sealed partial class LayeredCache
             T value;
             bool found;
             using var activity = StartFill(key);
+            var fill = _fillGuard.Begin(key);
+            var stored = false;
             try
             {
                 found = _l1.Peek(in typedKey, key, out value)
@@ -228,6 +243,7 @@ internal sealed partial class LayeredCache
                     if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
                     {
                         flight.Complete(value);
+                        _fillGuard.End(key, fill);
                         return;
                     }
                 }
@@ -235,12 +251,22 @@ internal sealed partial class LayeredCache
             catch (Exception error)
             {
                 Crash(flight, activity, error);
+                _fillGuard.End(key, fill);
                 return;
             }
 
-            var expiresAt = Land(in typedKey, key, value, found, ttl, flight, activity);
-            if (!found)
-                await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                stored = !found && !fill.WasChanged;
+                var expiresAt = Land(in typedKey, key, value, found, stored, ttl, flight, activity);
+                if (stored)
+                    await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (_fillGuard.End(key, fill) && stored)
+                    await DeleteBelowAsync(key, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -250,12 +276,13 @@ internal sealed partial class LayeredCache
     }
 
     // L1 first, so a caller arriving after the waiters wake finds the value there; then the waiters get it.
-    private DateTimeOffset Land<TKey, T>(in TKey typedKey, string key, T value, bool found, TimeSpan ttl, Flight<T> flight, Activity? activity)
+    // A value the key changed under (FillGuard) is handed to the waiters but not stored.
+    private DateTimeOffset Land<TKey, T>(in TKey typedKey, string key, T value, bool found, bool store, TimeSpan ttl, Flight<T> flight, Activity? activity)
         where TKey : struct, ICacheKey<TKey>
     {
         activity?.SetTag("cache.hit", found);
         var expiresAt = ExpiryFor(ttl);
-        if (!found)
+        if (store)
             _l1.Store(in typedKey, key, value, expiresAt);
         flight.Complete(value);
         return expiresAt;
@@ -271,27 +298,49 @@ internal sealed partial class LayeredCache
     private T CreateUnshared<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
-        if (_l1.Peek(in typedKey, key, out T value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value))
+        var fill = _fillGuard.Begin(key);
+        var stored = false;
+        try
+        {
+            if (_l1.Peek(in typedKey, key, out T value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value))
+                return value;
+            adapt?.Begin(ttl);
+            value = RunFactory(factory, state, key);
+            if ((adapt is not null && !Adapt(adapt, ref ttl, ref tags)) || fill.WasChanged)
+                return value;
+            stored = true;
+            Write(in typedKey, key, value, ExpiryFor(ttl), tags);
             return value;
-        adapt?.Begin(ttl);
-        value = RunFactory(factory, state, key);
-        if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
-            return value;
-        Write(in typedKey, key, value, ExpiryFor(ttl), tags);
-        return value;
+        }
+        finally
+        {
+            if (_fillGuard.End(key, fill) && stored)
+                DeleteBelow(key);
+        }
     }
 
     private async ValueTask<T> CreateUnsharedAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
-        if (_l1.Peek(in typedKey, key, out T value) || (await ReadThroughAsync<TKey, T>(typedKey, key, cancellationToken).ConfigureAwait(false)).TryGetValue(out value))
+        var fill = _fillGuard.Begin(key);
+        var stored = false;
+        try
+        {
+            if (_l1.Peek(in typedKey, key, out T value) || (await ReadThroughAsync<TKey, T>(typedKey, key, cancellationToken).ConfigureAwait(false)).TryGetValue(out value))
+                return value;
+            adapt?.Begin(ttl);
+            value = await RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
+            if ((adapt is not null && !Adapt(adapt, ref ttl, ref tags)) || fill.WasChanged)
+                return value;
+            stored = true;
+            await WriteAsync(typedKey, key, value, ExpiryFor(ttl), tags, cancellationToken).ConfigureAwait(false);
             return value;
-        adapt?.Begin(ttl);
-        value = await RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
-        if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
-            return value;
-        await WriteAsync(typedKey, key, value, ExpiryFor(ttl), tags, cancellationToken).ConfigureAwait(false);
-        return value;
+        }
+        finally
+        {
+            if (_fillGuard.End(key, fill) && stored)
+                await DeleteBelowAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     // What an adaptive factory decided: false when the result is not to be cached; else its TTL and tags.

@@ -69,6 +69,7 @@ internal sealed partial class LayeredCache
     {
         Enter();
         Interlocked.Increment(ref _coherenceEpoch); // a copy read before this is not kept
+        _fillGuard.ChangingAll();
         _l1.Clear();
         return ExitAfter(InvalidateTagEverywhereAsync(TagIndex.Everything, cancellationToken));
     }

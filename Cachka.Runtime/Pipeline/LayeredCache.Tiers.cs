@@ -19,6 +19,16 @@ internal sealed partial class LayeredCache
 
     internal void EndOperation() => Exit();
 
+    /// <summary>A fill of the key begins (see <see cref="FillGuard"/>); end it with <see cref="EndFillAsync"/>.</summary>
+    internal FillGuard.Fill BeginFill(string key) => _fillGuard.Begin(key);
+
+    /// <summary>Ends a fill; when the key changed meanwhile and the fill stored a value, removes it below L1 again.</summary>
+    internal ValueTask EndFillAsync(string key, FillGuard.Fill fill, bool stored) =>
+        _fillGuard.End(key, fill) && stored ? DeleteBelowAsync(key, CancellationToken.None) : default;
+
+    /// <summary>A write of the key through the tiers is about to happen (HybridCache's SetAsync).</summary>
+    internal void ChangingKey(string key) => Changing(key);
+
     /// <summary>An L1 lookup by string key, counted as a hit or miss.</summary>
     internal bool TryGetLocal<T>(string key, out T value) => _l1.TryGet(default(StringKey), key, out _, out value);
 
@@ -68,20 +78,5 @@ internal sealed partial class LayeredCache
         if (_below.Length == 0)
             return default;
         return write ? WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", cancellationToken) : DeleteBelowAsync(key, cancellationToken);
-    }
-
-    private async ValueTask DeleteBelowAsync(string key, CancellationToken cancellationToken)
-    {
-        var i = 0;
-        try
-        {
-            for (; i < _below.Length; i++)
-                await _below[i].RunAsync<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key), cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            MissedFrom(_below, i, key);
-            throw;
-        }
     }
 }

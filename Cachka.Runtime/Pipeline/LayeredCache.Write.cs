@@ -91,7 +91,16 @@ internal sealed partial class LayeredCache
         Guard.Key(key);
         var ttl = ResolveOptions(options);
         Enter();
+        Changing(key);
         return ExpiryFor(ttl);
+    }
+
+    // Before a write or delete of the key reaches any layer: a fill running for it will not store its older result,
+    // and a copy read up from a lower layer before now is not kept (see FillGuard and LayeredCache.Coherence.cs).
+    private void Changing(string key)
+    {
+        Interlocked.Increment(ref _coherenceEpoch);
+        _fillGuard.Changing(key);
     }
 
     private void Write<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags)
@@ -141,6 +150,7 @@ internal sealed partial class LayeredCache
 
     private bool DeleteEverywhere(string key)
     {
+        Changing(key);
         var removed = false;
         foreach (var slot in _layers)
             removed |= slot.Run<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key));
@@ -151,6 +161,7 @@ internal sealed partial class LayeredCache
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> DeleteEverywhereAsync(string key, CancellationToken cancellationToken)
     {
+        Changing(key);
         var removed = false;
         var i = 0;
         try
@@ -165,6 +176,29 @@ internal sealed partial class LayeredCache
         }
 
         return removed;
+    }
+
+    // Removes the key from the layers below L1 only: what a fill wrote there after the key changed.
+    private void DeleteBelow(string key)
+    {
+        foreach (var slot in _below)
+            slot.Run<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key));
+    }
+
+    /// <inheritdoc cref="DeleteBelow"/>
+    private async ValueTask DeleteBelowAsync(string key, CancellationToken cancellationToken)
+    {
+        var i = 0;
+        try
+        {
+            for (; i < _below.Length; i++)
+                await _below[i].RunAsync<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            MissedFrom(_below, i, key);
+            throw;
+        }
     }
 
     // A cancelled write or delete leaves this layer, and the ones it never got to, in an unknown state.

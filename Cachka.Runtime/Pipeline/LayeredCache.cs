@@ -19,6 +19,7 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
     private readonly LayerSlot[] _below;
     private readonly CacheClock _clock;
     private readonly FlightTable _flights = new();
+    private readonly FillGuard _fillGuard = new();
     private readonly TagIndex _tags = new();
     private readonly CacheMetrics _metrics;
     private readonly ILogger _logger;

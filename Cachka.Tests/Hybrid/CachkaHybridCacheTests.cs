@@ -106,6 +106,27 @@ public sealed class CachkaHybridCacheTests
     }
 
     [Test]
+    public async Task A_RemoveAsync_after_GetOrCreateAsync_returned_is_not_undone_by_the_late_distributed_write()
+    {
+        var distributed = new RecordingDistributedCache(TimeProvider.System);
+        await using var provider = Provider(services => services.AddSingleton<IDistributedCache>(distributed));
+        var hybrid = provider.GetRequiredService<HybridCache>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        distributed.BeforeSetAsync = () => release.Task;
+        Assert.That(await hybrid.GetOrCreateAsync("product:1", _ => ValueTask.FromResult("old")), Is.EqualTo("old"));
+        distributed.BeforeSetAsync = null;
+        await hybrid.RemoveAsync("product:1");
+        release.SetResult();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while ((distributed.Sets == 0 || distributed.Contains("product:1")) && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+
+        Assert.That(distributed.Contains("product:1"), Is.False, "the removed value is not left in the distributed cache");
+        var noLocal = new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCacheRead };
+        Assert.That(await hybrid.GetOrCreateAsync("product:1", _ => ValueTask.FromResult("new"), noLocal), Is.EqualTo("new"));
+    }
+
+    [Test]
     public async Task ICache_refuses_the_reserved_tag()
     {
         await using var provider = Provider();

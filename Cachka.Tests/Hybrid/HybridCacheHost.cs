@@ -108,10 +108,14 @@ public sealed class RecordingDistributedCache(TimeProvider time) : IDistributedC
         _entries[key] = (value.ToArray(), expiry);
     }
 
-    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    /// <summary>Awaited before each async write lands (a test holds a write back with it).</summary>
+    public Func<Task>? BeforeSetAsync { get; set; }
+
+    public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
+        if (BeforeSetAsync is { } before)
+            await before();
         Set(key, value, options);
-        return Task.CompletedTask;
     }
 
     public void Refresh(string key)

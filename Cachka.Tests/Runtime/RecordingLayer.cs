@@ -44,17 +44,25 @@ internal sealed class RecordingLayer(string name, TimeProvider time) : ICacheLay
         return new(Read<T>(key));
     }
 
+    /// <summary>Runs before each sync write reaches the entries (a test holds a write back with it).</summary>
+    public Action? BeforeWrite { get; set; }
+
+    /// <summary>Awaited before each async write reaches the entries.</summary>
+    public Func<Task>? BeforeWriteAsync { get; set; }
+
     public void Set<T>(string key, T value, DateTimeOffset expiresAt)
     {
         Interlocked.Increment(ref _syncCalls);
+        BeforeWrite?.Invoke();
         Write(key, value, expiresAt);
     }
 
-    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _asyncCalls);
+        if (BeforeWriteAsync is { } before)
+            await before();
         Write(key, value, expiresAt);
-        return ValueTask.CompletedTask;
     }
 
     public bool Delete(string key)

@@ -1,0 +1,119 @@
+namespace Cachka.Tests.Runtime;
+
+/// <summary>
+/// A fill (GetOrCreate's factory run) hands its value to the callers as soon as L1 holds it, and writes the layers
+/// below afterwards. A write or delete of the same key made meanwhile, or while the factory ran, must never be
+/// undone by the fill's older value: found by a web app test whose DELETE was followed by the old product.
+/// </summary>
+public sealed class FillRaceTests
+{
+    private static (LayeredCache Cache, RecordingLayer Below) Cache()
+    {
+        var below = new RecordingLayer("below", TimeProvider.System);
+        var cache = new LayeredCache(new CacheConfig { Layers = [new MemoryCacheConfig(), new ExistingLayerConfig(below)], VacuumInterval = null, CleanupOnStart = false });
+        return (cache, below);
+    }
+
+    private static async Task Drained(LayeredCache cache)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (cache.FlightsInProgress > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+        Assert.That(cache.FlightsInProgress, Is.Zero);
+    }
+
+    // What the cache serves once L1's copy is gone: the layer below must not hold the old value.
+    private static CacheResult<int> BelowL1(LayeredCache cache, string key)
+    {
+        cache.Layers[0].Delete(key);
+        return cache.TryGet<int>(key);
+    }
+
+    [Test]
+    public async Task A_delete_after_an_async_fill_returned_is_not_undone_by_the_fills_late_write_below()
+    {
+        var (cache, below) = Cache();
+        using var _ = cache;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        below.BeforeWriteAsync = () => release.Task;
+        Assert.That(await cache.GetOrCreateAsync("product:1", _ => ValueTask.FromResult(1)), Is.EqualTo(1));
+        below.BeforeWriteAsync = null;
+        await cache.DeleteAsync("product:1");
+        release.SetResult();
+        await Drained(cache);
+
+        Assert.That(cache.TryGet<int>("product:1").HasValue, Is.False);
+        Assert.That(below.Holds("product:1"), Is.False, "the deleted value is not left below L1");
+    }
+
+    [Test]
+    public async Task A_set_after_an_async_fill_returned_is_what_every_layer_serves()
+    {
+        var (cache, below) = Cache();
+        using var _ = cache;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        below.BeforeWriteAsync = () => release.Task;
+        await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(1));
+        below.BeforeWriteAsync = null;
+        await cache.SetAsync("k", 2);
+        release.SetResult();
+        await Drained(cache);
+
+        Assert.That(cache.TryGet<int>("k").Value, Is.EqualTo(2));
+        var belowL1 = BelowL1(cache, "k");
+        Assert.That(!belowL1.HasValue || belowL1.Value == 2, Is.True, $"below L1: {belowL1.Value}, never the fill's older 1");
+    }
+
+    [Test]
+    public async Task A_delete_while_a_sync_fill_writes_below_is_not_undone()
+    {
+        var (cache, below) = Cache();
+        using var _ = cache;
+        using var writing = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        below.BeforeWrite = () =>
+        {
+            writing.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+        };
+        var fill = Task.Run(() => cache.GetOrCreate("k", () => 1));
+        Assert.That(writing.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        below.BeforeWrite = null;
+        cache.Delete("k");
+        release.Set();
+        Assert.That(await fill, Is.EqualTo(1));
+        await Drained(cache);
+
+        Assert.That(cache.TryGet<int>("k").HasValue, Is.False);
+        Assert.That(below.Holds("k"), Is.False);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_set_while_the_factory_runs_wins_over_the_factorys_older_result(bool async)
+    {
+        var (cache, _) = Cache();
+        using var __ = cache;
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        int Factory()
+        {
+            started.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+            return 1;
+        }
+
+        var fill = async
+            ? Task.Run(async () => await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(Factory())))
+            : Task.Run(() => cache.GetOrCreate("k", Factory));
+        Assert.That(started.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        cache.Set("k", 2);
+        release.Set();
+        Assert.That(await fill, Is.EqualTo(1), "the caller gets what its own factory made");
+        await Drained(cache);
+
+        Assert.That(cache.TryGet<int>("k").Value, Is.EqualTo(2), "the cache keeps the newer write");
+        var belowL1 = BelowL1(cache, "k");
+        Assert.That(!belowL1.HasValue || belowL1.Value == 2, Is.True);
+    }
+}
