@@ -115,7 +115,6 @@ internal sealed partial class CachkaHybridCache : HybridCache
     {
         _cache.BeginOperation();
         var fill = _cache.BeginFill(key);
-        var stored = false;
         try
         {
             if (call.ReadLocal && _cache.PeekLocal(key, out LocalEntry local) && TryRead(key, local, out T _))
@@ -132,14 +131,11 @@ internal sealed partial class CachkaHybridCache : HybridCache
             if (call.Has(HybridCacheEntryFlags.DisableUnderlyingData))
                 return new Landed<T>(default!, null);
             var value = await _cache.RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
-            if (fill.WasChanged)
-                return new Landed<T>(value, null); // the key was written or removed meanwhile: this older result is not stored
-            stored = true;
-            return await StoreCoreAsync(key, call, value, flight).ConfigureAwait(false);
+            return await StoreCoreAsync(key, call, value, flight, fill).ConfigureAwait(false);
         }
         finally
         {
-            await _cache.EndFillAsync(key, fill, stored).ConfigureAwait(false);
+            _cache.EndFill(key, fill);
             _cache.EndOperation();
         }
     }
@@ -150,8 +146,8 @@ internal sealed partial class CachkaHybridCache : HybridCache
         _cache.BeginOperation();
         try
         {
-            _cache.ChangingKey(key);
-            await StoreCoreAsync(key, call, value, flight).ConfigureAwait(false);
+            await _cache.ChangingKeyAsync(key).ConfigureAwait(false);
+            await StoreCoreAsync(key, call, value, flight, fill: null).ConfigureAwait(false);
         }
         finally
         {
@@ -161,7 +157,9 @@ internal sealed partial class CachkaHybridCache : HybridCache
 
     // Stores in the tiers the call writes, and drops the key from the others, so no tier keeps an older value. A value
     // that cannot be stored (refused by the serializer, too large) leaves no older copy anywhere either.
-    private async ValueTask<Landed<T>> StoreCoreAsync<T>(string key, Call call, T value, Flight<Landed<T>>? flight)
+    // A fill (with its FillGuard entry) stores nothing when the key was written or removed since it began, and a change
+    // waits while it stores.
+    private async ValueTask<Landed<T>> StoreCoreAsync<T>(string key, Call call, T value, Flight<Landed<T>>? flight, FillGuard.Fill? fill)
     {
         var expiration = call.Expiration(_cache.Config.DefaultTtl);
         var localExpiration = call.LocalExpiration(_cache.Config.DefaultTtl);
@@ -177,10 +175,24 @@ internal sealed partial class CachkaHybridCache : HybridCache
         }
 
         var landed = new Landed<T>(value, entry);
-        _cache.WriteLocal(key, entry, call.WriteLocal ? now + localExpiration : null, call.Tags);
+        var localExpiry = call.WriteLocal ? now + localExpiration : (DateTimeOffset?)null;
+        if (fill is null)
+            _cache.WriteLocal(key, entry, localExpiry, call.Tags);
+        else if (!_cache.TryStoreFill(fill, key, entry, localExpiry, call.Tags))
+            return new Landed<T>(value, null); // the key was written or removed meanwhile: this older result is not stored
+
         flight?.Complete(landed);
-        // The store runs to the end once started (as the rest of Cachka's writes): a cancelled half-write would leave tiers disagreeing.
-        await _cache.WriteDistributedAsync(key, entry.Bytes, now + expiration, call.Tags, call.WriteDistributed, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            // The store runs to the end once started (as the rest of Cachka's writes): a cancelled half-write would leave tiers disagreeing.
+            await _cache.WriteDistributedAsync(key, entry.Bytes, now + expiration, call.Tags, call.WriteDistributed, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (fill is not null)
+                _cache.EndStore(fill);
+        }
+
         return landed;
     }
 

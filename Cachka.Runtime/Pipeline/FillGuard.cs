@@ -3,11 +3,11 @@ using System.Collections.Concurrent;
 namespace Cachka.Pipeline;
 
 /// <summary>
-/// The fills in progress, per key, so that a write or delete of the key made while a fill runs is never undone by
-/// the fill's result, which was made before it. A fill begins before its lookup and factory and ends after its last
-/// write below L1. A write or delete marks the key's fill changed before it touches any layer; the fill then stores
-/// nothing if the mark came before it stored (its callers still get the value they asked for), and removes the key
-/// below L1 again if the mark came while it was writing there, so the older value it wrote cannot be served.
+/// The fills in progress, per key, so that a write or delete of the key is never undone by a fill's result, which was
+/// made before it. A fill begins before its lookup and factory. A write or delete announces itself first
+/// (<see cref="Changing"/>): a fill that has not stored yet then stores nothing (its callers still get the value they
+/// asked for); a fill already storing (its L1 copy is in, its write below L1 in flight) is waited for, so the change
+/// reaches every layer after it. Nothing a change wrote is ever removed by a fill.
 /// </summary>
 internal sealed class FillGuard
 {
@@ -17,19 +17,11 @@ internal sealed class FillGuard
     /// <summary>One key's fills in progress (more than one when fills of different value types overlap).</summary>
     internal sealed class Fill
     {
-        // Guarded by the instance's own monitor (an internal sealed type nobody else locks); -1 once retired.
-        internal int Holders;
+        // Guarded by the instance's own monitor (an internal sealed type nobody else locks).
+        internal int Holders; // -1 once retired
         internal bool Changed;
-
-        /// <summary>Whether a write or delete of the key was made since the fill began.</summary>
-        public bool WasChanged
-        {
-            get
-            {
-                lock (this)
-                    return Changed;
-            }
-        }
+        internal int Storing;
+        internal TaskCompletionSource? Stored;
     }
 
     public Fill Begin(string key)
@@ -49,13 +41,44 @@ internal sealed class FillGuard
         }
     }
 
-    /// <summary>Ends a fill; true when the key was written or deleted meanwhile (remove what the fill wrote below L1).</summary>
-    public bool End(string key, Fill fill)
+    /// <summary>
+    /// Starts storing a fill's value: false when the key changed since the fill began (store nothing). Otherwise
+    /// <paramref name="storeLocal"/> runs under the fill's lock (so no change slips between the check and the L1
+    /// store), and changes wait until <see cref="EndStore"/>.
+    /// </summary>
+    public bool TryStore<TState>(Fill fill, TState state, Action<TState> storeLocal)
     {
-        bool changed;
         lock (fill)
         {
-            changed = fill.Changed;
+            if (fill.Changed)
+                return false;
+            storeLocal(state);
+            fill.Storing++;
+            return true;
+        }
+    }
+
+    /// <summary>The fill's writes below L1 are done (or failed): changes waiting for them go on.</summary>
+    public void EndStore(Fill fill)
+    {
+        TaskCompletionSource? stored = null;
+        lock (fill)
+        {
+            if (--fill.Storing == 0)
+            {
+                stored = fill.Stored;
+                fill.Stored = null;
+                Monitor.PulseAll(fill);
+            }
+        }
+
+        stored?.TrySetResult();
+    }
+
+    public void End(string key, Fill fill)
+    {
+        lock (fill)
+        {
             if (--fill.Holders == 0)
             {
                 fill.Holders = -1;
@@ -64,11 +87,43 @@ internal sealed class FillGuard
         }
 
         Interlocked.Decrement(ref _active);
-        return changed;
     }
 
-    /// <summary>A write or delete of <paramref name="key"/> is about to reach the layers. Costs one read when no fill runs.</summary>
+    /// <summary>
+    /// A write or delete of <paramref name="key"/> is about to reach the layers: returns once no fill of the key is
+    /// storing (blocking on a monitor, never on a task). Costs one read when no fill runs.
+    /// </summary>
     public void Changing(string key)
+    {
+        if (Volatile.Read(ref _active) == 0 || !_fills.TryGetValue(key, out var fill))
+            return;
+        lock (fill)
+        {
+            fill.Changed = true;
+            while (fill.Storing > 0)
+                Monitor.Wait(fill);
+        }
+    }
+
+    /// <inheritdoc cref="Changing"/>
+    public ValueTask ChangingAsync(string key)
+    {
+        if (Volatile.Read(ref _active) == 0 || !_fills.TryGetValue(key, out var fill))
+            return default;
+        lock (fill)
+        {
+            fill.Changed = true;
+            if (fill.Storing == 0)
+                return default;
+            return new ValueTask((fill.Stored ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task);
+        }
+    }
+
+    /// <summary>
+    /// A change made elsewhere (another process, through the backplane): a fill of the key that has not stored yet
+    /// stores nothing. Never waits: it runs on the notification's thread.
+    /// </summary>
+    public void ChangedElsewhere(string key)
     {
         if (Volatile.Read(ref _active) == 0 || !_fills.TryGetValue(key, out var fill))
             return;
@@ -76,13 +131,20 @@ internal sealed class FillGuard
             fill.Changed = true;
     }
 
-    /// <summary>Every key changes (HybridCache's <c>RemoveByTagAsync("*")</c>).</summary>
-    public void ChangingAll()
+    /// <summary>Every key changes (HybridCache's <c>RemoveByTagAsync("*")</c>): as <see cref="ChangingAsync"/> for every fill running now.</summary>
+    public async ValueTask ChangingAllAsync()
     {
+        var storing = new List<Task>();
         foreach (var fill in _fills.Values)
         {
             lock (fill)
+            {
                 fill.Changed = true;
+                if (fill.Storing > 0)
+                    storing.Add((fill.Stored ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task);
+            }
         }
+
+        await Task.WhenAll(storing).ConfigureAwait(false);
     }
 }

@@ -19,7 +19,7 @@ internal sealed partial class LayeredCache
     {
         Interlocked.Increment(ref _coherenceEpoch);
         foreach (var key in keys)
-            _fillGuard.Changing(key);
+            _fillGuard.ChangedElsewhere(key);
         var above = IndexOf(source);
         for (var i = 0; i < above; i++)
         {

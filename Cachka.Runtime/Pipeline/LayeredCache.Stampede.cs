@@ -181,7 +181,6 @@ internal sealed partial class LayeredCache
         bool found;
         using var activity = StartFill(key);
         var fill = _fillGuard.Begin(key);
-        var stored = false;
         try
         {
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
@@ -207,16 +206,25 @@ internal sealed partial class LayeredCache
 
         try
         {
-            stored = !found && !fill.WasChanged;
-            var expiresAt = Land(in typedKey, key, value, found, stored, ttl, flight, activity);
+            var expiresAt = ExpiryFor(ttl);
+            var stored = Land(in typedKey, key, value, found, expiresAt, fill, flight, activity);
             if (stored)
-                WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+            {
+                try
+                {
+                    WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+                }
+                finally
+                {
+                    _fillGuard.EndStore(fill);
+                }
+            }
+
             return value;
         }
         finally
         {
-            if (_fillGuard.End(key, fill) && stored)
-                DeleteBelow(key);
+            _fillGuard.End(key, fill);
         }
     }
 
@@ -231,7 +239,6 @@ internal sealed partial class LayeredCache
             bool found;
             using var activity = StartFill(key);
             var fill = _fillGuard.Begin(key);
-            var stored = false;
             try
             {
                 found = _l1.Peek(in typedKey, key, out value)
@@ -257,15 +264,22 @@ internal sealed partial class LayeredCache
 
             try
             {
-                stored = !found && !fill.WasChanged;
-                var expiresAt = Land(in typedKey, key, value, found, stored, ttl, flight, activity);
-                if (stored)
-                    await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
+                var expiresAt = ExpiryFor(ttl);
+                if (Land(in typedKey, key, value, found, expiresAt, fill, flight, activity))
+                {
+                    try
+                    {
+                        await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _fillGuard.EndStore(fill);
+                    }
+                }
             }
             finally
             {
-                if (_fillGuard.End(key, fill) && stored)
-                    await DeleteBelowAsync(key, CancellationToken.None).ConfigureAwait(false);
+                _fillGuard.End(key, fill);
             }
         }
         finally
@@ -275,18 +289,22 @@ internal sealed partial class LayeredCache
         }
     }
 
-    // L1 first, so a caller arriving after the waiters wake finds the value there; then the waiters get it.
-    // A value the key changed under (FillGuard) is handed to the waiters but not stored.
-    private DateTimeOffset Land<TKey, T>(in TKey typedKey, string key, T value, bool found, bool store, TimeSpan ttl, Flight<T> flight, Activity? activity)
+    // L1 first, so a caller arriving after the waiters wake finds the value there; then the waiters get it. A value
+    // the key changed under (FillGuard) is handed to the waiters but not stored. True when the fill is storing: the
+    // caller writes below L1 and then ends the store.
+    private bool Land<TKey, T>(in TKey typedKey, string key, T value, bool found, DateTimeOffset expiresAt, FillGuard.Fill fill, Flight<T> flight, Activity? activity)
         where TKey : struct, ICacheKey<TKey>
     {
         activity?.SetTag("cache.hit", found);
-        var expiresAt = ExpiryFor(ttl);
-        if (store)
-            _l1.Store(in typedKey, key, value, expiresAt);
+        var stored = !found && StoreLocal(in typedKey, key, value, expiresAt, fill);
         flight.Complete(value);
-        return expiresAt;
+        return stored;
     }
+
+    // The fill's L1 store, unless the key changed since the fill began; then changes wait for EndStore.
+    private bool StoreLocal<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, FillGuard.Fill fill)
+        where TKey : struct, ICacheKey<TKey> =>
+        _fillGuard.TryStore(fill, (_l1, typedKey, key, value, expiresAt), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5));
 
     // Every waiter gets the exception; the caller's finally removes the flight, so the next caller starts afresh.
     private static void Crash<T>(Flight<T> flight, Activity? activity, Exception error)
@@ -299,23 +317,31 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         var fill = _fillGuard.Begin(key);
-        var stored = false;
         try
         {
             if (_l1.Peek(in typedKey, key, out T value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value))
                 return value;
             adapt?.Begin(ttl);
             value = RunFactory(factory, state, key);
-            if ((adapt is not null && !Adapt(adapt, ref ttl, ref tags)) || fill.WasChanged)
+            if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
                 return value;
-            stored = true;
-            Write(in typedKey, key, value, ExpiryFor(ttl), tags);
+            var expiresAt = ExpiryFor(ttl);
+            if (!StoreLocal(in typedKey, key, value, expiresAt, fill))
+                return value;
+            try
+            {
+                WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+            }
+            finally
+            {
+                _fillGuard.EndStore(fill);
+            }
+
             return value;
         }
         finally
         {
-            if (_fillGuard.End(key, fill) && stored)
-                DeleteBelow(key);
+            _fillGuard.End(key, fill);
         }
     }
 
@@ -323,23 +349,31 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         var fill = _fillGuard.Begin(key);
-        var stored = false;
         try
         {
             if (_l1.Peek(in typedKey, key, out T value) || (await ReadThroughAsync<TKey, T>(typedKey, key, cancellationToken).ConfigureAwait(false)).TryGetValue(out value))
                 return value;
             adapt?.Begin(ttl);
             value = await RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
-            if ((adapt is not null && !Adapt(adapt, ref ttl, ref tags)) || fill.WasChanged)
+            if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
                 return value;
-            stored = true;
-            await WriteAsync(typedKey, key, value, ExpiryFor(ttl), tags, cancellationToken).ConfigureAwait(false);
+            var expiresAt = ExpiryFor(ttl);
+            if (!StoreLocal(in typedKey, key, value, expiresAt, fill))
+                return value;
+            try
+            {
+                await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _fillGuard.EndStore(fill);
+            }
+
             return value;
         }
         finally
         {
-            if (_fillGuard.End(key, fill) && stored)
-                await DeleteBelowAsync(key, CancellationToken.None).ConfigureAwait(false);
+            _fillGuard.End(key, fill);
         }
     }
 

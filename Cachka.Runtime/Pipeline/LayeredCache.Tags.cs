@@ -68,10 +68,15 @@ internal sealed partial class LayeredCache
     internal ValueTask InvalidateEverythingAsync(CancellationToken cancellationToken)
     {
         Enter();
+        return ExitAfter(InvalidateEverythingCoreAsync(cancellationToken));
+    }
+
+    private async ValueTask InvalidateEverythingCoreAsync(CancellationToken cancellationToken)
+    {
         Interlocked.Increment(ref _coherenceEpoch); // a copy read before this is not kept
-        _fillGuard.ChangingAll();
+        await _fillGuard.ChangingAllAsync().ConfigureAwait(false);
         _l1.Clear();
-        return ExitAfter(InvalidateTagEverywhereAsync(TagIndex.Everything, cancellationToken));
+        await InvalidateTagEverywhereAsync(TagIndex.Everything, cancellationToken).ConfigureAwait(false);
     }
 
     private HashSet<string> TaggedKeys(string tag) => new(_tags.Take(tag), StringComparer.Ordinal);

@@ -19,15 +19,22 @@ internal sealed partial class LayeredCache
 
     internal void EndOperation() => Exit();
 
-    /// <summary>A fill of the key begins (see <see cref="FillGuard"/>); end it with <see cref="EndFillAsync"/>.</summary>
+    /// <summary>A fill of the key begins (see <see cref="FillGuard"/>); end it with <see cref="EndFill"/>.</summary>
     internal FillGuard.Fill BeginFill(string key) => _fillGuard.Begin(key);
 
-    /// <summary>Ends a fill; when the key changed meanwhile and the fill stored a value, removes it below L1 again.</summary>
-    internal ValueTask EndFillAsync(string key, FillGuard.Fill fill, bool stored) =>
-        _fillGuard.End(key, fill) && stored ? DeleteBelowAsync(key, CancellationToken.None) : default;
+    /// <summary>
+    /// Stores a fill's L1 entry (null expiry: only starts the store) unless the key changed since the fill began (false:
+    /// store nothing). When true, write below L1 and then call <see cref="EndStore"/>.
+    /// </summary>
+    internal bool TryStoreFill<T>(FillGuard.Fill fill, string key, T value, DateTimeOffset? localExpiresAt, IReadOnlyList<string>? tags) =>
+        _fillGuard.TryStore(fill, (this, key, value, localExpiresAt, tags), static s => s.Item1.WriteLocal(s.key, s.value, s.localExpiresAt, s.tags));
 
-    /// <summary>A write of the key through the tiers is about to happen (HybridCache's SetAsync).</summary>
-    internal void ChangingKey(string key) => Changing(key);
+    internal void EndStore(FillGuard.Fill fill) => _fillGuard.EndStore(fill);
+
+    internal void EndFill(string key, FillGuard.Fill fill) => _fillGuard.End(key, fill);
+
+    /// <summary>A write of the key through the tiers is about to happen (HybridCache's SetAsync): waits for a fill storing it.</summary>
+    internal ValueTask ChangingKeyAsync(string key) => ChangingAsync(key);
 
     /// <summary>An L1 lookup by string key, counted as a hit or miss.</summary>
     internal bool TryGetLocal<T>(string key, out T value) => _l1.TryGet(default(StringKey), key, out _, out value);

@@ -29,10 +29,21 @@ internal sealed partial class LayeredCache
 
     public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions options, CancellationToken cancellationToken = default)
     {
-        var expiresAt = EnterWrite(key, in options);
+        var expiresAt = EnterWrite(key, in options, async: true);
+        var changing = ChangingAsync(key);
+        if (!changing.IsCompletedSuccessfully)
+            return ExitAfter(SetAfterAsync(changing, key, value, expiresAt, options.Tags, cancellationToken));
         return ExitAfter(Tracing
             ? SetTracedAsync(key, value, expiresAt, options.Tags, cancellationToken)
             : WriteAsync<StringKey, T>(default, key, value, expiresAt, options.Tags, cancellationToken));
+    }
+
+    // A fill of the key was storing: the write goes on once it is done, so it reaches every layer after the fill's.
+    private async ValueTask SetAfterAsync<T>(ValueTask changing, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    {
+        await changing.ConfigureAwait(false);
+        using var activity = StartSpan("cachka.set", key);
+        await WriteAsync<StringKey, T>(default, key, value, expiresAt, tags, cancellationToken).ConfigureAwait(false);
     }
 
     // The span is started inside an async method, so the caller's Activity.Current is left as it was.
@@ -86,21 +97,31 @@ internal sealed partial class LayeredCache
     }
 
     // Checks the key and options before anything is written, then enters the operation.
-    private DateTimeOffset EnterWrite(string key, in CacheEntryOptions options)
+    // The async path announces the change itself (ChangingAsync), so it never blocks on a fill.
+    private DateTimeOffset EnterWrite(string key, in CacheEntryOptions options, bool async = false)
     {
         Guard.Key(key);
         var ttl = ResolveOptions(options);
         Enter();
-        Changing(key);
+        if (!async)
+            Changing(key);
         return ExpiryFor(ttl);
     }
 
-    // Before a write or delete of the key reaches any layer: a fill running for it will not store its older result,
-    // and a copy read up from a lower layer before now is not kept (see FillGuard and LayeredCache.Coherence.cs).
+    // Before a write or delete of the key reaches any layer: a fill running for it will not store its older result
+    // (or, already storing, is waited for), and a copy read up from a lower layer before now is not kept (see
+    // FillGuard and LayeredCache.Coherence.cs).
     private void Changing(string key)
     {
         Interlocked.Increment(ref _coherenceEpoch);
         _fillGuard.Changing(key);
+    }
+
+    /// <inheritdoc cref="Changing"/>
+    private ValueTask ChangingAsync(string key)
+    {
+        Interlocked.Increment(ref _coherenceEpoch);
+        return _fillGuard.ChangingAsync(key);
     }
 
     private void Write<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags)
@@ -161,7 +182,7 @@ internal sealed partial class LayeredCache
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> DeleteEverywhereAsync(string key, CancellationToken cancellationToken)
     {
-        Changing(key);
+        await ChangingAsync(key).ConfigureAwait(false);
         var removed = false;
         var i = 0;
         try

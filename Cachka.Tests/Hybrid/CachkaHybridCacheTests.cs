@@ -115,8 +115,9 @@ public sealed class CachkaHybridCacheTests
         distributed.BeforeSetAsync = () => release.Task;
         Assert.That(await hybrid.GetOrCreateAsync("product:1", _ => ValueTask.FromResult("old")), Is.EqualTo("old"));
         distributed.BeforeSetAsync = null;
-        await hybrid.RemoveAsync("product:1");
+        var remove = hybrid.RemoveAsync("product:1").AsTask(); // waits for the fill's distributed write, then removes it
         release.SetResult();
+        await remove;
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while ((distributed.Sets == 0 || distributed.Contains("product:1")) && DateTime.UtcNow < deadline)
             await Task.Delay(10);
