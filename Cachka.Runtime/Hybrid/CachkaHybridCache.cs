@@ -190,7 +190,7 @@ internal sealed partial class CachkaHybridCache : HybridCache
         finally
         {
             if (fill is not null)
-                _cache.EndStore(fill);
+                LayeredCache.EndStore(fill);
         }
 
         return landed;

@@ -12,6 +12,7 @@ namespace Cachka.Pipeline;
 internal sealed class FlightTable
 {
     private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
+    private int _count;
 
     /// <summary>Joins or starts the key's flight; null when a flight of another value type holds the key (then run unshared).</summary>
     public Flight<T>? Join<T>(string key, CancellationToken cancellationToken, out bool leader)
@@ -25,7 +26,7 @@ internal sealed class FlightTable
                     return null;
                 if (flight.TryJoin(cancellationToken))
                     return flight;
-                _flights.TryRemove(new KeyValuePair<string, Flight>(key, existing));
+                Land(key, existing);
                 continue;
             }
 
@@ -33,18 +34,29 @@ internal sealed class FlightTable
             created.TryJoin(cancellationToken);
             if (_flights.TryAdd(key, created))
             {
+                Interlocked.Increment(ref _count);
                 leader = true;
                 return created;
             }
         }
     }
 
-    public void Land(string key, Flight flight) => _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight));
+    public void Land(string key, Flight flight)
+    {
+        if (_flights.TryRemove(new KeyValuePair<string, Flight>(key, flight)))
+            Interlocked.Decrement(ref _count);
+    }
 
-    public int Count => _flights.Count;
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The key's flight, if one is in progress (for a change of the key: see <see cref="FillGuard"/>). One counter read when none is.</summary>
+    public Flight? Find(string key) => Count != 0 && _flights.TryGetValue(key, out var flight) ? flight : null;
+
+    public IEnumerable<Flight> All() => _flights.Values;
 }
 
-internal abstract class Flight
+/// <summary>A flight is also its key's fill: see <see cref="FillState"/>.</summary>
+internal abstract class Flight : FillState
 {
 }
 

@@ -180,7 +180,6 @@ internal sealed partial class LayeredCache
         T value;
         bool found;
         using var activity = StartFill(key);
-        var fill = _fillGuard.Begin(key);
         try
         {
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
@@ -192,7 +191,6 @@ internal sealed partial class LayeredCache
                 if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
                 {
                     flight.Complete(value);
-                    _fillGuard.End(key, fill);
                     return value;
                 }
             }
@@ -200,32 +198,23 @@ internal sealed partial class LayeredCache
         catch (Exception error)
         {
             Crash(flight, activity, error);
-            _fillGuard.End(key, fill);
             throw;
         }
 
-        try
+        var expiresAt = ExpiryFor(ttl);
+        if (Land(in typedKey, key, value, found, expiresAt, flight, flight, activity))
         {
-            var expiresAt = ExpiryFor(ttl);
-            var stored = Land(in typedKey, key, value, found, expiresAt, fill, flight, activity);
-            if (stored)
+            try
             {
-                try
-                {
-                    WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
-                }
-                finally
-                {
-                    _fillGuard.EndStore(fill);
-                }
+                WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
             }
+            finally
+            {
+                flight.EndStore();
+            }
+        }
 
-            return value;
-        }
-        finally
-        {
-            _fillGuard.End(key, fill);
-        }
+        return value;
     }
 
     // Never throws: the outcome, value or exception, goes to every caller waiting on the flight. Removes the
@@ -238,7 +227,6 @@ internal sealed partial class LayeredCache
             T value;
             bool found;
             using var activity = StartFill(key);
-            var fill = _fillGuard.Begin(key);
             try
             {
                 found = _l1.Peek(in typedKey, key, out value)
@@ -250,7 +238,6 @@ internal sealed partial class LayeredCache
                     if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
                     {
                         flight.Complete(value);
-                        _fillGuard.End(key, fill);
                         return;
                     }
                 }
@@ -258,28 +245,20 @@ internal sealed partial class LayeredCache
             catch (Exception error)
             {
                 Crash(flight, activity, error);
-                _fillGuard.End(key, fill);
                 return;
             }
 
-            try
+            var expiresAt = ExpiryFor(ttl);
+            if (Land(in typedKey, key, value, found, expiresAt, flight, flight, activity))
             {
-                var expiresAt = ExpiryFor(ttl);
-                if (Land(in typedKey, key, value, found, expiresAt, fill, flight, activity))
+                try
                 {
-                    try
-                    {
-                        await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _fillGuard.EndStore(fill);
-                    }
+                    await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                _fillGuard.End(key, fill);
+                finally
+                {
+                    flight.EndStore();
+                }
             }
         }
         finally
@@ -292,7 +271,7 @@ internal sealed partial class LayeredCache
     // L1 first, so a caller arriving after the waiters wake finds the value there; then the waiters get it. A value
     // the key changed under (FillGuard) is handed to the waiters but not stored. True when the fill is storing: the
     // caller writes below L1 and then ends the store.
-    private bool Land<TKey, T>(in TKey typedKey, string key, T value, bool found, DateTimeOffset expiresAt, FillGuard.Fill fill, Flight<T> flight, Activity? activity)
+    private bool Land<TKey, T>(in TKey typedKey, string key, T value, bool found, DateTimeOffset expiresAt, FillState fill, Flight<T> flight, Activity? activity)
         where TKey : struct, ICacheKey<TKey>
     {
         activity?.SetTag("cache.hit", found);
@@ -302,9 +281,9 @@ internal sealed partial class LayeredCache
     }
 
     // The fill's L1 store, unless the key changed since the fill began; then changes wait for EndStore.
-    private bool StoreLocal<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, FillGuard.Fill fill)
+    private bool StoreLocal<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, FillState fill)
         where TKey : struct, ICacheKey<TKey> =>
-        _fillGuard.TryStore(fill, (_l1, typedKey, key, value, expiresAt), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5));
+        fill.TryStore((_l1, typedKey, key, value, expiresAt), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5));
 
     // Every waiter gets the exception; the caller's finally removes the flight, so the next caller starts afresh.
     private static void Crash<T>(Flight<T> flight, Activity? activity, Exception error)
@@ -334,7 +313,7 @@ internal sealed partial class LayeredCache
             }
             finally
             {
-                _fillGuard.EndStore(fill);
+                fill.EndStore();
             }
 
             return value;
@@ -366,7 +345,7 @@ internal sealed partial class LayeredCache
             }
             finally
             {
-                _fillGuard.EndStore(fill);
+                fill.EndStore();
             }
 
             return value;

@@ -27,9 +27,9 @@ internal sealed partial class LayeredCache
     /// store nothing). When true, write below L1 and then call <see cref="EndStore"/>.
     /// </summary>
     internal bool TryStoreFill<T>(FillGuard.Fill fill, string key, T value, DateTimeOffset? localExpiresAt, IReadOnlyList<string>? tags) =>
-        _fillGuard.TryStore(fill, (this, key, value, localExpiresAt, tags), static s => s.Item1.WriteLocal(s.key, s.value, s.localExpiresAt, s.tags));
+        fill.TryStore((this, key, value, localExpiresAt, tags), static s => s.Item1.WriteLocal(s.key, s.value, s.localExpiresAt, s.tags));
 
-    internal void EndStore(FillGuard.Fill fill) => _fillGuard.EndStore(fill);
+    internal static void EndStore(FillGuard.Fill fill) => fill.EndStore();
 
     internal void EndFill(string key, FillGuard.Fill fill) => _fillGuard.End(key, fill);
 

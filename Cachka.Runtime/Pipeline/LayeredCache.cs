@@ -19,7 +19,7 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
     private readonly LayerSlot[] _below;
     private readonly CacheClock _clock;
     private readonly FlightTable _flights = new();
-    private readonly FillGuard _fillGuard = new();
+    private readonly FillGuard _fillGuard;
     private readonly TagIndex _tags = new();
     private readonly CacheMetrics _metrics;
     private readonly ILogger _logger;
@@ -36,6 +36,7 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
         time ??= TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         _clock = new CacheClock(time);
+        _fillGuard = new FillGuard(_flights);
         _metrics = new CacheMetrics { CacheLabel = new("cache", config.Name), Published = config.EnableMetrics };
         _logger = loggerFactory.CreateLogger("Cachka");
         var context = new CacheLayerContext(config.Name, time, loggerFactory, _metrics.Error);
