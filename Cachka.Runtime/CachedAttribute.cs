@@ -15,6 +15,31 @@ public sealed class CachedAttribute : Attribute
 
     /// <summary>Name of the method holding the uncached body; defaults to <c>&lt;Name&gt;Core</c>.</summary>
     public string? Implementation { get; set; }
+
+    /// <summary>
+    /// Tags of each entry, for <see cref="ICache.InvalidateTag(string)"/>: <c>"user:{userId}"</c> puts the key text of
+    /// the parameter (or <c>[CacheKey]</c> member) <c>userId</c> where the braces are; a name that names nothing is a
+    /// compile error.
+    /// </summary>
+    public string[]? Tags { get; set; }
+
+    /// <summary>Fail-safe: seconds an expired entry is kept to be served when the body fails (<see cref="CacheEntryOptions.FailSafeMaxDuration"/>); 0: the cache's default.</summary>
+    public int FailSafeMaxDuration { get; set; }
+
+    /// <summary>Seconds before a failed body is tried again while a stale value is served (<see cref="CacheEntryOptions.FailSafeThrottleDuration"/>); 0: the cache's default.</summary>
+    public int FailSafeThrottleDuration { get; set; }
+
+    /// <summary>Milliseconds after which a stale value is returned while the body finishes in the background (<see cref="CacheEntryOptions.FactorySoftTimeout"/>); 0: the cache's default.</summary>
+    public int FactorySoftTimeoutMs { get; set; }
+
+    /// <summary>Milliseconds after which the body is not waited for (<see cref="CacheEntryOptions.FactoryHardTimeout"/>); 0: the cache's default.</summary>
+    public int FactoryHardTimeoutMs { get; set; }
+
+    /// <summary>Fraction of the TTL after which a hit refreshes the entry in the background (<see cref="CacheEntryOptions.EagerRefreshThreshold"/>); 0: the cache's default.</summary>
+    public double EagerRefreshThreshold { get; set; }
+
+    /// <summary>At most this many seconds of random extra TTL per entry (<see cref="CacheEntryOptions.Jitter"/>); 0: the cache's default.</summary>
+    public int Jitter { get; set; }
 }
 
 /// <summary>Marks an instance field or property of a type with <c>[Cached]</c> methods as part of every cache key of that instance.</summary>

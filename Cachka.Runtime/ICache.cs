@@ -90,6 +90,21 @@ public interface ICache : IAsyncDisposable, IDisposable
         where TKey : struct, ICacheKey<TKey> =>
         GetOrCreateAsync(key.ToKeyString(), state, factory, options, cancellationToken).AsTask();
 
+    /// <summary>The adaptive <see cref="GetOrCreate{TState, T}(string, TState, Func{TState, CacheFactoryContext, T}, CacheEntryOptions)"/> by a typed key (what generated code calls).</summary>
+    T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options = default)
+        where TKey : struct, ICacheKey<TKey> =>
+        GetOrCreate(key.ToKeyString(), state, factory, options);
+
+    /// <summary>The adaptive <see cref="GetOrCreateAsync{TState, T}(string, TState, Func{TState, CacheFactoryContext, CancellationToken, ValueTask{T}}, CacheEntryOptions, CancellationToken)"/> by a typed key.</summary>
+    ValueTask<T> GetOrCreateAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey> =>
+        GetOrCreateAsync(key.ToKeyString(), state, factory, options, cancellationToken);
+
+    /// <summary>As the adaptive typed-key <c>GetOrCreateAsync</c>, as a <see cref="Task{T}"/>.</summary>
+    Task<T> GetOrCreateTaskAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey> =>
+        GetOrCreateAsync(key.ToKeyString(), state, factory, options, cancellationToken).AsTask();
+
     /// <summary>Removes every entry written with <paramref name="tag"/> from every layer.</summary>
     ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default);
 

@@ -14,7 +14,7 @@ namespace Cachka.Generated;
 /// shape changes with the generator that ships in the same package.
 /// </summary>
 /// <remarks>
-/// A generated <c>[Cached]</c> wrapper builds its key struct and calls <see cref="GetOrCreate{TKey, TState, T}"/>
+/// A generated <c>[Cached]</c> wrapper builds its key struct and calls <see cref="GetOrCreate{TKey, TState, T}(ICache, in TKey, TState, Func{TState, T}, CacheEntryOptions)"/>
 /// (or an async form) with the cache it resolved (<see cref="CacheRegistry.Get"/> or its <c>[CacheSource]</c>).
 /// The runtime's own cache is called directly, so a typed L1 hit pays no interface dispatch of a generic
 /// method; any other <see cref="ICache"/> gets the interface call.
@@ -41,6 +41,30 @@ public static class GeneratedCache
     /// <summary>The cached call of a <c>[Cached]</c> method that returns <see cref="Task{T}"/>: an L1 hit reuses a completed task.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Task<T> GetOrCreateTaskAsync<TKey, TState, T>(ICache cache, in TKey key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey> =>
+        cache is LayeredCache layered
+            ? layered.GetOrCreateTaskAsync(in key, state, factory, options, cancellationToken)
+            : cache.GetOrCreateTaskAsync(in key, state, factory, options, cancellationToken);
+
+    /// <summary>The cached call of a synchronous <c>[Cached]</c> method whose body adapts its entry (takes a <see cref="CacheFactoryContext"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T GetOrCreate<TKey, TState, T>(ICache cache, in TKey key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options)
+        where TKey : struct, ICacheKey<TKey> =>
+        cache is LayeredCache layered
+            ? layered.GetOrCreate(in key, state, factory, options)
+            : cache.GetOrCreate(in key, state, factory, options);
+
+    /// <summary>The cached call of a <see cref="ValueTask{T}"/> <c>[Cached]</c> method whose body adapts its entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ValueTask<T> GetOrCreateAsync<TKey, TState, T>(ICache cache, in TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey> =>
+        cache is LayeredCache layered
+            ? layered.GetOrCreateAsync(in key, state, factory, options, cancellationToken)
+            : cache.GetOrCreateAsync(in key, state, factory, options, cancellationToken);
+
+    /// <summary>The cached call of a <see cref="Task{T}"/> <c>[Cached]</c> method whose body adapts its entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Task<T> GetOrCreateTaskAsync<TKey, TState, T>(ICache cache, in TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken = default)
         where TKey : struct, ICacheKey<TKey> =>
         cache is LayeredCache layered
             ? layered.GetOrCreateTaskAsync(in key, state, factory, options, cancellationToken)

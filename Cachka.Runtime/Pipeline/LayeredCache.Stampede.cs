@@ -79,6 +79,44 @@ internal sealed partial class LayeredCache
         return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken);
     }
 
+    public T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(in key, null, out _, out T value))
+            return value;
+        var keyText = key.ToKeyString();
+        var context = new CacheFactoryContext(keyText, options.Tags);
+        return GetOrCreateSlow(in key, keyText, (state, factory, context), static s => s.factory(s.state, s.context), options, context);
+    }
+
+    public ValueTask<T> GetOrCreateAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(in key, null, out _, out T value))
+            return new ValueTask<T>(value);
+        return GetOrCreateAdaptiveSlowAsync(key, state, factory, options, cancellationToken);
+    }
+
+    /// <summary>As the adaptive <c>GetOrCreateAsync</c>, for a caller that needs a <see cref="Task{T}"/>: an L1 hit reuses the entry's completed task.</summary>
+    public Task<T> GetOrCreateTaskAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_l1.TryGet(in key, null, out var entry, out T value))
+            return MemoryCacheLayer.CompletedTask(entry!, value);
+        return GetOrCreateAdaptiveSlowAsync(key, state, factory, options, cancellationToken).AsTask();
+    }
+
+    private ValueTask<T> GetOrCreateAdaptiveSlowAsync<TKey, TState, T>(TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        var keyText = key.ToKeyString();
+        var context = new CacheFactoryContext(keyText, options.Tags);
+        return GetOrCreateSlowAsync(key, keyText, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), options, cancellationToken, context);
+    }
+
     /// <summary>As <c>GetOrCreateAsync</c>, for a caller that needs a <see cref="Task{T}"/>: an L1 hit reuses the entry's completed task.</summary>
     public Task<T> GetOrCreateTaskAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
         where TKey : struct, ICacheKey<TKey>
