@@ -44,6 +44,6 @@ internal sealed partial class RedisCacheLayer
             return CacheLayerHit<T>.Miss;
         }
 
-        return opened.Found ? new CacheLayerHit<T>(opened.Value, DateTimeOffset.FromUnixTimeMilliseconds(opened.ExpiresAtMs)) : CacheLayerHit<T>.Miss;
+        return opened.Found ? new CacheLayerHit<T>(opened.Value, opened.ExpiresAt, opened.KeepUntil) : CacheLayerHit<T>.Miss;
     }
 }

@@ -7,14 +7,21 @@ namespace Cachka.Redis;
 // in Redis without them), DEL; each then tells the other processes through the backplane.
 internal sealed partial class RedisCacheLayer
 {
-    public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Set(key, value, expiresAt, []);
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Set(key, value, expiresAt, expiresAt, []);
 
     public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        SetAsync(key, value, expiresAt, [], cancellationToken);
+        SetAsync(key, value, expiresAt, expiresAt, [], cancellationToken);
 
-    public void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags)
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags) => Set(key, value, expiresAt, expiresAt, tags);
+
+    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
+        SetAsync(key, value, expiresAt, expiresAt, tags, cancellationToken);
+
+    // The Redis key expires at keepUntil (fail-safe keeps it past its TTL); the envelope says when its TTL ends.
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags)
     {
-        var write = Prepare(key, value, expiresAt);
+        tags ??= [];
+        var write = Prepare(key, value, expiresAt, keepUntil);
         using (Enter())
         {
             if (write.Blob is null)
@@ -34,9 +41,10 @@ internal sealed partial class RedisCacheLayer
 
     // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
-        var write = Prepare(key, value, expiresAt);
+        tags ??= [];
+        var write = Prepare(key, value, expiresAt, keepUntil);
         cancellationToken.ThrowIfCancellationRequested();
         using (await EnterAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -89,11 +97,11 @@ internal sealed partial class RedisCacheLayer
 
     // A value that is refused, too large or already expired is not stored, and any older entry is removed
     // (it would be outdated): Blob is null then.
-    private PreparedWrite Prepare<T>(string key, T value, DateTimeOffset expiresAt)
+    private PreparedWrite Prepare<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil)
     {
         var storageKey = StorageKey(key);
-        var ttl = TimeToLive(expiresAt);
-        var blob = ttl is null ? null : _codec.Seal(key, value, expiresAt);
+        var ttl = TimeToLive(keepUntil > expiresAt ? keepUntil : expiresAt);
+        var blob = ttl is null ? null : _codec.Seal(key, value, expiresAt, keepUntil);
         return new PreparedWrite(storageKey, blob, ttl ?? TimeSpan.Zero);
     }
 

@@ -77,10 +77,7 @@ public sealed record CacheConfig
         if (Layers is null || Layers.Count == 0)
             throw new ArgumentException("CacheConfig.Layers is empty: give at least one layer, for example new MemoryCacheConfig().", nameof(Layers));
         Guard.Positive(DefaultTtl, "CacheConfig.DefaultTtl");
-        if (DefaultEntryOptions.Ttl is { } defaultTtl)
-            Guard.Positive(defaultTtl, "CacheConfig.DefaultEntryOptions.Ttl");
-        if (DefaultEntryOptions.Jitter is { } jitter && jitter < TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(DefaultEntryOptions), jitter, $"CacheConfig.DefaultEntryOptions.Jitter must not be negative (got {jitter}); use null or zero for none.");
+        Pipeline.FillPolicy.Check(DefaultEntryOptions, "CacheConfig.DefaultEntryOptions");
         if (DefaultEntryOptions.Tags is not null)
             throw new ArgumentException("CacheConfig.DefaultEntryOptions.Tags must be null: tags belong to each entry (give them per call or on [Cached]).", nameof(DefaultEntryOptions));
         if (VacuumInterval is { } vacuum)

@@ -17,7 +17,10 @@ public interface ICacheLayer : IAsyncDisposable, IDisposable
     /// </summary>
     bool IsRemote { get; }
 
-    /// <summary>Reads a live entry; expired entries are a miss.</summary>
+    /// <summary>
+    /// Reads an entry; expired entries are a miss. An entry stored with a later <c>keepUntil</c> (fail-safe) is
+    /// returned until then, with its own expiry in <see cref="CacheLayerHit{T}.ExpiresAt"/>.
+    /// </summary>
     CacheLayerHit<T> Get<T>(string key);
 
     /// <inheritdoc cref="Get{T}(string)"/>
@@ -40,6 +43,25 @@ public interface ICacheLayer : IAsyncDisposable, IDisposable
     /// <inheritdoc cref="Set{T}(string, T, DateTimeOffset, IReadOnlyList{string})"/>
     ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
         SetAsync(key, value, expiresAt, cancellationToken);
+
+    /// <summary>
+    /// Stores a value that is fresh until <paramref name="expiresAt"/> and is kept after it, until
+    /// <paramref name="keepUntil"/>, as a fail-safe fallback (<see cref="CacheEntryOptions.FailSafeMaxDuration"/>); a
+    /// read after <paramref name="expiresAt"/> returns it with both instants (<see cref="CacheLayerHit{T}.KeepUntil"/>)
+    /// and the pipeline serves it only when the factory that should replace it fails. By default the layer does not
+    /// keep the value past its TTL (it stores it until <paramref name="expiresAt"/>), which is always safe.
+    /// </summary>
+    void Set<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags)
+    {
+        if (tags is { Count: > 0 })
+            Set(key, value, expiresAt, tags);
+        else
+            Set(key, value, expiresAt);
+    }
+
+    /// <inheritdoc cref="Set{T}(string, T, DateTimeOffset, DateTimeOffset, IReadOnlyList{string})"/>
+    ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, CancellationToken cancellationToken) =>
+        tags is { Count: > 0 } ? SetAsync(key, value, expiresAt, tags, cancellationToken) : SetAsync(key, value, expiresAt, cancellationToken);
 
     /// <summary>
     /// Removes every entry this layer recorded with <paramref name="tag"/> and returns their keys (the
@@ -74,10 +96,17 @@ public interface ICacheLayer : IAsyncDisposable, IDisposable
 public readonly struct CacheLayerHit<T>
 {
     public CacheLayerHit(T value, DateTimeOffset expiresAt)
+        : this(value, expiresAt, expiresAt)
+    {
+    }
+
+    /// <summary>A hit on an entry that the layer keeps until <paramref name="keepUntil"/>, after its TTL ends at <paramref name="expiresAt"/>.</summary>
+    public CacheLayerHit(T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil)
     {
         Found = true;
         Value = value;
         ExpiresAt = expiresAt;
+        KeepUntil = keepUntil > expiresAt ? keepUntil : expiresAt;
     }
 
     /// <summary>A miss.</summary>
@@ -87,5 +116,9 @@ public readonly struct CacheLayerHit<T>
 
     public T Value { get; }
 
+    /// <summary>When the entry's TTL ends: a read after it is stale (fail-safe), not a hit.</summary>
     public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>When the layer drops the entry: <see cref="ExpiresAt"/> unless fail-safe keeps it longer.</summary>
+    public DateTimeOffset KeepUntil { get; }
 }

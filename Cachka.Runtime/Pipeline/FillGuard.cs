@@ -78,6 +78,16 @@ internal abstract class FillState
         }
     }
 
+    /// <summary>Whether the key changed since the fill began.</summary>
+    public bool IsChanged
+    {
+        get
+        {
+            lock (this)
+                return _changed;
+        }
+    }
+
     /// <summary>Marks the key changed without waiting (a change made in another process, reported on a notification thread).</summary>
     public void ChangedElsewhere()
     {

@@ -71,6 +71,33 @@ internal readonly struct L1
             _layer.Store(key, value, expiresAt);
     }
 
+    /// <summary>Stores an entry with its refresh point and fail-safe keep (a plain entry when it has neither).</summary>
+    public void Store<TKey, T>(in TKey typedKey, string key, T value, in EntryTimes times)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_layer is null)
+            return;
+        if (IsTyped<TKey>())
+            _layer.Store(in typedKey, key, value, in times);
+        else
+            _layer.Store(key, value, in times);
+    }
+
+    /// <summary>A stale copy of the key (its TTL over, kept by fail-safe) and its instants; false when there is none.</summary>
+    public bool PeekStale<T>(string key, out T value, out EntryTimes times)
+    {
+        var entry = _layer?.FindStale(key);
+        if (entry is not null && Values.TryCast(entry.Value, out value))
+        {
+            times = new EntryTimes(_layer!.Clock.ToUtc(entry.FreshUntilMs), _layer.Clock.ToUtc(entry.KeepUntilMs), _layer.Clock.ToUtc(entry.FreshUntilMs));
+            return true;
+        }
+
+        value = default!;
+        times = default;
+        return false;
+    }
+
     /// <summary>Drops a key's copy (a change made elsewhere). Nothing when there is no L1.</summary>
     public void Remove(string key) => _layer?.Delete(key);
 

@@ -1,3 +1,4 @@
+using Cachka.Internal;
 using Cachka.Layers;
 
 namespace Cachka.Pipeline;
@@ -50,21 +51,28 @@ internal readonly struct GetOperation<T>(string key) : ILayerOperation<CacheLaye
     public ValueTask<CacheLayerHit<T>> RunAsync(ICacheLayer layer, CancellationToken cancellationToken) => layer.GetAsync<T>(key, cancellationToken);
 }
 
-/// <summary>A write; its result is always true, so a skipped or failed write (<c>default</c>) reads as false.</summary>
-internal readonly struct SetOperation<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags) : ILayerOperation<bool>
+/// <summary>
+/// A write; its result is always true, so a skipped or failed write (<c>default</c>) reads as false. An entry kept past
+/// its TTL (fail-safe) goes through the layer's keep-aware overload; any other through the plain ones.
+/// </summary>
+internal readonly struct SetOperation<T>(string key, T value, EntryTimes times, IReadOnlyList<string>? tags) : ILayerOperation<bool>
 {
     public bool Run(ICacheLayer layer)
     {
-        if (tags is { Count: > 0 })
-            layer.Set(key, value, expiresAt, tags);
+        if (times.IsKept)
+            layer.Set(key, value, times.ExpiresAt, times.KeepUntil, tags);
+        else if (tags is { Count: > 0 })
+            layer.Set(key, value, times.ExpiresAt, tags);
         else
-            layer.Set(key, value, expiresAt);
+            layer.Set(key, value, times.ExpiresAt);
         return true;
     }
 
     public async ValueTask<bool> RunAsync(ICacheLayer layer, CancellationToken cancellationToken)
     {
-        await (tags is { Count: > 0 } ? layer.SetAsync(key, value, expiresAt, tags, cancellationToken) : layer.SetAsync(key, value, expiresAt, cancellationToken)).ConfigureAwait(false);
+        await (times.IsKept ? layer.SetAsync(key, value, times.ExpiresAt, times.KeepUntil, tags, cancellationToken)
+            : tags is { Count: > 0 } ? layer.SetAsync(key, value, times.ExpiresAt, tags, cancellationToken)
+            : layer.SetAsync(key, value, times.ExpiresAt, cancellationToken)).ConfigureAwait(false);
         return true;
     }
 }

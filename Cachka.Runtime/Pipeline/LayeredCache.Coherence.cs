@@ -59,7 +59,7 @@ internal sealed partial class LayeredCache
     {
         if (epoch != CoherenceEpoch)
             return false;
-        _l1.Store(in typedKey, key, found.Hit.Value, found.Hit.ExpiresAt);
+        _l1.Store(in typedKey, key, found.Hit.Value, found.Times);
         if (epoch == CoherenceEpoch)
             return true;
         _l1.Remove(key);

@@ -119,6 +119,7 @@ internal sealed partial class LayeredCache
     {
         if (!_rundown.Close())
             return false;
+        _closing.Cancel(); // runs that outlived their callers (timeouts, eager refresh) store nothing from now on
         CacheRegistry.Forget(this);
         CachkaTelemetry.Unregister(this);
         return true;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Cachka.Internal;
 using Cachka.Layers;
 using Cachka.Telemetry;
 
@@ -19,7 +20,7 @@ internal sealed partial class LayeredCache
         Enter();
         try
         {
-            return ReadThrough<StringKey, T>(default, key);
+            return ReadThrough<StringKey, T>(default, key).ToResult();
         }
         finally
         {
@@ -32,8 +33,12 @@ internal sealed partial class LayeredCache
         if (TryL1(key, out T value))
             return new ValueTask<CacheResult<T>>(new CacheResult<T>(true, value));
         Enter();
-        return ExitAfter(ReadThroughAsync<StringKey, T>(default, key, cancellationToken));
+        return ExitAfter(ReadResultAsync<T>(key, cancellationToken));
     }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<CacheResult<T>> ReadResultAsync<T>(string key, CancellationToken cancellationToken) =>
+        (await ReadThroughAsync<StringKey, T>(default, key, cancellationToken).ConfigureAwait(false)).ToResult();
 
     // The string-keyed L1 lookup every public string-keyed read starts with (the key is checked first).
     private bool TryL1<T>(string key, out T value)
@@ -42,8 +47,11 @@ internal sealed partial class LayeredCache
         return _l1.TryGet(default(StringKey), key, out _, out value);
     }
 
-    /// <summary>Reads the layers below L1; a hit is copied into L1 and the layers above the one that held it.</summary>
-    private CacheResult<T> ReadThrough<TKey, T>(in TKey typedKey, string key)
+    /// <summary>
+    /// Reads the layers below L1; a hit is copied into L1 and the layers above the one that held it. A miss carries the
+    /// first stale entry met (kept past its TTL by fail-safe) for a fill that may serve it.
+    /// </summary>
+    private BelowHit<T> ReadThrough<TKey, T>(in TKey typedKey, string key)
         where TKey : struct, ICacheKey<TKey>
     {
         using var activity = _below.Length > 0 ? StartSpan("cachka.get", key) : null;
@@ -54,13 +62,13 @@ internal sealed partial class LayeredCache
             Promote(in typedKey, key, in found, epoch);
         EndBelow(CacheOperation.Get, start);
         Outcome(activity, found.Found, found.Layer);
-        return found.ToResult();
+        return found;
     }
 
     /// <inheritdoc cref="ReadThrough{TKey, T}"/>
     // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheResult<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
+    private async ValueTask<BelowHit<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
     {
         using var activity = _below.Length > 0 ? StartSpan("cachka.get", key) : null;
@@ -71,46 +79,57 @@ internal sealed partial class LayeredCache
             await PromoteAsync(typedKey, key, found, epoch, cancellationToken).ConfigureAwait(false);
         EndBelow(CacheOperation.Get, start);
         Outcome(activity, found.Found, found.Layer);
-        return found.ToResult();
+        return found;
     }
 
     private BelowHit<T> ReadBelow<T>(string key)
     {
+        CacheLayerHit<T> stale = default;
         for (var i = 0; i < _below.Length; i++)
         {
-            if (IsLiveHit(_below[i], _below[i].Run<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key)), out var hit))
+            if (IsLiveHit(_below[i], _below[i].Run<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key)), out var hit, ref stale))
                 return new BelowHit<T>(hit, i);
         }
 
-        return MissBelow<T>();
+        return MissBelow(stale);
     }
 
     // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BelowHit<T>> ReadBelowAsync<T>(string key, CancellationToken cancellationToken)
     {
+        CacheLayerHit<T> stale = default;
         for (var i = 0; i < _below.Length; i++)
         {
-            if (IsLiveHit(_below[i], await _below[i].RunAsync<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key), cancellationToken).ConfigureAwait(false), out var hit))
+            if (IsLiveHit(_below[i], await _below[i].RunAsync<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key), cancellationToken).ConfigureAwait(false), out var hit, ref stale))
                 return new BelowHit<T>(hit, i);
         }
 
-        return MissBelow<T>();
+        return MissBelow(stale);
     }
 
-    private bool IsLiveHit<T>(LayerSlot slot, in CacheLayerHit<T> read, out CacheLayerHit<T> hit)
+    // A hit whose TTL is over is not live; if its layer keeps it (fail-safe), the first such is remembered as stale.
+    private bool IsLiveHit<T>(LayerSlot slot, in CacheLayerHit<T> read, out CacheLayerHit<T> hit, ref CacheLayerHit<T> stale)
     {
         hit = read;
-        if (!read.Found || !IsLive(read.ExpiresAt))
+        if (!read.Found)
             return false;
+        var now = _clock.UtcNow;
+        if (read.ExpiresAt <= now)
+        {
+            if (!stale.Found && read.KeepUntil > now)
+                stale = read;
+            return false;
+        }
+
         slot.Hits.Increment();
         return true;
     }
 
-    private BelowHit<T> MissBelow<T>()
+    private BelowHit<T> MissBelow<T>(CacheLayerHit<T> stale)
     {
         _metrics.Misses.Increment();
-        return default;
+        return new BelowHit<T>(default, -1) { Stale = stale };
     }
 
     // Copies use the hit's own expiry, so no copy outlives the original; a copy read before a change made
@@ -119,7 +138,7 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         if (StoreCopy(in typedKey, key, in found, epoch))
-            WriteBelow(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote");
+            WriteBelow(key, found.Hit.Value, found.Times, tags: null, found.Layer, "promote");
     }
 
     /// <inheritdoc cref="Promote{TKey, T}"/>
@@ -127,14 +146,33 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         return StoreCopy(in typedKey, key, in found, epoch)
-            ? WriteBelowAsync(key, found.Hit.Value, found.Hit.ExpiresAt, tags: null, found.Layer, "promote", cancellationToken)
+            ? WriteBelowAsync(key, found.Hit.Value, found.Times, tags: null, found.Layer, "promote", cancellationToken)
             : default;
     }
 
-    /// <summary>A live hit in the layer at <see cref="Layer"/> below L1, or nothing (<c>default</c>).</summary>
+    /// <summary>A live hit in the layer at <see cref="Layer"/> below L1, or a miss (with the first stale entry met, if any).</summary>
     private readonly record struct BelowHit<T>(CacheLayerHit<T> Hit, int Layer)
     {
         public bool Found => Hit.Found;
+
+        /// <summary>On a miss: an entry past its TTL that its layer still keeps (fail-safe), or nothing.</summary>
+        public CacheLayerHit<T> Stale { get; init; }
+
+        public bool TryGetValue(out T value)
+        {
+            value = Hit.Value;
+            return Hit.Found;
+        }
+
+        /// <summary>The live value, or, on a miss, the stale entry met (see <see cref="Stale"/>).</summary>
+        public bool TryGetValue(out T value, out CacheLayerHit<T> stale)
+        {
+            stale = Stale;
+            return TryGetValue(out value);
+        }
+
+        /// <summary>The copies' instants: the hit's own (no copy outlives the original, nor is kept longer).</summary>
+        public EntryTimes Times => new(Hit.ExpiresAt, Hit.KeepUntil, Hit.ExpiresAt);
 
         public CacheResult<T> ToResult() => Hit.Found ? new CacheResult<T>(true, Hit.Value) : CacheResult<T>.Miss;
     }

@@ -27,8 +27,13 @@ internal sealed partial class LayeredCache
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshSoon(entry, default(StringKey), state, factory, in options);
             return value;
+        }
+
         return GetOrCreateSlow(default(StringKey), key, state, factory, options);
     }
 
@@ -36,8 +41,13 @@ internal sealed partial class LayeredCache
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshSoon(entry, default(StringKey), state, factory, in options);
             return new ValueTask<T>(value);
+        }
+
         return GetOrCreateSlowAsync(default(StringKey), key, state, factory, options, cancellationToken);
     }
 
@@ -45,8 +55,13 @@ internal sealed partial class LayeredCache
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshAdaptive(entry, default(StringKey), state, factory, in options);
             return value;
+        }
+
         var context = new CacheFactoryContext(key, options.Tags);
         return GetOrCreateSlow(default(StringKey), key, (state, factory, context), static s => s.factory(s.state, s.context), options, context);
     }
@@ -55,8 +70,13 @@ internal sealed partial class LayeredCache
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out _, out T value))
+        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshAdaptive(entry, default(StringKey), state, factory, in options);
             return new ValueTask<T>(value);
+        }
+
         var context = new CacheFactoryContext(key, options.Tags);
         return GetOrCreateSlowAsync(default(StringKey), key, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), options, cancellationToken, context);
     }
@@ -65,8 +85,13 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(in key, null, out _, out T value))
+        if (_l1.TryGet(in key, null, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshSoon(entry, in key, state, factory, in options);
             return value;
+        }
+
         return GetOrCreateSlow(in key, key.ToKeyString(), state, factory, options);
     }
 
@@ -74,8 +99,13 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(in key, null, out _, out T value))
+        if (_l1.TryGet(in key, null, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshSoon(entry, in key, state, factory, in options);
             return new ValueTask<T>(value);
+        }
+
         return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken);
     }
 
@@ -83,8 +113,13 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(in key, null, out _, out T value))
+        if (_l1.TryGet(in key, null, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshAdaptive(entry, in key, state, factory, in options);
             return value;
+        }
+
         var keyText = key.ToKeyString();
         var context = new CacheFactoryContext(keyText, options.Tags);
         return GetOrCreateSlow(in key, keyText, (state, factory, context), static s => s.factory(s.state, s.context), options, context);
@@ -94,8 +129,13 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(in key, null, out _, out T value))
+        if (_l1.TryGet(in key, null, out var entry, out T value))
+        {
+            if (entry!.RefreshDue)
+                RefreshAdaptive(entry, in key, state, factory, in options);
             return new ValueTask<T>(value);
+        }
+
         return GetOrCreateAdaptiveSlowAsync(key, state, factory, options, cancellationToken);
     }
 
@@ -105,7 +145,12 @@ internal sealed partial class LayeredCache
     {
         ArgumentNullException.ThrowIfNull(factory);
         if (_l1.TryGet(in key, null, out var entry, out T value))
-            return MemoryCacheLayer.CompletedTask(entry!, value);
+        {
+            if (entry!.RefreshDue)
+                RefreshAdaptive(entry, in key, state, factory, in options);
+            return MemoryCacheLayer.CompletedTask(entry, value);
+        }
+
         return GetOrCreateAdaptiveSlowAsync(key, state, factory, options, cancellationToken).AsTask();
     }
 
@@ -123,21 +168,28 @@ internal sealed partial class LayeredCache
     {
         ArgumentNullException.ThrowIfNull(factory);
         if (_l1.TryGet(in key, null, out var entry, out T value))
-            return MemoryCacheLayer.CompletedTask(entry!, value);
+        {
+            if (entry!.RefreshDue)
+                RefreshSoon(entry, in key, state, factory, in options);
+            return MemoryCacheLayer.CompletedTask(entry, value);
+        }
+
         return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken).AsTask();
     }
 
     private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
-        var boarding = Board<T>(key, in options, CancellationToken.None, out var flight, out var ttl);
+        var boarding = Board<T>(key, in options, CancellationToken.None, out var flight, out var policy);
         if (boarding == Boarding.Waiter)
             return flight!.BlockUntilLanded();
+        if (boarding == Boarding.Leader && !policy.IsPlain)
+            return FlyResilient(in typedKey, key, state, factory, policy, options.Tags, flight!, adapt);
         try
         {
             return boarding == Boarding.Leader
-                ? Fly(in typedKey, key, state, factory, ttl, options.Tags, flight!, adapt)
-                : CreateUnshared(in typedKey, key, state, factory, ttl, options.Tags, adapt);
+                ? Fly(in typedKey, key, state, factory, policy, options.Tags, flight!, adapt)
+                : CreateUnshared(in typedKey, key, state, factory, policy, options.Tags, adapt);
         }
         finally
         {
@@ -150,14 +202,16 @@ internal sealed partial class LayeredCache
     private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
-        switch (Board<T>(key, in options, cancellationToken, out var flight, out var ttl))
+        switch (Board<T>(key, in options, cancellationToken, out var flight, out var policy))
         {
             case Boarding.Cancelled:
                 return ValueTask.FromCanceled<T>(cancellationToken);
             case Boarding.Unshared:
-                return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, ttl, options.Tags, cancellationToken, adapt));
+                return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, policy, options.Tags, cancellationToken, adapt));
             case Boarding.Leader:
-                _ = FlyAsync(flight!, typedKey, key, state, factory, ttl, options.Tags, adapt);
+                _ = policy.IsPlain
+                    ? FlyAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt)
+                    : FlyResilientAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt);
                 break;
         }
 
@@ -181,9 +235,9 @@ internal sealed partial class LayeredCache
 
     // The leader's flight (or the unshared call) is one operation until its value is stored: it stays entered;
     // every other outcome leaves the operation.
-    private Boarding Board<T>(string key, in CacheEntryOptions options, CancellationToken cancellationToken, out Flight<T>? flight, out TimeSpan ttl)
+    private Boarding Board<T>(string key, in CacheEntryOptions options, CancellationToken cancellationToken, out Flight<T>? flight, out FillPolicy policy)
     {
-        ttl = ResolveOptions(options);
+        policy = ResolvePolicy(options);
         Enter();
         flight = null;
         if (cancellationToken.IsCancellationRequested)
@@ -212,7 +266,7 @@ internal sealed partial class LayeredCache
         return Boarding.Waiter;
     }
 
-    private T Fly<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, Flight<T> flight, CacheFactoryContext? adapt)
+    private T Fly<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, FillPolicy policy, IReadOnlyList<string>? tags, Flight<T> flight, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         T value;
@@ -224,9 +278,9 @@ internal sealed partial class LayeredCache
             found = _l1.Peek(in typedKey, key, out value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
             if (!found)
             {
-                adapt?.Begin(ttl);
+                adapt?.Begin(policy.Ttl);
                 value = RunFactory(factory, state, key);
-                if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+                if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
                 {
                     flight.Complete(value);
                     return value;
@@ -239,12 +293,12 @@ internal sealed partial class LayeredCache
             throw;
         }
 
-        var expiresAt = ExpiryFor(ttl);
-        if (Land(in typedKey, key, value, found, expiresAt, flight, flight, activity))
+        var times = TimesFor(in policy);
+        if (Land(in typedKey, key, value, found, times, flight, flight, activity))
         {
             try
             {
-                WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+                WriteBelow(key, value, times, tags, _below.Length, "set");
             }
             finally
             {
@@ -257,7 +311,7 @@ internal sealed partial class LayeredCache
 
     // Never throws: the outcome, value or exception, goes to every caller waiting on the flight. Removes the
     // flight and leaves the operation its caller entered once the value is stored.
-    private async Task FlyAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CacheFactoryContext? adapt)
+    private async Task FlyAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, FillPolicy policy, IReadOnlyList<string>? tags, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         try
@@ -271,9 +325,9 @@ internal sealed partial class LayeredCache
                     || (await ReadThroughAsync<TKey, T>(typedKey, key, flight.Token).ConfigureAwait(false)).TryGetValue(out value);
                 if (!found)
                 {
-                    adapt?.Begin(ttl);
+                    adapt?.Begin(policy.Ttl);
                     value = await RunFactoryAsync(factory, state, key, flight.Token).ConfigureAwait(false);
-                    if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+                    if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
                     {
                         flight.Complete(value);
                         return;
@@ -286,12 +340,12 @@ internal sealed partial class LayeredCache
                 return;
             }
 
-            var expiresAt = ExpiryFor(ttl);
-            if (Land(in typedKey, key, value, found, expiresAt, flight, flight, activity))
+            var times = TimesFor(in policy);
+            if (Land(in typedKey, key, value, found, times, flight, flight, activity))
             {
                 try
                 {
-                    await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
+                    await WriteBelowAsync(key, value, times, tags, _below.Length, "set", CancellationToken.None).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -309,19 +363,19 @@ internal sealed partial class LayeredCache
     // L1 first, so a caller arriving after the waiters wake finds the value there; then the waiters get it. A value
     // the key changed under (FillGuard) is handed to the waiters but not stored. True when the fill is storing: the
     // caller writes below L1 and then ends the store.
-    private bool Land<TKey, T>(in TKey typedKey, string key, T value, bool found, DateTimeOffset expiresAt, FillState fill, Flight<T> flight, Activity? activity)
+    private bool Land<TKey, T>(in TKey typedKey, string key, T value, bool found, in EntryTimes times, FillState fill, Flight<T> flight, Activity? activity)
         where TKey : struct, ICacheKey<TKey>
     {
         activity?.SetTag("cache.hit", found);
-        var stored = !found && StoreLocal(in typedKey, key, value, expiresAt, fill);
+        var stored = !found && StoreLocal(in typedKey, key, value, in times, fill);
         flight.Complete(value);
         return stored;
     }
 
     // The fill's L1 store, unless the key changed since the fill began; then changes wait for EndStore.
-    private bool StoreLocal<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, FillState fill)
+    private bool StoreLocal<TKey, T>(in TKey typedKey, string key, T value, in EntryTimes times, FillState fill)
         where TKey : struct, ICacheKey<TKey> =>
-        fill.TryStore((_l1, typedKey, key, value, expiresAt), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5));
+        fill.TryStore((_l1, typedKey, key, value, times), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, in s.Item5));
 
     // Every waiter gets the exception; the caller's finally removes the flight, so the next caller starts afresh.
     private static void Crash<T>(Flight<T> flight, Activity? activity, Exception error)
@@ -330,7 +384,7 @@ internal sealed partial class LayeredCache
         flight.Fail(error);
     }
 
-    private T CreateUnshared<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CacheFactoryContext? adapt)
+    private T CreateUnshared<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, FillPolicy policy, IReadOnlyList<string>? tags, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         var fill = _fillGuard.Begin(key);
@@ -338,16 +392,16 @@ internal sealed partial class LayeredCache
         {
             if (_l1.Peek(in typedKey, key, out T value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value))
                 return value;
-            adapt?.Begin(ttl);
+            adapt?.Begin(policy.Ttl);
             value = RunFactory(factory, state, key);
-            if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+            if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
                 return value;
-            var expiresAt = ExpiryFor(ttl);
-            if (!StoreLocal(in typedKey, key, value, expiresAt, fill))
+            var times = TimesFor(in policy);
+            if (!StoreLocal(in typedKey, key, value, in times, fill))
                 return value;
             try
             {
-                WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+                WriteBelow(key, value, times, tags, _below.Length, "set");
             }
             finally
             {
@@ -362,7 +416,7 @@ internal sealed partial class LayeredCache
         }
     }
 
-    private async ValueTask<T> CreateUnsharedAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken, CacheFactoryContext? adapt)
+    private async ValueTask<T> CreateUnsharedAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, FillPolicy policy, IReadOnlyList<string>? tags, CancellationToken cancellationToken, CacheFactoryContext? adapt)
         where TKey : struct, ICacheKey<TKey>
     {
         var fill = _fillGuard.Begin(key);
@@ -370,16 +424,16 @@ internal sealed partial class LayeredCache
         {
             if (_l1.Peek(in typedKey, key, out T value) || (await ReadThroughAsync<TKey, T>(typedKey, key, cancellationToken).ConfigureAwait(false)).TryGetValue(out value))
                 return value;
-            adapt?.Begin(ttl);
+            adapt?.Begin(policy.Ttl);
             value = await RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
-            if (adapt is not null && !Adapt(adapt, ref ttl, ref tags))
+            if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
                 return value;
-            var expiresAt = ExpiryFor(ttl);
-            if (!StoreLocal(in typedKey, key, value, expiresAt, fill))
+            var times = TimesFor(in policy);
+            if (!StoreLocal(in typedKey, key, value, in times, fill))
                 return value;
             try
             {
-                await WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", cancellationToken).ConfigureAwait(false);
+                await WriteBelowAsync(key, value, times, tags, _below.Length, "set", cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -395,11 +449,11 @@ internal sealed partial class LayeredCache
     }
 
     // What an adaptive factory decided: false when the result is not to be cached; else its TTL and tags.
-    private static bool Adapt(CacheFactoryContext adapt, ref TimeSpan ttl, ref IReadOnlyList<string>? tags)
+    private static bool Adapt(CacheFactoryContext adapt, ref FillPolicy policy, ref IReadOnlyList<string>? tags)
     {
         if (!adapt.WillCache)
             return false;
-        ttl = adapt.Ttl;
+        policy = policy.WithTtl(adapt.Ttl);
         tags = adapt.StoredTags();
         return true;
     }

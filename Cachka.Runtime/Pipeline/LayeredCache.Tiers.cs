@@ -62,7 +62,7 @@ internal sealed partial class LayeredCache
         }
 
         if (kept && copyBelow && found.Layer > 0)
-            await WriteBelowAsync(key, hit.Value, hit.ExpiresAt, tags: null, found.Layer, "promote", cancellationToken).ConfigureAwait(false);
+            await WriteBelowAsync(key, hit.Value, found.Times, tags: null, found.Layer, "promote", cancellationToken).ConfigureAwait(false);
         return hit;
     }
 
@@ -84,6 +84,6 @@ internal sealed partial class LayeredCache
     {
         if (_below.Length == 0)
             return default;
-        return write ? WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", cancellationToken) : DeleteBelowAsync(key, cancellationToken);
+        return write ? WriteBelowAsync(key, value, EntryTimes.Plain(expiresAt), tags, _below.Length, "set", cancellationToken) : DeleteBelowAsync(key, cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Cachka.Internal;
 using Cachka.Layers;
 using Cachka.Telemetry;
 
@@ -15,11 +16,11 @@ internal sealed partial class LayeredCache
 
     public void Set<T>(string key, T value, CacheEntryOptions options)
     {
-        var expiresAt = EnterWrite(key, in options);
+        var times = EnterWrite(key, in options);
         using var activity = StartSpan("cachka.set", key);
         try
         {
-            Write(default(StringKey), key, value, expiresAt, options.Tags);
+            Write(default(StringKey), key, value, times, options.Tags);
         }
         finally
         {
@@ -29,28 +30,28 @@ internal sealed partial class LayeredCache
 
     public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions options, CancellationToken cancellationToken = default)
     {
-        var expiresAt = EnterWrite(key, in options, async: true);
+        var times = EnterWrite(key, in options, async: true);
         var changing = ChangingAsync(key);
         if (!changing.IsCompletedSuccessfully)
-            return ExitAfter(SetAfterAsync(changing, key, value, expiresAt, options.Tags, cancellationToken));
+            return ExitAfter(SetAfterAsync(changing, key, value, times, options.Tags, cancellationToken));
         return ExitAfter(Tracing
-            ? SetTracedAsync(key, value, expiresAt, options.Tags, cancellationToken)
-            : WriteAsync<StringKey, T>(default, key, value, expiresAt, options.Tags, cancellationToken));
+            ? SetTracedAsync(key, value, times, options.Tags, cancellationToken)
+            : WriteAsync<StringKey, T>(default, key, value, times, options.Tags, cancellationToken));
     }
 
     // A fill of the key was storing: the write goes on once it is done, so it reaches every layer after the fill's.
-    private async ValueTask SetAfterAsync<T>(ValueTask changing, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private async ValueTask SetAfterAsync<T>(ValueTask changing, string key, T value, EntryTimes times, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
         await changing.ConfigureAwait(false);
         using var activity = StartSpan("cachka.set", key);
-        await WriteAsync<StringKey, T>(default, key, value, expiresAt, tags, cancellationToken).ConfigureAwait(false);
+        await WriteAsync<StringKey, T>(default, key, value, times, tags, cancellationToken).ConfigureAwait(false);
     }
 
     // The span is started inside an async method, so the caller's Activity.Current is left as it was.
-    private async ValueTask SetTracedAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private async ValueTask SetTracedAsync<T>(string key, T value, EntryTimes times, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
         using var activity = StartSpan("cachka.set", key);
-        await WriteAsync<StringKey, T>(default, key, value, expiresAt, tags, cancellationToken).ConfigureAwait(false);
+        await WriteAsync<StringKey, T>(default, key, value, times, tags, cancellationToken).ConfigureAwait(false);
     }
 
     public bool Delete(string key)
@@ -98,14 +99,14 @@ internal sealed partial class LayeredCache
 
     // Checks the key and options before anything is written, then enters the operation.
     // The async path announces the change itself (ChangingAsync), so it never blocks on a fill.
-    private DateTimeOffset EnterWrite(string key, in CacheEntryOptions options, bool async = false)
+    private EntryTimes EnterWrite(string key, in CacheEntryOptions options, bool async = false)
     {
         Guard.Key(key);
-        var ttl = ResolveOptions(options);
+        var policy = ResolvePolicy(options);
         Enter();
         if (!async)
             Changing(key);
-        return ExpiryFor(ttl);
+        return TimesFor(in policy);
     }
 
     // Before a write or delete of the key reaches any layer: a fill running for it will not store its older result
@@ -124,34 +125,34 @@ internal sealed partial class LayeredCache
         return _fillGuard.ChangingAsync(key);
     }
 
-    private void Write<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags)
+    private void Write<TKey, T>(in TKey typedKey, string key, T value, in EntryTimes times, IReadOnlyList<string>? tags)
         where TKey : struct, ICacheKey<TKey>
     {
-        _l1.Store(in typedKey, key, value, expiresAt);
-        WriteBelow(key, value, expiresAt, tags, _below.Length, "set");
+        _l1.Store(in typedKey, key, value, in times);
+        WriteBelow(key, value, times, tags, _below.Length, "set");
     }
 
-    private ValueTask WriteAsync<TKey, T>(TKey typedKey, string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private ValueTask WriteAsync<TKey, T>(TKey typedKey, string key, T value, EntryTimes times, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
     {
-        _l1.Store(in typedKey, key, value, expiresAt);
-        return WriteBelowAsync(key, value, expiresAt, tags, _below.Length, "set", cancellationToken);
+        _l1.Store(in typedKey, key, value, in times);
+        return WriteBelowAsync(key, value, times, tags, _below.Length, "set", cancellationToken);
     }
 
     /// <summary>Writes the first <paramref name="count"/> layers below L1 (all of them for a write, those above the hit for a promotion).</summary>
-    private void WriteBelow<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int count, string operation)
+    private void WriteBelow<T>(string key, T value, EntryTimes times, IReadOnlyList<string>? tags, int count, string operation)
     {
         _tags.Add(key, tags);
         var start = operation == "set" ? StartBelow() : 0;
         for (var i = 0; i < count; i++)
-            _below[i].Run<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, expiresAt, tags));
+            _below[i].Run<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, times, tags));
         EndBelow(CacheOperation.Set, start);
     }
 
     /// <inheritdoc cref="WriteBelow{T}"/>
     // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteBelowAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, int count, string operation, CancellationToken cancellationToken)
+    private async ValueTask WriteBelowAsync<T>(string key, T value, EntryTimes times, IReadOnlyList<string>? tags, int count, string operation, CancellationToken cancellationToken)
     {
         _tags.Add(key, tags);
         var start = operation == "set" ? StartBelow() : 0;
@@ -159,7 +160,7 @@ internal sealed partial class LayeredCache
         try
         {
             for (; i < count; i++)
-                await _below[i].RunAsync<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, expiresAt, tags), cancellationToken).ConfigureAwait(false);
+                await _below[i].RunAsync<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, times, tags), cancellationToken).ConfigureAwait(false);
             EndBelow(CacheOperation.Set, start);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -92,26 +92,9 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
 
     // Bad options fail before a factory runs or anything is written. A call's unset options take the cache-wide
     // defaults; jitter adds a random part of itself to the TTL.
-    private TimeSpan ResolveOptions(in CacheEntryOptions options)
-    {
-        if (options.Tags is { } tags)
-        {
-            foreach (var tag in tags)
-                TagIndex.ValidTag(tag);
-        }
+    private FillPolicy ResolvePolicy(in CacheEntryOptions options) => FillPolicy.Resolve(in options, Config.DefaultEntryOptions, Config.DefaultTtl);
 
-        var defaults = Config.DefaultEntryOptions;
-        var ttl = Guard.Ttl(options.Ttl ?? defaults.Ttl, Config.DefaultTtl);
-        if ((options.Jitter ?? defaults.Jitter) is not { } jitter || jitter == TimeSpan.Zero)
-            return ttl;
-        if (jitter < TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(options), jitter, $"CacheEntryOptions.Jitter must not be negative (got {jitter}); use null or zero for none.");
-        return ttl + TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * jitter.Ticks));
-    }
-
-    private DateTimeOffset ExpiryFor(TimeSpan ttl) => _clock.UtcNow + ttl;
-
-    private bool IsLive(DateTimeOffset expiresAt) => expiresAt > _clock.UtcNow;
+    private EntryTimes TimesFor(in FillPolicy policy) => policy.TimesFrom(_clock.UtcNow);
 
     // Every operation below an L1 hit enters the rundown and exits it when done, so closing can wait for it.
     // An L1 hit does not: the layers it could reach are closed (and L1 emptied) only after the close, and no

@@ -37,7 +37,10 @@ internal sealed partial class ValueCodec
     public EnvelopeCipher? Cipher { get; }
 
     /// <summary>The stored bytes, or null when the value is not stored in this layer (counted and logged).</summary>
-    public byte[]? Seal<T>(string key, T value, DateTimeOffset expiresAt)
+    public byte[]? Seal<T>(string key, T value, DateTimeOffset expiresAt) => Seal(key, value, expiresAt, expiresAt);
+
+    /// <summary>As <see cref="Seal{T}(string, T, DateTimeOffset)"/>, for an entry kept until <paramref name="keepUntil"/> (fail-safe).</summary>
+    public byte[]? Seal<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil)
     {
         // Decided once per type and serializer: a type that would not read back exactly is never written.
         var fidelity = SerializerFidelity.Of<T>(_serializer);
@@ -72,7 +75,7 @@ internal sealed partial class ValueCodec
                 return null;
             }
 
-            return CacheEnvelope.Seal(buffer.WrittenSpan, expiresAt.ToUnixTimeMilliseconds(), key, Cipher);
+            return CacheEnvelope.Seal(buffer.WrittenSpan, expiresAt.ToUnixTimeMilliseconds(), (keepUntil > expiresAt ? keepUntil : expiresAt).ToUnixTimeMilliseconds(), key, Cipher);
         }
         finally
         {
@@ -84,21 +87,21 @@ internal sealed partial class ValueCodec
     }
 
     /// <summary>
-    /// Opens bytes stored for <paramref name="key"/>: a hit, a miss (expired at <paramref name="nowMs"/>), or an
-    /// unreadable entry with the reason (the layer removes it and calls <see cref="Dropped"/>).
+    /// Opens bytes stored for <paramref name="key"/>: a hit (fresh, or kept past its TTL by fail-safe), a miss (gone at
+    /// <paramref name="nowMs"/>), or an unreadable entry with the reason (the layer removes it and calls <see cref="Dropped"/>).
     /// </summary>
     public Opened<T> Open<T>(ReadOnlySpan<byte> blob, string key, long nowMs)
     {
-        var status = CacheEnvelope.Open(blob, key, Cipher, out var expiresAtMs, out var payload, out var rented);
+        var status = CacheEnvelope.Open(blob, key, Cipher, out var freshUntilMs, out var keepUntilMs, out var payload, out var rented);
         try
         {
             if (status != EnvelopeStatus.Ok)
                 return Opened<T>.Invalid(status == EnvelopeStatus.DecryptFailed ? "decrypt_failed" : "envelope_invalid");
-            if (expiresAtMs <= nowMs)
+            if (keepUntilMs <= nowMs)
                 return default;
             try
             {
-                return Opened<T>.Hit(_serializer.Deserialize<T>(payload), expiresAtMs);
+                return Opened<T>.Hit(_serializer.Deserialize<T>(payload), freshUntilMs, keepUntilMs);
             }
             catch (Exception)
             {
@@ -142,14 +145,15 @@ internal sealed partial class ValueCodec
     private static partial void ValueRefused(ILogger logger, string layer, string valueType, string reason, string details);
 }
 
-/// <summary>What <see cref="ValueCodec.Open{T}"/> found: a live value, nothing, or an unreadable entry.</summary>
+/// <summary>What <see cref="ValueCodec.Open{T}"/> found: a stored value (fresh or kept), nothing, or an unreadable entry.</summary>
 internal readonly struct Opened<T>
 {
-    private Opened(bool found, T value, long expiresAtMs, string? invalidReason)
+    private Opened(bool found, T value, long expiresAtMs, long keepUntilMs, string? invalidReason)
     {
         Found = found;
         Value = value;
         ExpiresAtMs = expiresAtMs;
+        KeepUntilMs = keepUntilMs;
         InvalidReason = invalidReason;
     }
 
@@ -157,12 +161,22 @@ internal readonly struct Opened<T>
 
     public T Value { get; }
 
+    /// <summary>The end of the entry's TTL.</summary>
     public long ExpiresAtMs { get; }
+
+    /// <summary>When the entry is gone (after <see cref="ExpiresAtMs"/> when fail-safe keeps it).</summary>
+    public long KeepUntilMs { get; }
 
     /// <summary>Why the entry could not be read (<c>decrypt_failed</c>, <c>envelope_invalid</c>, <c>deserialize_failed</c>); null otherwise.</summary>
     public string? InvalidReason { get; }
 
-    public static Opened<T> Hit(T value, long expiresAtMs) => new(true, value, expiresAtMs, null);
+    public static Opened<T> Hit(T value, long expiresAtMs, long keepUntilMs) => new(true, value, expiresAtMs, keepUntilMs, null);
 
-    public static Opened<T> Invalid(string reason) => new(false, default!, 0, reason);
+    public static Opened<T> Invalid(string reason) => new(false, default!, 0, 0, reason);
+
+    /// <summary>The end of the entry's TTL, as an instant.</summary>
+    public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs);
+
+    /// <summary>When the entry is gone, as an instant.</summary>
+    public DateTimeOffset KeepUntil => DateTimeOffset.FromUnixTimeMilliseconds(KeepUntilMs);
 }

@@ -24,6 +24,15 @@ internal sealed class CacheMetrics
     /// <summary>Callers that joined another caller's in-flight fill of the same key (stampede protection) instead of reading the layers.</summary>
     public StripedCounter Joined { get; } = new();
 
+    /// <summary>Fills that served a stale value (fail-safe: the factory failed or timed out).</summary>
+    public StripedCounter Stale { get; } = new();
+
+    /// <summary>Factories not waited for past their timeout (they went on in the background).</summary>
+    public StripedCounter FactoryTimeouts { get; } = new();
+
+    /// <summary>Eager refreshes started by a hit past the entry's refresh point.</summary>
+    public StripedCounter Refreshes { get; } = new();
+
     /// <summary>The cache's name as a label, and whether its durations also go to the meter (its <c>EnableMetrics</c>).</summary>
     public KeyValuePair<string, object?> CacheLabel { get; init; }
 

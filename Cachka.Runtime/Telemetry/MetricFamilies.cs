@@ -69,6 +69,7 @@ internal static class MetricFamilies
             yield return new MetricSample(stats.Hits[i], [Label("cache", cache.Name), Label("type", $"hit_layer_{i}")]);
         yield return new MetricSample(stats.Misses, [Label("cache", cache.Name), Label("type", "miss")]);
         yield return new MetricSample(cache.Metrics.Joined.Value, [Label("cache", cache.Name), Label("type", "joined")]);
+        yield return new MetricSample(cache.Metrics.Stale.Value, [Label("cache", cache.Name), Label("type", "stale")]);
     }
 
     private static MetricFamily MemoryCounter(string instrument, string unit, string prometheus, string help, Func<ILayerCounters, long> read) =>

@@ -36,17 +36,23 @@ internal sealed class DistributedCacheLayer(IDistributedCache cache, string name
         return CacheLayerHit<T>.Miss;
     }
 
-    public void Set<T>(string key, T value, DateTimeOffset expiresAt)
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Set(key, value, expiresAt, expiresAt, tags: null);
+
+    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        SetAsync(key, value, expiresAt, expiresAt, tags: null, cancellationToken);
+
+    // The distributed entry expires at keepUntil (fail-safe keeps it past its TTL); the envelope says when its TTL ends.
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags)
     {
-        if (_codec.Seal(key, value, expiresAt) is { } sealedValue)
-            cache.Set(key, sealedValue, Expiry(expiresAt));
+        if (_codec.Seal(key, value, expiresAt, keepUntil) is { } sealedValue)
+            cache.Set(key, sealedValue, Expiry(expiresAt, keepUntil));
         else
             cache.Remove(key); // not stored here: the older value must not be served
     }
 
-    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        new(_codec.Seal(key, value, expiresAt) is { } sealedValue
-            ? cache.SetAsync(key, sealedValue, Expiry(expiresAt), cancellationToken)
+    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, CancellationToken cancellationToken) =>
+        new(_codec.Seal(key, value, expiresAt, keepUntil) is { } sealedValue
+            ? cache.SetAsync(key, sealedValue, Expiry(expiresAt, keepUntil), cancellationToken)
             : cache.RemoveAsync(key, cancellationToken));
 
     // An IDistributedCache does not say whether it held the key.
@@ -73,7 +79,8 @@ internal sealed class DistributedCacheLayer(IDistributedCache cache, string name
 
     public ValueTask DisposeAsync() => default;
 
-    private static DistributedCacheEntryOptions Expiry(DateTimeOffset expiresAt) => new() { AbsoluteExpiration = expiresAt };
+    private static DistributedCacheEntryOptions Expiry(DateTimeOffset expiresAt, DateTimeOffset keepUntil) =>
+        new() { AbsoluteExpiration = keepUntil > expiresAt ? keepUntil : expiresAt };
 
     // False for an entry that cannot be read back (another key's, a foreign value): counted, and the caller removes it.
     private bool Open<T>(string key, byte[]? stored, out CacheLayerHit<T> hit)
@@ -89,7 +96,7 @@ internal sealed class DistributedCacheLayer(IDistributedCache cache, string name
         }
 
         if (opened.Found)
-            hit = new CacheLayerHit<T>(opened.Value, DateTimeOffset.FromUnixTimeMilliseconds(opened.ExpiresAtMs));
+            hit = new CacheLayerHit<T>(opened.Value, opened.ExpiresAt, opened.KeepUntil);
         return true;
     }
 }

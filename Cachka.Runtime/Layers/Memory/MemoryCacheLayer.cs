@@ -77,20 +77,49 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     {
         if (_map.TryGetValue(key, out var entry))
         {
-            if (_clock.NowMs < entry.ExpiresMs)
+            if (_clock.NowMs < entry.ExpiresMs || IsFreshLate(entry))
             {
                 if (!entry.Accessed)
                     entry.Accessed = true;
                 Hits.Increment();
                 return entry;
             }
-
-            RemoveIfCurrent(entry);
         }
 
         if (countMiss)
             Misses.Increment();
         return null;
+    }
+
+    // A read at or after an entry's ExpiresMs: a timed entry may still be fresh (past its refresh point: marked due)
+    // or stale (kept for fail-safe: a miss, left in place); anything else is gone and removed.
+    private bool IsFreshLate(MemoryEntry entry)
+    {
+        if (entry is TimedMemoryEntry timed)
+        {
+            var now = _clock.NowMs;
+            if (now < timed.FreshMs)
+            {
+                if (!timed.RefreshDue)
+                    timed.RefreshDue = true;
+                return true;
+            }
+
+            if (now < timed.KeepMs)
+                return false;
+        }
+
+        RemoveIfCurrent(entry);
+        return false;
+    }
+
+    /// <summary>A stale entry of the key (its TTL over, kept by fail-safe), without counting a hit or miss; null when there is none.</summary>
+    internal MemoryEntry? FindStale(string key)
+    {
+        if (!_map.TryGetValue(key, out var entry) || entry is not TimedMemoryEntry timed)
+            return null;
+        var now = _clock.NowMs;
+        return now >= timed.FreshMs && now < timed.KeepMs ? entry : null;
     }
 
     internal MemoryEntry? Find<TKey>(in TKey key)
@@ -102,15 +131,13 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
             && typed[slot] is TypedIndex<TKey> index
             && index.Map.TryGetValue(key, out var entry))
         {
-            if (_clock.NowMs < entry.ExpiresMs)
+            if (_clock.NowMs < entry.ExpiresMs || IsFreshLate(entry))
             {
                 if (!entry.Accessed)
                     entry.Accessed = true;
                 Hits.Increment();
                 return entry;
             }
-
-            RemoveIfCurrent(entry);
         }
 
         // Not counted as a miss: the caller falls back to the string key (L1.Peek), which counts it.
@@ -138,11 +165,37 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         where TKey : struct, ICacheKey<TKey> =>
         Store(key, value, ClampExpiry(expiresAt), new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
 
+    /// <summary>
+    /// Stores an entry with a refresh point and a fail-safe keep (<see cref="TimedMemoryEntry"/>); the layer's TTL caps
+    /// the TTL (the keep lasts as long past the capped TTL as past the original one).
+    /// </summary>
+    internal MemoryEntry Store(string key, object? value, in EntryTimes times) =>
+        times.IsPlain ? Store(key, value, times.ExpiresAt) : Store(Timed(key, value, in times), link: null);
+
+    /// <inheritdoc cref="Store(string, object?, in EntryTimes)"/>
+    internal MemoryEntry Store<TKey>(in TKey typedKey, string key, object? value, in EntryTimes times)
+        where TKey : struct, ICacheKey<TKey> =>
+        times.IsPlain
+            ? Store(in typedKey, key, value, times.ExpiresAt)
+            : Store(Timed(key, value, in times), new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
+
+    private TimedMemoryEntry Timed(string key, object? value, in EntryTimes times)
+    {
+        var fresh = ClampExpiry(times.ExpiresAt);
+        var keep = fresh + Math.Max(0, (long)(times.KeepUntil - times.ExpiresAt).TotalMilliseconds);
+        var hitUntil = times.RefreshAt < times.ExpiresAt ? Math.Min(_clock.ToClockMs(times.RefreshAt), fresh) : fresh;
+        return new TimedMemoryEntry(key, value, hitUntil, fresh, keep);
+    }
+
     private long ClampExpiry(DateTimeOffset expiresAt) => Math.Min(_clock.ToClockMs(expiresAt), _clock.NowMs + _maxTtlMs);
 
-    private MemoryEntry Store(string key, object? value, long expiresMs, TypedLink? link)
+    private MemoryEntry Store(string key, object? value, long expiresMs, TypedLink? link) =>
+        Store(new MemoryEntry(key, value, expiresMs), link);
+
+    private MemoryEntry Store(MemoryEntry entry, TypedLink? link)
     {
-        var entry = new MemoryEntry(key, value, expiresMs);
+        var key = entry.Key;
+        var expiresMs = entry.KeepUntilMs;
         var shard = ShardFor(key);
         lock (shard)
         {
@@ -183,15 +236,24 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     public CacheLayerHit<T> Get<T>(string key)
     {
-        var entry = Find(key);
+        var entry = Find(key) ?? FindStale(key);
         return entry is not null && Values.TryCast(entry.Value, out T value)
-            ? new CacheLayerHit<T>(value, _clock.ToUtc(entry.ExpiresMs))
+            ? new CacheLayerHit<T>(value, _clock.ToUtc(entry.FreshUntilMs), _clock.ToUtc(entry.KeepUntilMs))
             : CacheLayerHit<T>.Miss;
     }
 
     public ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken) => new(Get<T>(key));
 
     public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Store(key, value, expiresAt);
+
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags) =>
+        Store(key, value, new EntryTimes(expiresAt, keepUntil, expiresAt));
+
+    public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    {
+        Set(key, value, expiresAt, keepUntil, tags);
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
@@ -225,7 +287,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
                 for (var entry = shard.Head; entry is not null;)
                 {
                     var next = entry.Next;
-                    if (entry.ExpiresMs <= now)
+                    if (entry.KeepUntilMs <= now)
                     {
                         _map.TryRemove(new KeyValuePair<string, MemoryEntry>(entry.Key, entry));
                         Unlink(shard, entry);
@@ -233,7 +295,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
                     }
                     else
                     {
-                        earliest = Math.Min(earliest, entry.ExpiresMs);
+                        earliest = Math.Min(earliest, entry.KeepUntilMs);
                     }
 
                     entry = next;
@@ -308,7 +370,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         var scanned = shard.EarliestExpiryMs <= now ? 0 : ExpiredScanDepth;
         for (var candidate = shard.Tail; candidate is not null && scanned < ExpiredScanDepth; candidate = candidate.Prev, scanned++)
         {
-            if (candidate.ExpiresMs <= now)
+            if (candidate.KeepUntilMs <= now)
             {
                 _map.TryRemove(new KeyValuePair<string, MemoryEntry>(candidate.Key, candidate));
                 Unlink(shard, candidate);
@@ -319,7 +381,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         var budget = shard.Count;
         while (shard.Tail is { } victim)
         {
-            if (victim.ExpiresMs > now && victim.Accessed && budget-- > 0)
+            if (victim.KeepUntilMs > now && victim.Accessed && budget-- > 0)
             {
                 victim.Accessed = false;
                 shard.Remove(victim);
@@ -329,7 +391,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
             _map.TryRemove(new KeyValuePair<string, MemoryEntry>(victim.Key, victim));
             Unlink(shard, victim);
-            if (victim.ExpiresMs > now)
+            if (victim.KeepUntilMs > now)
                 Evictions.Increment();
             return;
         }

@@ -17,7 +17,7 @@ internal sealed partial class SqliteCacheLayer
     }
 
     /// <summary>The stored blob, or null when the value is not stored here (counted; any older entry is then removed).</summary>
-    private byte[]? Encode<T>(string key, T value, DateTimeOffset expiresAt) => _codec.Seal(key, value, expiresAt);
+    private byte[]? Encode<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil) => _codec.Seal(key, value, expiresAt, keepUntil);
 
     private ReadResult<T> Decode<T>(SqliteDataReader reader, string key, bool shortened)
     {
@@ -40,8 +40,7 @@ internal sealed partial class SqliteCacheLayer
     {
         public string? Reason => Opened.InvalidReason;
 
-        public CacheLayerHit<T> ToHit() =>
-            Opened.Found ? new CacheLayerHit<T>(Opened.Value, DateTimeOffset.FromUnixTimeMilliseconds(Opened.ExpiresAtMs)) : CacheLayerHit<T>.Miss;
+        public CacheLayerHit<T> ToHit() => Opened.Found ? new CacheLayerHit<T>(Opened.Value, Opened.ExpiresAt, Opened.KeepUntil) : CacheLayerHit<T>.Miss;
     }
 
     private void ReportDropped(string reason) => _codec.Dropped(reason);

@@ -6,25 +6,26 @@ namespace Cachka.Layers.Sqlite;
 // on the writer connection; a value that is not stored here removes any older entry instead.
 internal sealed partial class SqliteCacheLayer
 {
-    public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Write(key, value, expiresAt, tags: null);
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt) => Set(key, value, expiresAt, expiresAt, tags: null);
 
-    public void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags) => Write(key, value, expiresAt, tags);
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags) => Set(key, value, expiresAt, expiresAt, tags);
 
     public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        WriteAsync(key, value, expiresAt, tags: null, cancellationToken);
+        SetAsync(key, value, expiresAt, expiresAt, tags: null, cancellationToken);
 
     public ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
-        WriteAsync(key, value, expiresAt, tags, cancellationToken);
+        SetAsync(key, value, expiresAt, expiresAt, tags, cancellationToken);
 
-    private void Write<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags)
+    // The row lives until keepUntil (its expiry column); the envelope says when its TTL ends.
+    public void Set<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags)
     {
-        var entry = Prepare(key, value, expiresAt, tags, CancellationToken.None);
+        var entry = Prepare(key, value, expiresAt, keepUntil, tags, CancellationToken.None);
         Use(RentWriter(), reader: false, entry, static (layer, session, entry) => layer.Store(session, entry));
     }
 
-    private async ValueTask WriteAsync<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    public async ValueTask SetAsync<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
-        var entry = Prepare(key, value, expiresAt, tags, cancellationToken);
+        var entry = Prepare(key, value, expiresAt, keepUntil, tags, cancellationToken);
         Use(await RentWriterAsync(cancellationToken).ConfigureAwait(false), reader: false, entry, static (layer, session, entry) => layer.Store(session, entry));
     }
 
@@ -40,11 +41,11 @@ internal sealed partial class SqliteCacheLayer
         return Use(await RentWriterAsync(cancellationToken).ConfigureAwait(false), reader: false, lookup, static (_, session, lookup) => Remove(session, lookup));
     }
 
-    private PreparedWrite Prepare<T>(string key, T value, DateTimeOffset expiresAt, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private PreparedWrite Prepare<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
         var storageKey = StorageKey(key, out var shortened);
-        var blob = Encode(key, value, expiresAt);
-        return new PreparedWrite(new Lookup(key, storageKey, shortened, cancellationToken), blob, expiresAt, blob is not null && tags is { Count: > 0 } ? tags : null);
+        var blob = Encode(key, value, expiresAt, keepUntil);
+        return new PreparedWrite(new Lookup(key, storageKey, shortened, cancellationToken), blob, keepUntil > expiresAt ? keepUntil : expiresAt, blob is not null && tags is { Count: > 0 } ? tags : null);
     }
 
     private bool Store(SqliteSession session, PreparedWrite entry)

@@ -1,0 +1,15 @@
+namespace Cachka.Internal;
+
+/// <summary>
+/// The instants of one stored entry: its TTL ends at <see cref="ExpiresAt"/>; fail-safe keeps it (stale) until
+/// <see cref="KeepUntil"/>; eager refresh starts on a hit from <see cref="RefreshAt"/>. Without either option all
+/// three are the same instant (<see cref="IsPlain"/>).
+/// </summary>
+internal readonly record struct EntryTimes(DateTimeOffset ExpiresAt, DateTimeOffset KeepUntil, DateTimeOffset RefreshAt)
+{
+    public static EntryTimes Plain(DateTimeOffset expiresAt) => new(expiresAt, expiresAt, expiresAt);
+
+    public bool IsPlain => KeepUntil <= ExpiresAt && RefreshAt >= ExpiresAt;
+
+    public bool IsKept => KeepUntil > ExpiresAt;
+}
