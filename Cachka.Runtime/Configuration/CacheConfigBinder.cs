@@ -57,7 +57,9 @@ public static class CacheConfigBinder
         return config;
     }
 
-    // "DefaultEntryOptions": { "Ttl": "00:10:00", "Jitter": "00:00:30" }; anything else in it is an error.
+    // "DefaultEntryOptions": { "Ttl": "00:10:00", "Jitter": "00:00:30", "FailSafeMaxDuration": "02:00:00",
+    // "FailSafeThrottleDuration": 30, "FactorySoftTimeout": 0.1, "FactoryHardTimeout": 2, "EagerRefreshThreshold": 0.8 };
+    // anything else in it is an error.
     private static CacheEntryOptions ReadEntryOptions(ReadSettings settings, CacheEntryOptions defaults)
     {
         var section = settings.GetSection("DefaultEntryOptions");
@@ -68,6 +70,11 @@ public static class CacheConfigBinder
         {
             Ttl = options.GetTimeSpan("Ttl") ?? defaults.Ttl,
             Jitter = options.GetTimeSpan("Jitter") ?? defaults.Jitter,
+            FailSafeMaxDuration = options.GetTimeSpan("FailSafeMaxDuration") ?? defaults.FailSafeMaxDuration,
+            FailSafeThrottleDuration = options.GetTimeSpan("FailSafeThrottleDuration") ?? defaults.FailSafeThrottleDuration,
+            FactorySoftTimeout = options.GetTimeSpan("FactorySoftTimeout") ?? defaults.FactorySoftTimeout,
+            FactoryHardTimeout = options.GetTimeSpan("FactoryHardTimeout") ?? defaults.FactoryHardTimeout,
+            EagerRefreshThreshold = options.GetFloat("EagerRefreshThreshold") ?? defaults.EagerRefreshThreshold,
         };
         options.ThrowOnUnread("the default entry options");
         return read;
@@ -192,6 +199,10 @@ public static class CacheConfigBinder
     /// <summary>A 64-bit integer value (invariant culture), or null when absent.</summary>
     internal static long? GetLong(this IConfiguration section, string key) =>
         Parse(section, key, static text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (long?)null, "an integer");
+
+    /// <summary>A number (invariant culture, <c>0.8</c>), or null when absent.</summary>
+    internal static float? GetFloat(this IConfiguration section, string key) =>
+        Parse(section, key, static text => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : (float?)null, "a number");
 
     /// <summary>A boolean value (<c>true</c>/<c>false</c>), or null when absent.</summary>
     internal static bool? GetBool(this IConfiguration section, string key) =>

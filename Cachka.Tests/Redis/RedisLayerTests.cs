@@ -53,6 +53,32 @@ public sealed class RedisLayerTests : RedisServerFixture
     }
 
     [Test]
+    public async Task A_fail_safe_entry_is_kept_in_Redis_past_its_ttl_and_served_only_when_the_factory_fails([Values] bool async)
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new CacheEntryOptions(TimeSpan.FromMinutes(1)) { FailSafeMaxDuration = TimeSpan.FromHours(1) };
+        ICache Open() => new CacheConfig { Layers = [Server.Layer(backplane: false)], VacuumInterval = null, CleanupOnStart = false }.CreateCache(time);
+        await using (var writer = Open())
+        {
+            if (async)
+                await writer.GetOrCreateAsync("price", 0, static (_, _) => ValueTask.FromResult(42), options);
+            else
+                writer.GetOrCreate("price", 0, static _ => 42, options);
+        }
+
+        var ttl = await Db.KeyTimeToLiveAsync("test:price");
+        Assert.That(ttl, Is.GreaterThan(TimeSpan.FromMinutes(60)), "Redis keeps the key for the TTL and the fail-safe duration");
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        await using var reader = Open();
+        Assert.That(reader.TryGet<int>("price").HasValue, Is.False, "past its TTL the entry is not a hit");
+        var served = async
+            ? await reader.GetOrCreateAsync<int, int>("price", 0, static (_, _) => throw new InvalidOperationException("origin down"), options)
+            : reader.GetOrCreate<int, int>("price", 0, static _ => throw new InvalidOperationException("origin down"), options);
+        Assert.That(served, Is.EqualTo(42), "Redis's kept copy is served when the factory fails");
+    }
+
+    [Test]
     public async Task Delete_removes_the_key_from_Redis([Values] bool async)
     {
         await using var cache = RedisOnly();

@@ -176,9 +176,29 @@ public sealed class AdaptiveEntryTests(bool async, bool withSqlite)
         {
             ["Cachka:DefaultEntryOptions:Ttl"] = "00:02:00",
             ["Cachka:DefaultEntryOptions:Jitter"] = "00:00:30",
+            ["Cachka:DefaultEntryOptions:FailSafeMaxDuration"] = "02:00:00",
+            ["Cachka:DefaultEntryOptions:FailSafeThrottleDuration"] = "45",
+            ["Cachka:DefaultEntryOptions:FactorySoftTimeout"] = "0.1",
+            ["Cachka:DefaultEntryOptions:FactoryHardTimeout"] = "00:00:02",
+            ["Cachka:DefaultEntryOptions:EagerRefreshThreshold"] = "0.8",
         }).Build().GetSection("Cachka");
         var config = CacheConfigBinder.Bind(good);
-        Assert.That((config.DefaultEntryOptions.Ttl, config.DefaultEntryOptions.Jitter), Is.EqualTo(((TimeSpan?)TimeSpan.FromMinutes(2), (TimeSpan?)TimeSpan.FromSeconds(30))));
+        Assert.That(config.DefaultEntryOptions, Is.EqualTo(new CacheEntryOptions(TimeSpan.FromMinutes(2))
+        {
+            Jitter = TimeSpan.FromSeconds(30),
+            FailSafeMaxDuration = TimeSpan.FromHours(2),
+            FailSafeThrottleDuration = TimeSpan.FromSeconds(45),
+            FactorySoftTimeout = TimeSpan.FromMilliseconds(100),
+            FactoryHardTimeout = TimeSpan.FromSeconds(2),
+            EagerRefreshThreshold = 0.8f,
+        }));
+
+        var outOfRange = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cachka:DefaultEntryOptions:EagerRefreshThreshold"] = "80",
+        }).Build().GetSection("Cachka");
+        Assert.That(() => new LayeredCache(CacheConfigBinder.Bind(outOfRange) with { Layers = [new MemoryCacheConfig()], VacuumInterval = null }).Dispose(),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("CacheConfig.DefaultEntryOptions.EagerRefreshThreshold"));
 
         var misspelt = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -31,6 +31,25 @@ internal sealed class FailSafeTests(bool async, bool withSqlite) : ResilienceHar
     }
 
     [Test]
+    public async Task The_fill_span_says_a_stale_value_was_served()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Cachka",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var cache = Cache();
+        await Call(cache, "price", () => 42, FailSafe);
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        await Call(cache, "price", Fail, FailSafe);
+
+        Assert.That(spans.Where(s => s.OperationName == "cachka.get_or_create").Select(s => s.GetTagItem("cache.stale")), Has.Some.EqualTo("error"));
+    }
+
+    [Test]
     public async Task Without_fail_safe_the_exception_reaches_the_caller()
     {
         using var cache = Cache();

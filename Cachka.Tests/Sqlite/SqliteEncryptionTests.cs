@@ -74,6 +74,35 @@ public class SqliteEncryptionTests : SqliteTestBase
     }
 
     [Test]
+    public void A_kept_entry_has_the_format_3_layout_and_round_trips_with_both_instants()
+    {
+        var layer = Layer(Encrypted(KeyA));
+        var expiresAt = In(TimeSpan.FromMinutes(5));
+        var keepUntil = In(TimeSpan.FromHours(2));
+        layer.Set("k", "value", expiresAt, keepUntil, tags: null);
+
+        var blob = StoredBlob("k");
+        Assert.That(blob[0], Is.EqualTo(3), "format version of an entry kept past its TTL (fail-safe)");
+        Assert.That(blob, Has.Length.EqualTo(18 + 4 + 12 + Encoding.UTF8.GetByteCount("\"value\"") + 16), "header with the TTL's end, key id, nonce, ciphertext, tag");
+        var hit = layer.Get<string>("k");
+        Assert.That((hit.Value, hit.ExpiresAt.ToUnixTimeMilliseconds(), hit.KeepUntil.ToUnixTimeMilliseconds()),
+            Is.EqualTo(("value", expiresAt.ToUnixTimeMilliseconds(), keepUntil.ToUnixTimeMilliseconds())));
+    }
+
+    [Test]
+    public void A_tampered_end_of_ttl_fails_authentication()
+    {
+        var layer = Layer(Encrypted(KeyA));
+        layer.Set("k", "value", In(TimeSpan.FromMinutes(5)), In(TimeSpan.FromHours(2)), tags: null);
+        var blob = StoredBlob("k");
+        blob[10] ^= 0x01; // move the end of the TTL by a millisecond: authenticated like the rest of the header
+        Exec("UPDATE cachka_entries SET value = $v WHERE key = 'k'", ("$v", blob));
+
+        Assert.That(layer.Get<string>("k").Found, Is.False);
+        Assert.That(ErrorsOf("decrypt_failed"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task A_blob_moved_to_another_key_does_not_decrypt()
     {
         var layer = Layer(Encrypted(KeyA));
