@@ -89,7 +89,11 @@ internal readonly struct L1
         var entry = _layer?.FindStale(key);
         if (entry is not null && Values.TryCast(entry.Value, out value))
         {
-            times = new EntryTimes(_layer!.Clock.ToUtc(entry.FreshUntilMs), _layer.Clock.ToUtc(entry.KeepUntilMs), _layer.Clock.ToUtc(entry.FreshUntilMs));
+            var clock = _layer!.Clock;
+            var nowMs = clock.NowMs;
+            var now = clock.UtcNow;
+            var expiresAt = now.AddMilliseconds(entry.FreshUntilMs - nowMs);
+            times = new EntryTimes(expiresAt, now.AddMilliseconds(entry.KeepUntilMs - nowMs), expiresAt);
             return true;
         }
 

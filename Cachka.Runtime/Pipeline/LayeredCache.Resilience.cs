@@ -38,10 +38,10 @@ internal sealed partial class LayeredCache
 
             var stale = StaleOf(key, in policy, in staleBelow);
             adapt?.Begin(policy.Ttl);
-            Exception? error = null;
+            Exception? error;
             if (policy.WaitFor(stale.Found) is { } wait)
             {
-                var run = PooledRun<T>.Start(() => RunFactory(factory, state, key));
+                var run = PooledRun<T>.Start(this, factory, state, key);
                 if (!run.Wait(wait, _clock.Time))
                 {
                     detached = true;
@@ -54,14 +54,7 @@ internal sealed partial class LayeredCache
             }
             else
             {
-                try
-                {
-                    value = RunFactory(factory, state, key);
-                }
-                catch (Exception failure)
-                {
-                    error = failure;
-                }
+                error = RunFactoryCaught(factory, state, key, out value);
             }
 
             if (error is not null)
@@ -131,31 +124,25 @@ internal sealed partial class LayeredCache
 
             var stale = StaleOf(key, in policy, in staleBelow);
             adapt?.Begin(policy.Ttl);
-            Exception? error = null;
-            try
+            Exception? error;
+            if (policy.WaitFor(stale.Found) is { } wait)
             {
-                if (policy.WaitFor(stale.Found) is { } wait)
+                // A run that may outlive its callers: cancelled by the cache's close unless its callers can cancel it.
+                var run = RunFactoryCaughtAsync(factory, state, key, flight.Token.CanBeCanceled ? flight.Token : _closing.Token).AsTask();
+                await ((Task)run.WaitAsync(wait, _clock.Time)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!run.IsCompleted)
                 {
-                    // A run that may outlive its callers: cancelled by the cache's close unless its callers can cancel it.
-                    var run = RunFactoryAsync(factory, state, key, flight.Token.CanBeCanceled ? flight.Token : _closing.Token).AsTask();
-                    if (!await FinishesWithin(run, wait).ConfigureAwait(false))
-                    {
-                        detached = true;
-                        var late = Detach(in typedKey, key, flight, in stale, policy, tags, adapt, activity, wait);
-                        _ = late.LandWhenDoneAsync(run);
-                        return;
-                    }
+                    detached = true;
+                    var late = Detach(in typedKey, key, flight, in stale, policy, tags, adapt, activity, wait);
+                    _ = late.LandWhenDoneAsync(run);
+                    return;
+                }
 
-                    value = await run.ConfigureAwait(false);
-                }
-                else
-                {
-                    value = await RunFactoryAsync(factory, state, key, flight.Token).ConfigureAwait(false);
-                }
+                (value, error) = run.Result;
             }
-            catch (Exception failure)
+            else
             {
-                error = failure;
+                (value, error) = await RunFactoryCaughtAsync(factory, state, key, flight.Token).ConfigureAwait(false);
             }
 
             if (error is not null)
@@ -198,23 +185,6 @@ internal sealed partial class LayeredCache
         }
     }
 
-    private async ValueTask<bool> FinishesWithin(Task run, TimeSpan wait)
-    {
-        try
-        {
-            await run.WaitAsync(wait, _clock.Time).ConfigureAwait(false);
-        }
-        catch (TimeoutException) when (!run.IsCompleted)
-        {
-            return false;
-        }
-        catch (Exception)
-        {
-            // the run's own failure: it finished
-        }
-
-        return true;
-    }
 
     // Only a call with fail-safe serves stale values; L1's stale copy first (it is the lower layers' value, copied up).
     private Stale<T> StaleOf<T>(string key, in FillPolicy policy, in CacheLayerHit<T> below)
@@ -279,18 +249,10 @@ internal sealed partial class LayeredCache
         ThreadPool.QueueUserWorkItem(
             static s =>
             {
-                T value;
-                try
-                {
-                    value = s.Cache.RunFactory(s.Factory, s.State, s.Key);
-                }
-                catch (Exception error)
-                {
+                if (s.Cache.RunFactoryCaught(s.Factory, s.State, s.Key, out var value) is { } error)
                     s.Late.Failed(error);
-                    return;
-                }
-
-                s.Late.Land(value);
+                else
+                    s.Late.Land(value);
             },
             (Cache: this, Factory: factory, State: state, Key: key, Late: late),
             preferLocal: false);
@@ -325,7 +287,7 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         await Task.Yield(); // the hit that started it returns first
-        await late.LandWhenDoneAsync(RunFactoryAsync(factory, state, key, _closing.Token).AsTask()).ConfigureAwait(false);
+        await late.LandWhenDoneAsync(RunFactoryCaughtAsync(factory, state, key, _closing.Token).AsTask()).ConfigureAwait(false);
     }
 
     // One refresh per entry (the first hit past its refresh point claims it), none once the cache closes.
@@ -386,14 +348,10 @@ internal sealed partial class LayeredCache
             }
         }
 
-        public async Task LandWhenDoneAsync(Task<T> run)
+        public async Task LandWhenDoneAsync(Task<(T Value, Exception? Error)> run)
         {
-            T value;
-            try
-            {
-                value = await run.ConfigureAwait(false);
-            }
-            catch (Exception error)
+            var (value, error) = await run.ConfigureAwait(false);
+            if (error is not null)
             {
                 Failed(error);
                 return;
@@ -465,26 +423,25 @@ internal sealed partial class LayeredCache
     /// A sync factory run on the thread pool, so that its caller can stop waiting at a timeout (on a monitor, never on
     /// a task); the timeout is a timer of the cache's <see cref="TimeProvider"/>.
     /// </summary>
-    private sealed class PooledRun<T>
+    private abstract class PooledRun<T>
     {
-        private readonly Func<T> _run;
         private bool _done;
         private bool _expired;
         private bool _detached;
         private ILateLanding<T>? _late;
 
-        private PooledRun(Func<T> run) => _run = run;
+        public T Value { get; protected set; } = default!;
 
-        public T Value { get; private set; } = default!;
+        public Exception? Error { get; protected set; }
 
-        public Exception? Error { get; private set; }
-
-        public static PooledRun<T> Start(Func<T> run)
+        public static PooledRun<T> Start<TState>(LayeredCache cache, Func<TState, T> factory, TState state, string key)
         {
-            var pooled = new PooledRun<T>(run);
+            var pooled = new Of<TState>(cache, factory, state, key);
             ThreadPool.QueueUserWorkItem(static r => r.Execute(), pooled, preferLocal: false);
             return pooled;
         }
+
+        protected abstract void Run();
 
         /// <summary>True when the run finished within <paramref name="timeout"/>; false when its caller stops waiting.</summary>
         public bool Wait(TimeSpan timeout, TimeProvider time)
@@ -535,15 +492,7 @@ internal sealed partial class LayeredCache
 
         private void Execute()
         {
-            try
-            {
-                Value = _run();
-            }
-            catch (Exception error)
-            {
-                Error = error;
-            }
-
+            Run();
             ILateLanding<T>? late;
             lock (this)
             {
@@ -554,6 +503,15 @@ internal sealed partial class LayeredCache
 
             if (late is not null)
                 Deliver(late);
+        }
+
+        private sealed class Of<TState>(LayeredCache cache, Func<TState, T> factory, TState state, string key) : PooledRun<T>
+        {
+            protected override void Run()
+            {
+                Error = cache.RunFactoryCaught(factory, state, key, out var value);
+                Value = value;
+            }
         }
     }
 }
