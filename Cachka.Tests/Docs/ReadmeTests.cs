@@ -60,6 +60,14 @@ public partial class ReadmeTests
     }
 
     [Test]
+    public void The_resilience_example_compiles()
+    {
+        var code = Regex.Match(Read("docs/resilience.md"), "```csharp\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
+        Assert.That(code, Does.Contain("FailSafeMaxDuration"));
+        AssertCompiles(code, typeof(ICache));
+    }
+
+    [Test]
     public void The_redis_example_compiles()
     {
         var code = Regex.Match(Read("docs/redis.md"), "```csharp\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
