@@ -319,32 +319,15 @@ internal sealed partial class LayeredCache
 
         public void Land(T value)
         {
+            if (!TryStore(value, out var times, out var stored))
+                return;
             try
             {
-                if (!TryBegin(value, out var times))
-                    return;
-                try
-                {
-                    if (cache.StoreLocal(in typedKey, key, value, in times, fill))
-                    {
-                        try
-                        {
-                            cache.WriteBelow(key, value, times, tags, cache._below.Length, "set");
-                        }
-                        finally
-                        {
-                            fill.EndStore();
-                        }
-                    }
-                }
-                finally
-                {
-                    cache.Exit();
-                }
+                cache.WriteBelow(key, value, times, stored, cache._below.Length, "set");
             }
             finally
             {
-                cache._fillGuard.End(key, fill);
+                EndStore();
             }
         }
 
@@ -352,62 +335,55 @@ internal sealed partial class LayeredCache
         {
             var (value, error) = await run.ConfigureAwait(false);
             if (error is not null)
-            {
                 Failed(error);
-                return;
-            }
-
-            try
+            else if (TryStore(value, out var times, out var stored))
             {
-                if (!TryBegin(value, out var times))
-                    return;
                 try
                 {
-                    if (cache.StoreLocal(in typedKey, key, value, in times, fill))
-                    {
-                        try
-                        {
-                            await cache.WriteBelowAsync(key, value, times, tags, cache._below.Length, "set", CancellationToken.None).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            fill.EndStore();
-                        }
-                    }
+                    await cache.WriteBelowAsync(key, value, times, stored, cache._below.Length, "set", CancellationToken.None).ConfigureAwait(false);
                 }
                 finally
                 {
-                    cache.Exit();
+                    EndStore();
                 }
-            }
-            finally
-            {
-                cache._fillGuard.End(key, fill);
             }
         }
 
         /// <summary>The run failed: nothing is stored (the entry it would have replaced stays as it was).</summary>
         public void Failed(Exception error)
         {
-            _ = error; // counted and traced by RunFactory
+            _ = error; // counted and traced where the factory ran
             cache._fillGuard.End(key, fill);
         }
 
-        // Enters the rundown for the store; false (nothing to store, nothing entered) when the key changed, the
-        // factory declined its result, or the cache closed.
-        private bool TryBegin(T value, out EntryTimes times)
+        // Stores the value in L1 and enters the rundown: true when the caller then writes below and calls EndStore.
+        // False, with everything released, when the key changed since the run began, the factory declined its result,
+        // or the cache closed.
+        private bool TryStore(T value, out EntryTimes times, out IReadOnlyList<string>? stored)
         {
             times = default;
-            if (origin is { IsChanged: true })
-                return false;
+            stored = tags;
             var landing = policy;
-            IReadOnlyList<string>? unusedTags = tags;
-            if (adapt is not null && !Adapt(adapt, ref landing, ref unusedTags))
-                return false;
-            if (!cache._rundown.TryEnter())
-                return false;
-            times = cache.TimesFor(in landing);
-            return true;
+            var storing = origin is not { IsChanged: true }
+                && (adapt is null || Adapt(adapt, ref landing, ref stored))
+                && cache._rundown.TryEnter();
+            if (storing)
+            {
+                times = cache.TimesFor(in landing);
+                if (cache.StoreLocal(in typedKey, key, value, in times, fill))
+                    return true;
+                cache.Exit();
+            }
+
+            cache._fillGuard.End(key, fill);
+            return false;
+        }
+
+        private void EndStore()
+        {
+            fill.EndStore();
+            cache.Exit();
+            cache._fillGuard.End(key, fill);
         }
     }
 

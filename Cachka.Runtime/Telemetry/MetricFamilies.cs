@@ -25,7 +25,7 @@ internal readonly record struct MetricSample(long Value, KeyValuePair<string, ob
 internal static class MetricFamilies
 {
     public static readonly MetricFamily Requests = new("cache.requests", "{request}", "cache_requests_total", MetricKind.Counter,
-        "Cache requests by outcome: hit_layer_<i> (the layer that answered, L1 first), miss (the origin or nothing), joined (waited for another caller's fill of the same key)",
+        "Cache requests by outcome: hit_layer_<i> (the layer that answered, L1 first), miss (the origin or nothing), joined (waited for another caller's fill of the same key); stale counts the fills that served a fail-safe value",
         static cache => ObserveRequests(cache));
 
     public static readonly MetricFamily Errors = new("cache.errors", "{error}", "cache_errors_total", MetricKind.Counter,
@@ -46,10 +46,17 @@ internal static class MetricFamilies
         "Circuit-breaker state of each layer: 0 closed, 1 half-open (one probe let through), 2 open (the layer is skipped)",
         static cache => cache.Breakers().Select(b => new MetricSample(b.Breaker switch { "OPEN" => 2, "HALF_OPEN" => 1, _ => 0 }, [Label("cache", cache.Name), Label("layer", b.Layer)])));
 
+    public static readonly MetricFamily BackgroundRuns = new("cache.background_runs", "{run}", "cache_background_runs_total", MetricKind.Counter,
+        "Factory runs that went on without a caller waiting: eager_refresh (a hit late in the TTL started it), timed_out (its callers stopped waiting at a factory timeout)",
+        static cache => [
+            new MetricSample(cache.Metrics.Refreshes.Value, [Label("cache", cache.Name), Label("kind", "eager_refresh")]),
+            new MetricSample(cache.Metrics.FactoryTimeouts.Value, [Label("cache", cache.Name), Label("kind", "timed_out")]),
+        ]);
+
     public static readonly MetricFamily Durations = new("cache.operation.duration", "s", "cache_operation_duration_seconds", MetricKind.Histogram,
         "Duration of cache operations that reach a layer below L1 (get, set, delete, invalidate_tag) and of factory runs", null);
 
-    public static readonly IReadOnlyList<MetricFamily> All = [Requests, Errors, L1Hits, L1Misses, L1Evictions, L1Size, BreakerState, Durations];
+    public static readonly IReadOnlyList<MetricFamily> All = [Requests, Errors, L1Hits, L1Misses, L1Evictions, L1Size, BreakerState, BackgroundRuns, Durations];
 
     public static string Name(CacheOperation operation) => operation switch
     {

@@ -56,6 +56,7 @@ internal sealed class EagerRefreshTests(bool async, bool withSqlite) : Resilienc
         gate.Open(2);
         await Eventually(() => cache.TryGet<int>("price").Value == 2, "the refresh landed");
         Assert.That(gate.Runs, Is.EqualTo(1));
+        Assert.That(cache.GetMetricsText(), Does.Contain("cache_background_runs_total{cache=\"default\",kind=\"eager_refresh\"} 1"));
     }
 
     [Test]

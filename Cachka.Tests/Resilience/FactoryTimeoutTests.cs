@@ -70,6 +70,7 @@ internal sealed class FactoryTimeoutTests(bool async, bool withSqlite) : Resilie
         gate.Open(43);
         await Eventually(() => cache.TryGet<int>("price") is { HasValue: true, Value: 43 }, "the abandoned run's result was stored");
         Assert.That(gate.Runs, Is.EqualTo(1));
+        Assert.That(cache.GetMetricsText(), Does.Contain("cache_background_runs_total{cache=\"default\",kind=\"timed_out\"} 1"));
     }
 
     [Test]
