@@ -93,6 +93,7 @@ public sealed partial class MetricsExpositionTests
             ["cache.l1.evictions"] = "cache_l1_evictions_total",
             ["cache.l1.size"] = "cache_l1_size",
             ["cache.breaker.state"] = "cache_breaker_state",
+            ["cache.background_runs"] = "cache_background_runs_total",
             ["cache.operation.duration"] = "cache_operation_duration_seconds",
         };
         Assert.That(instruments.Keys, Is.EquivalentTo(mapping.Keys));
