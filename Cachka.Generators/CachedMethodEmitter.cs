@@ -117,6 +117,10 @@ internal static partial class CachedMethodEmitter
                 state.Add((parameter.Type, parameter.Name));
         }
 
+        // Tags that name key parts are written from the key, by the factory: only on a miss.
+        if (spec.HasTagTemplates)
+            state.Add((spec.KeyStructName, "__key"));
+
         // The state travels to the static factory: nothing, one value, or a value tuple.
         string StateItem(int index) => state.Count == 1 ? "__state" : "__state.Item" + (index + 1).ToString(CultureInfo.InvariantCulture);
         var (stateType, stateValue) = state.Count switch
@@ -130,26 +134,40 @@ internal static partial class CachedMethodEmitter
         var next = spec.BodyIsStatic ? 0 : 1;
         foreach (var parameter in spec.Parameters)
             bodyArguments.Add(isAsync && parameter.Role == ParameterRole.CancellationToken ? "__ct" : StateItem(next++));
+        if (spec.BodyTakesContext)
+            bodyArguments.Insert(spec.ContextIndex, "__ctx");
 
         var target = spec.BodyIsStatic ? spec.Type.FullName : StateItem(0);
         var call = target + "." + spec.BodyName + "(" + string.Join(", ", bodyArguments) + ")";
+        if (spec.ReturnKind == ReturnKind.Task)
+            call = "new global::System.Threading.Tasks.ValueTask<" + spec.ValueType + ">(" + call + ")";
+        var lambda = !spec.IsAdaptive ? isAsync ? "static (__state, __ct) => " : "static __state => "
+            : isAsync ? "static (__state, __ctx, __ct) => " : "static (__state, __ctx) => ";
+        var factory = spec.HasTagTemplates
+            ? lambda.TrimEnd() + "\n{\n    " + StateItem(state.Count - 1) + ".AddTags(__ctx.Tags);\n    return " + call + ";\n}"
+            : lambda + call;
         var typeArguments = "<" + spec.KeyStructName + ", " + stateType + ", " + spec.ValueType + ">";
         var callerToken = spec.Parameters.FirstOrDefault(p => p.Role == ParameterRole.CancellationToken)?.Name;
         var options = spec.KeyStructName + ".Options";
         var (member, rest) = spec.ReturnKind switch
         {
-            ReturnKind.Sync => ("GetOrCreate", "static __state => " + call + ", " + options),
-            ReturnKind.ValueTask => ("GetOrCreateAsync", "static (__state, __ct) => " + call + ", " + options + (callerToken is null ? "" : ", " + callerToken)),
-            _ => ("GetOrCreateTaskAsync", "static (__state, __ct) => new global::System.Threading.Tasks.ValueTask<" + spec.ValueType + ">(" + call + "), "
-                + options + (callerToken is null ? "" : ", " + callerToken)),
+            ReturnKind.Sync => ("GetOrCreate", factory + ", " + options),
+            ReturnKind.ValueTask => ("GetOrCreateAsync", factory + ", " + options + (callerToken is null ? "" : ", " + callerToken)),
+            _ => ("GetOrCreateTaskAsync", factory + ", " + options + (callerToken is null ? "" : ", " + callerToken)),
         };
         writer.Line("return " + KnownNames.GlobalGeneratedCache + "." + member + typeArguments + "(" + Cache(spec) + ", in __key, " + stateValue + ", " + rest + ");");
         writer.Close();
     }
 
     // The body called with the method's own arguments.
-    private static string DirectCall(CachedMethodSpec spec) =>
-        (spec.BodyIsStatic ? spec.Type.FullName : "this") + "." + spec.BodyName + "(" + Arguments(spec.Parameters) + ")";
+    // An adaptive body gets a context whose settings nothing reads (the call is not cached).
+    private static string DirectCall(CachedMethodSpec spec)
+    {
+        var arguments = spec.Parameters.Select(static p => p.Name).ToList();
+        if (spec.BodyTakesContext)
+            arguments.Insert(spec.ContextIndex, KnownNames.GlobalGeneratedCache + ".UncachedContext()");
+        return (spec.BodyIsStatic ? spec.Type.FullName : "this") + "." + spec.BodyName + "(" + string.Join(", ", arguments) + ")";
+    }
 
     // An IEnumerable<T> argument may be lazy or one-shot: the key and the body would each enumerate it.
     // One that is not a collection is read once into an array, which both then use.

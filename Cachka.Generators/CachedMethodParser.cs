@@ -45,9 +45,9 @@ internal static class CachedMethodParser
     private static CachedMethodSpec? ParseMethod(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
     {
 
-        var (ttl, simplified, implementation) = ReadAttribute(context.Attributes[0]);
-        if (ttl <= 0)
+        if (ReadAttribute(context.Attributes[0]) is not { } arguments)
             return null;
+        var (options, simplified, implementation) = (arguments.Options, arguments.Simplified, arguments.Implementation);
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod
             || method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly)
             return null;
@@ -108,11 +108,18 @@ internal static class CachedMethodParser
                 uncached = Uncached.KeyNotEncodable;
         }
 
+        // Tags name key parts; a template naming anything else (a [NotCacheKey] or token parameter, nothing) is CACHKA020.
+        var namesKeyPart = TagNamesOnly(arguments.Tags, method, memberNames);
+        if (!namesKeyPart)
+            return null;
         if (uncached != Uncached.No)
         {
             keyParts.Clear();
             memberNames.Clear();
         }
+
+        if (ResolveTags(uncached == Uncached.No ? arguments.Tags : [], keyParts) is not { } tags)
+            return null;
 
         var signature = Signature(method, keyOnly: false);
         var (ordinal, surfaceClash) = Overload(method, signature);
@@ -136,7 +143,9 @@ internal static class CachedMethodParser
             Parameters: EquatableArray.From(parameters),
             KeyParts: EquatableArray.From(keyParts),
             Identity: Identity(ns, type, memberNames, method.Name, signature),
-            TtlSeconds: ttl,
+            Options: options,
+            Tags: tags,
+            ContextIndex: ImplementationLookup.ContextIndex(method, body),
             KeyStructName: "__" + method.Name + suffix + "CacheKey",
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
             InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
@@ -224,28 +233,111 @@ internal static class CachedMethodParser
         _ => kind.ToString() == "RefReadOnlyParameter" ? PassedBy.RefReadonly : PassedBy.Value,
     };
 
-    private static (int Ttl, bool Simplified, string? Implementation) ReadAttribute(AttributeData attribute)
+    // The attribute's named arguments; null when a value is invalid (the analyzers report CACHKA009/019/020).
+    private static CachedArguments? ReadAttribute(AttributeData attribute)
     {
         var ttl = DefaultTtlSeconds;
         var simplified = false;
         string? implementation = null;
+        int failSafe = 0, throttle = 0, soft = 0, hard = 0, jitter = 0;
+        double eager = 0;
+        var tags = new List<string>();
         foreach (var argument in attribute.NamedArguments)
         {
+            var value = argument.Value.Kind == TypedConstantKind.Array ? null : argument.Value.Value;
             switch (argument.Key)
             {
-                case "Ttl" when argument.Value.Value is int seconds:
+                case "Ttl" when value is int seconds:
                     ttl = seconds;
                     break;
-                case "SimplifiedSelfSerialization" when argument.Value.Value is bool value:
-                    simplified = value;
+                case "SimplifiedSelfSerialization" when value is bool flag:
+                    simplified = flag;
                     break;
-                case "Implementation" when argument.Value.Value is string name:
+                case "Implementation" when value is string name:
                     implementation = name;
+                    break;
+                case "FailSafeMaxDuration" when value is int seconds:
+                    failSafe = seconds;
+                    break;
+                case "FailSafeThrottleDuration" when value is int seconds:
+                    throttle = seconds;
+                    break;
+                case "FactorySoftTimeoutMs" when value is int ms:
+                    soft = ms;
+                    break;
+                case "FactoryHardTimeoutMs" when value is int ms:
+                    hard = ms;
+                    break;
+                case "EagerRefreshThreshold" when value is double fraction:
+                    eager = fraction;
+                    break;
+                case "Jitter" when value is int seconds:
+                    jitter = seconds;
+                    break;
+                case "Tags" when argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull:
+                    foreach (var tag in argument.Value.Values)
+                        tags.Add(tag.Value as string ?? "");
                     break;
             }
         }
 
-        return (ttl, simplified, implementation);
+        var options = new EntryOptionsSpec(ttl, failSafe, throttle, soft, hard, eager, jitter);
+        var valid = EntryOptionRules.IsValidTtl(ttl) && EntryOptionRules.Problems(failSafe, throttle, soft, hard, eager, jitter).Count == 0;
+        return valid ? new CachedArguments(options, simplified, implementation, tags) : null;
+    }
+
+    // Every {name} of every template names a key parameter or a [CacheKey] member (checked before an uncached
+    // method drops its key parts, so the generator skips exactly what the analyzers report).
+    private static bool TagNamesOnly(List<string> templates, IMethodSymbol method, List<string> memberNames)
+    {
+        foreach (var template in templates)
+        {
+            if (TagTemplate.Parse(template, out _) is not { } pieces)
+                return false;
+            foreach (var piece in pieces)
+            {
+                if (!piece.IsName || memberNames.Contains(piece.Text))
+                    continue;
+                var found = false;
+                foreach (var parameter in method.Parameters)
+                    found |= parameter.Name == piece.Text && RoleOf(parameter) == ParameterRole.Key;
+                if (!found)
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed record CachedArguments(EntryOptionsSpec Options, bool Simplified, string? Implementation, List<string> Tags);
+
+    // The tags with each {name} resolved to its key part; null when a template is invalid or names no key part (CACHKA020).
+    private static EquatableArray<TagSpec>? ResolveTags(List<string> templates, List<KeyPartSpec> keyParts)
+    {
+        var tags = new List<TagSpec>(templates.Count);
+        foreach (var template in templates)
+        {
+            if (TagTemplate.Parse(template, out _) is not { } pieces)
+                return null;
+            var resolved = new List<TagPieceSpec>(pieces.Count);
+            foreach (var piece in pieces)
+            {
+                if (!piece.IsName)
+                {
+                    resolved.Add(new TagPieceSpec(piece.Text, -1));
+                    continue;
+                }
+
+                var index = keyParts.FindIndex(p => string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
+                if (index < 0)
+                    return null;
+                resolved.Add(new TagPieceSpec("", index));
+            }
+
+            tags.Add(new TagSpec(EquatableArray.From(resolved)));
+        }
+
+        return EquatableArray.From(tags);
     }
 
     private static bool IsSupportedType(INamedTypeSymbol type, CancellationToken cancellationToken)

@@ -358,4 +358,70 @@ public sealed class GeneratorSnapshotTests
             }
         }
         """);
+
+    [Test]
+    public void Tags_with_templates_and_resilience_options() => Verify(nameof(Tags_with_templates_and_resilience_options), """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public enum Region { Eu = 1, Us = 2 }
+
+        public partial class Users
+        {
+            [CacheKey] public string Tenant { get; init; } = "";
+
+            // A constant tag lives in the static options; templates are written from the key, on a miss.
+            [Cached(Ttl = 120, Tags = ["users", "user:{userId}", "{{tenant}}:{Tenant}|{region}"], Jitter = 10, FailSafeMaxDuration = 7200,
+                FailSafeThrottleDuration = 30, FactorySoftTimeoutMs = 100, FactoryHardTimeoutMs = 2000, EagerRefreshThreshold = 0.8)]
+            public partial Task<string> GetAsync(int userId, Region region, Guid? session, CancellationToken ct = default);
+            private Task<string> GetAsyncCore(int userId, Region region, Guid? session, CancellationToken ct) => Task.FromResult("");
+
+            // Only constant tags and options: the ordinary (non-adaptive) call.
+            [Cached(SimplifiedSelfSerialization = true, Tags = ["names"], Jitter = 5)]
+            public static partial string Name(int id);
+            private static string NameCore(int id) => "";
+        }
+        """);
+
+    [Test]
+    public void Adaptive_bodies_take_a_CacheFactoryContext() => Verify(nameof(Adaptive_bodies_take_a_CacheFactoryContext), """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Auth;
+
+        public sealed record Token(string Value, DateTimeOffset Expires);
+
+        public static partial class Tokens
+        {
+            // Sync: the context is the last parameter.
+            [Cached(Ttl = 3600)]
+            public static partial Token? Get(string user);
+            private static Token? GetCore(string user, CacheFactoryContext context)
+            {
+                context.DoNotCache();
+                return null;
+            }
+
+            // ValueTask: the context comes just before the trailing CancellationToken; with a tag template too.
+            [Cached(Tags = ["user:{user}"])]
+            public static partial ValueTask<Token> FetchAsync(string user, CancellationToken ct = default);
+            private static ValueTask<Token> FetchAsyncCore(string user, CacheFactoryContext context, CancellationToken ct) => default;
+
+            // Task: the context last, after the token.
+            [Cached]
+            public static partial Task<Token> LoadAsync(string user, CancellationToken ct);
+            private static Task<Token> LoadAsyncCore(string user, CancellationToken ct, CacheFactoryContext context) => null!;
+
+            // Not cached (no key form for object values that are not keyable at run time): the body still gets a context.
+            [Cached]
+            public static partial int Count(IEnumerable<object> items);
+            private static int CountCore(IEnumerable<object> items, CacheFactoryContext context) => 0;
+        }
+        """);
 }
