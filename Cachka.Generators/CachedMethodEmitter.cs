@@ -328,10 +328,7 @@ internal static partial class CachedMethodEmitter
     private static string ConstraintClauses(CachedTypeSpec type) =>
         string.Concat(type.Constraints.Select(static c => " where " + c.Name + " : " + string.Join(", ", c.Constraints)));
 
-    private static string Cache(CachedMethodSpec spec) =>
-        spec.CacheSource is null
-            ? KnownNames.GlobalRegistry + ".Get()"
-            : "(" + spec.CacheSource + " ?? " + KnownNames.GlobalRegistry + ".Get())";
+    private static string Cache(CachedMethodSpec spec) => CacheExpression(spec.CacheSource);
 
     private static string Access(CachedMethodSpec spec)
     {

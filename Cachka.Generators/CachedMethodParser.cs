@@ -17,7 +17,7 @@ namespace Cachka.Generators;
 /// The only part of the generator that reads symbols: turns one <c>[Cached]</c> method into a
 /// <see cref="CachedMethodSpec"/>, or null for anything it cannot implement (the analyzers report those).
 /// </summary>
-internal static class CachedMethodParser
+internal static partial class CachedMethodParser
 {
     private const int DefaultTtlSeconds = 300;
 
@@ -37,15 +37,16 @@ internal static class CachedMethodParser
             return ParsedMethod.None;
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (ParseMethod(context, method, syntax, cancellationToken) is { } spec)
+        if (ParseMethod(context.Attributes[0], context.SemanticModel.Compilation, context.SemanticModel, method, syntax, cancellationToken) is { } spec)
             return new ParsedMethod(spec, null);
         return Stub(method, syntax, cancellationToken) is { } stub ? new ParsedMethod(null, stub) : ParsedMethod.None;
     }
 
-    private static CachedMethodSpec? ParseMethod(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    // The spec of a [Cached] method; model is null when the method is parsed as the target of an [InvalidatesCached]
+    // (only its key and cache are read then, not its nullable context).
+    private static CachedMethodSpec? ParseMethod(AttributeData attribute, Compilation compilation, SemanticModel? model, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
     {
-
-        if (ReadAttribute(context.Attributes[0]) is not { } arguments)
+        if (ReadAttribute(attribute) is not { } arguments)
             return null;
         var (options, simplified, implementation) = (arguments.Options, arguments.Simplified, arguments.Implementation);
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod
@@ -79,7 +80,6 @@ internal static class CachedMethodParser
 
         // A call is cached only under a key that cannot collide: every part has an injective form and an
         // instance method says how its instance counts. Otherwise the method calls its body (the analyzers say why).
-        var compilation = context.SemanticModel.Compilation;
         var uncached = Uncached.No;
         var keyParts = new List<KeyPartSpec>();
         var memberNames = new List<string>();
@@ -150,14 +150,14 @@ internal static class CachedMethodParser
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
             InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
             CacheSource: CacheSource(type, method.IsStatic),
-            OnSurface: OnSurface(context.SemanticModel.Compilation, type, method),
-            NullableOblivious: !context.SemanticModel.GetNullableContext(syntax.SpanStart).AnnotationsEnabled(),
+            OnSurface: OnSurface(compilation, type, method),
+            NullableOblivious: model is not null && !model.GetNullableContext(syntax.SpanStart).AnnotationsEnabled(),
             Uncached: uncached);
     }
 
     // A throwing implementation part for a partial definition the compiler needs implemented (CS8795's
     // condition), or null when there is none to write or it cannot be written safely from another file.
-    private static StubSpec? Stub(IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    private static StubSpec? Stub(IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken, string? hintName = null)
     {
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || !NeedsImplementation(syntax))
             return null;
@@ -175,7 +175,7 @@ internal static class CachedMethodParser
         var (ordinal, _) = Overload(method, Signature(method, keyOnly: false));
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
         var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-        var hintName = HintName(ns, type, method.Name + suffix);
+        hintName ??= HintName(ns, type, method.Name + suffix);
         return new StubSpec(
             HintName: hintName.Substring(0, hintName.Length - ".g.cs".Length) + ".stub.g.cs",
             Namespace: ns,

@@ -424,4 +424,106 @@ public sealed class GeneratorSnapshotTests
             private static int CountCore(IEnumerable<object> items, CacheFactoryContext context) => 0;
         }
         """);
+
+    [Test]
+    public void InvalidatesCached_sync_and_async() => Verify(nameof(InvalidatesCached_sync_and_async), """
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public sealed record User(int Id, string Name);
+
+        public partial class Users(ICache cache)
+        {
+            [CacheSource] private readonly ICache _cache = cache;
+            [CacheKey] public string Tenant { get; init; } = "";
+
+            [Cached(Ttl = 60)]
+            public partial User? Get(int id);
+            private User? GetCore(int id) => null;
+
+            [Cached(Ttl = 60)]
+            public partial Task<User?> FindAsync(int id, string region, CancellationToken ct = default);
+            private Task<User?> FindAsyncCore(int id, string region, CancellationToken ct) => Task.FromResult<User?>(null);
+
+            [Cached]
+            public static partial int Count(IEnumerable<int> ids);
+            private static int CountCore(IEnumerable<int> ids) => 0;
+
+            // void, sync: the entry goes after the body returns.
+            [InvalidatesCached(nameof(Get))]
+            public partial void Rename(int id, string name);
+            private void RenameCore(int id, string name) { }
+
+            // A value, and two targets: both run; the extra parameters are the body's only.
+            [InvalidatesCached(nameof(Get))]
+            [InvalidatesCached(nameof(FindAsync))]
+            public partial bool Move(int id, string region, string to);
+            private bool MoveCore(int id, string region, string to) => true;
+
+            // Task: after the task completed; a named body.
+            [InvalidatesCached(nameof(FindAsync), Implementation = nameof(SaveToDatabase))]
+            public partial Task SaveAsync(int id, string region, CancellationToken ct);
+            private Task SaveToDatabase(int id, string region, CancellationToken ct) => Task.CompletedTask;
+
+            // Task<T>, ValueTask and ValueTask<T>.
+            [InvalidatesCached(nameof(Get))]
+            public partial Task<int> DeleteAsync(int id);
+            private Task<int> DeleteAsyncCore(int id) => Task.FromResult(1);
+
+            [InvalidatesCached(nameof(Get))]
+            internal partial ValueTask TouchAsync(int id);
+            private ValueTask TouchAsyncCore(int id) => default;
+
+            [InvalidatesCached(nameof(Get))]
+            internal partial ValueTask<string> LabelAsync(int id);
+            private ValueTask<string> LabelAsyncCore(int id) => new("");
+
+            // A static target from a static method; a sequence read once for the body and the key.
+            [InvalidatesCached(nameof(Count))]
+            public static partial void Recount(IEnumerable<int> ids);
+            private static void RecountCore(IEnumerable<int> ids) { }
+        }
+        """);
+
+    [Test]
+    public void InvalidatesTag_sync_and_async() => Verify(nameof(InvalidatesTag_sync_and_async), """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public enum Region { Eu = 1, Us = 2 }
+        public sealed record Period(DateOnly From, DateOnly To);
+
+        public partial class Orders
+        {
+            [CacheKey] public string Tenant { get; init; } = "";
+
+            [Cached(Tags = ["orders:{Tenant}:{customerId}"])]
+            public partial Task<int> CountAsync(long customerId, CancellationToken ct = default);
+            private Task<int> CountAsyncCore(long customerId, CancellationToken ct) => Task.FromResult(0);
+
+            // A template naming a parameter and a [CacheKey] member, and a constant tag; sync.
+            [InvalidatesTag("orders:{Tenant}:{customerId}")]
+            [InvalidatesTag("orders")]
+            public partial void Place(long customerId, decimal amount);
+            private void PlaceCore(long customerId, decimal amount) { }
+
+            // Async, with nullable, enum, record and object values, and both kinds of attribute.
+            [InvalidatesTag("report:{region}:{day}:{period}")]
+            [InvalidatesTag("any:{item}")]
+            [InvalidatesCached(nameof(CountAsync))]
+            public partial Task<bool> CloseAsync(long customerId, Region region, DateOnly? day, Period period, object item, CancellationToken ct);
+            private Task<bool> CloseAsyncCore(long customerId, Region region, DateOnly? day, Period period, object item, CancellationToken ct) => Task.FromResult(true);
+
+            // Escaped braces; a static method.
+            [InvalidatesTag("{{all}}:{id}")]
+            public static partial ValueTask PurgeAsync(Guid id);
+            private static ValueTask PurgeAsyncCore(Guid id) => default;
+        }
+        """);
 }
