@@ -297,39 +297,7 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeOptions(SymbolAnalysisContext context, AttributeData cached, AttributeSyntax? attributeSyntax, IMethodSymbol method)
     {
-        int failSafe = 0, throttle = 0, soft = 0, hard = 0, jitter = 0;
-        double eager = 0;
-        foreach (var argument in cached.NamedArguments)
-        {
-            if (argument.Value.Kind == TypedConstantKind.Array)
-            {
-                continue;
-            }
-
-            switch (argument.Key, argument.Value.Value)
-            {
-                case ("FailSafeMaxDuration", int value):
-                    failSafe = value;
-                    break;
-                case ("FailSafeThrottleDuration", int value):
-                    throttle = value;
-                    break;
-                case ("FactorySoftTimeoutMs", int value):
-                    soft = value;
-                    break;
-                case ("FactoryHardTimeoutMs", int value):
-                    hard = value;
-                    break;
-                case ("EagerRefreshThreshold", double value):
-                    eager = value;
-                    break;
-                case ("Jitter", int value):
-                    jitter = value;
-                    break;
-            }
-        }
-
-        foreach (var problem in EntryOptionRules.Problems(failSafe, throttle, soft, hard, eager, jitter))
+        foreach (var problem in EntryOptionRules.Problems(EntryOptionValues.Read(cached)))
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.InvalidOption,
@@ -507,7 +475,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static string? DescribeMissingPartial(IMethodSymbol method, bool methodIsPartial, CompilationCaches caches, CancellationToken cancellationToken)
+    /// <summary>What must be made partial (the end of CACHKA001's and CACHKA025's message), or null.</summary>
+    internal static string? DescribeMissingPartial(IMethodSymbol method, bool methodIsPartial, CompilationCaches caches, CancellationToken cancellationToken)
     {
         var missing = new List<string>();
         if (!methodIsPartial)

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -79,23 +78,8 @@ public sealed class InvalidationAnalyzer : DiagnosticAnalyzer
             ?? name + ImplementationLookup.CoreSuffix;
         var properties = ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ImplementationNameProperty, implementation);
         var isPartial = declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword);
-        var missing = new List<string>();
-        if (!isPartial)
+        if (CachedMethodAnalyzer.DescribeMissingPartial(method, isPartial, caches, cancellationToken) is { } what)
         {
-            missing.Add("the method '" + name + "'");
-        }
-
-        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            if (!caches.IsPartial(type, cancellationToken))
-            {
-                missing.Add("the type '" + type.Name + "'");
-            }
-        }
-
-        if (missing.Count > 0)
-        {
-            var what = missing.Count == 1 ? missing[0] : string.Join(", ", missing.Take(missing.Count - 1)) + " and " + missing[missing.Count - 1];
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationNotPartial, location, properties, name, what));
         }
 

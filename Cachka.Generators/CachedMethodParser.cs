@@ -19,8 +19,6 @@ namespace Cachka.Generators;
 /// </summary>
 internal static partial class CachedMethodParser
 {
-    private const int DefaultTtlSeconds = 300;
-
     private static readonly SymbolDisplayFormat s_code = SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(
         SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -236,54 +234,25 @@ internal static partial class CachedMethodParser
     // The attribute's named arguments; null when a value is invalid (the analyzers report CACHKA009/019/020).
     private static CachedArguments? ReadAttribute(AttributeData attribute)
     {
-        var ttl = DefaultTtlSeconds;
+        var values = EntryOptionValues.Read(attribute);
+        if (!EntryOptionRules.IsValidTtl(values.Ttl) || EntryOptionRules.Problems(values).Count > 0)
+            return null;
         var simplified = false;
         string? implementation = null;
-        int failSafe = 0, throttle = 0, soft = 0, hard = 0, jitter = 0;
-        double eager = 0;
         var tags = new List<string>();
         foreach (var argument in attribute.NamedArguments)
         {
-            var value = argument.Value.Kind == TypedConstantKind.Array ? null : argument.Value.Value;
-            switch (argument.Key)
-            {
-                case "Ttl" when value is int seconds:
-                    ttl = seconds;
-                    break;
-                case "SimplifiedSelfSerialization" when value is bool flag:
-                    simplified = flag;
-                    break;
-                case "Implementation" when value is string name:
-                    implementation = name;
-                    break;
-                case "FailSafeMaxDuration" when value is int seconds:
-                    failSafe = seconds;
-                    break;
-                case "FailSafeThrottleDuration" when value is int seconds:
-                    throttle = seconds;
-                    break;
-                case "FactorySoftTimeoutMs" when value is int ms:
-                    soft = ms;
-                    break;
-                case "FactoryHardTimeoutMs" when value is int ms:
-                    hard = ms;
-                    break;
-                case "EagerRefreshThreshold" when value is double fraction:
-                    eager = fraction;
-                    break;
-                case "Jitter" when value is int seconds:
-                    jitter = seconds;
-                    break;
-                case "Tags" when argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull:
-                    foreach (var tag in argument.Value.Values)
-                        tags.Add(tag.Value as string ?? "");
-                    break;
-            }
+            if (argument.Key == "Tags" && argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull)
+                tags.AddRange(argument.Value.Values.Select(static tag => tag.Value as string ?? ""));
+            else if (argument.Key == "SimplifiedSelfSerialization" && argument.Value.Value is bool flag)
+                simplified = flag;
+            else if (argument.Key == "Implementation" && argument.Value.Value is string name)
+                implementation = name;
         }
 
-        var options = new EntryOptionsSpec(ttl, failSafe, throttle, soft, hard, eager, jitter);
-        var valid = EntryOptionRules.IsValidTtl(ttl) && EntryOptionRules.Problems(failSafe, throttle, soft, hard, eager, jitter).Count == 0;
-        return valid ? new CachedArguments(options, simplified, implementation, tags) : null;
+        var options = new EntryOptionsSpec(values.Ttl, values.FailSafeMaxDuration, values.FailSafeThrottleDuration,
+            values.FactorySoftTimeoutMs, values.FactoryHardTimeoutMs, values.EagerRefreshThreshold, values.Jitter);
+        return new CachedArguments(options, simplified, implementation, tags);
     }
 
     // Every {name} of every template names a key parameter or a [CacheKey] member (checked before an uncached

@@ -151,11 +151,7 @@ public class GeneratorAgreementTests
         var implemented = driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources)
             .Any(s => s.HintName.EndsWith(".invalidates.g.cs", StringComparison.Ordinal));
         var compilerErrors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        var analyzerErrors = (await output
-                .WithAnalyzers([new CachedMethodAnalyzer(), new CacheMemberAnalyzer(), new InvalidationAnalyzer()])
-                .GetAnalyzerDiagnosticsAsync())
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .ToList();
+        var analyzerErrors = await AnalyzerErrorsAsync(output);
 
         Assert.That(implemented, Is.EqualTo(!expectSkip), "whether the generator implemented the invalidating method");
         if (expectSkip)
@@ -170,6 +166,13 @@ public class GeneratorAgreementTests
         }
     }
 
+    private static async Task<List<Diagnostic>> AnalyzerErrorsAsync(Compilation output) =>
+        (await output
+            .WithAnalyzers([new CachedMethodAnalyzer(), new CacheMemberAnalyzer(), new InvalidationAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync())
+        .Where(d => d.Severity == DiagnosticSeverity.Error)
+        .ToList();
+
     private static string WithCached(string members) => members.StartsWith('[') ? members : "[Cached] " + members;
 
     private static async Task AssertAgreementAsync(string source, bool expectSkip)
@@ -181,11 +184,7 @@ public class GeneratorAgreementTests
 
         var skipped = output.GetDiagnostics().Where(d => d.Id == "CS8795").ToList();
         var compilerErrors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        var analyzerErrors = (await output
-                .WithAnalyzers([new CachedMethodAnalyzer(), new CacheMemberAnalyzer(), new InvalidationAnalyzer()])
-                .GetAnalyzerDiagnosticsAsync())
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .ToList();
+        var analyzerErrors = await AnalyzerErrorsAsync(output);
 
         if (expectSkip)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using Microsoft.CodeAnalysis;
 
 namespace Cachka.CodeAnalysis;
 
@@ -13,6 +14,49 @@ internal readonly struct OptionProblem(string property, string value, string adv
     public string Advice { get; } = advice;
 }
 
+/// <summary>The entry options written on a <c>[Cached]</c> attribute (0: the cache's default; <c>Ttl</c> defaults to 300 s).</summary>
+internal sealed class EntryOptionValues
+{
+    public int Ttl { get; private set; } = 300;
+
+    public int FailSafeMaxDuration { get; private set; }
+
+    public int FailSafeThrottleDuration { get; private set; }
+
+    public int FactorySoftTimeoutMs { get; private set; }
+
+    public int FactoryHardTimeoutMs { get; private set; }
+
+    public double EagerRefreshThreshold { get; private set; }
+
+    public int Jitter { get; private set; }
+
+    public static EntryOptionValues Read(AttributeData cached)
+    {
+        var values = new EntryOptionValues();
+        foreach (var argument in cached.NamedArguments)
+        {
+            if (argument.Value.Kind == TypedConstantKind.Array)
+                continue;
+            if (argument.Value.Value is double fraction && argument.Key == "EagerRefreshThreshold")
+                values.EagerRefreshThreshold = fraction;
+            if (argument.Value.Value is not int number)
+                continue;
+            switch (argument.Key)
+            {
+                case "Ttl": values.Ttl = number; break;
+                case "FailSafeMaxDuration": values.FailSafeMaxDuration = number; break;
+                case "FailSafeThrottleDuration": values.FailSafeThrottleDuration = number; break;
+                case "FactorySoftTimeoutMs": values.FactorySoftTimeoutMs = number; break;
+                case "FactoryHardTimeoutMs": values.FactoryHardTimeoutMs = number; break;
+                case "Jitter": values.Jitter = number; break;
+            }
+        }
+
+        return values;
+    }
+}
+
 /// <summary>
 /// The valid values of <c>[Cached]</c>'s entry options, shared by the generator (which implements a method only with
 /// valid values) and the analyzers (which report each invalid one).
@@ -23,8 +67,10 @@ internal static class EntryOptionRules
     private const string Milliseconds = "it is a number of milliseconds and must be 0 (the cache's default) or greater";
 
     /// <summary>Every invalid value, in property order; empty when all are valid. <c>Ttl</c> is CACHKA009's and not listed.</summary>
-    public static List<OptionProblem> Problems(int failSafeMax, int failSafeThrottle, int softTimeoutMs, int hardTimeoutMs, double eagerRefresh, int jitter)
+    public static List<OptionProblem> Problems(EntryOptionValues values)
     {
+        var (failSafeMax, failSafeThrottle, softTimeoutMs, hardTimeoutMs, eagerRefresh, jitter) = (values.FailSafeMaxDuration,
+            values.FailSafeThrottleDuration, values.FactorySoftTimeoutMs, values.FactoryHardTimeoutMs, values.EagerRefreshThreshold, values.Jitter);
         var problems = new List<OptionProblem>();
         Negative(problems, "FailSafeMaxDuration", failSafeMax, Seconds);
         Negative(problems, "FailSafeThrottleDuration", failSafeThrottle, Seconds);
