@@ -485,6 +485,24 @@ public sealed class GeneratorSnapshotTests
             [InvalidatesCached(nameof(Count))]
             public static partial void Recount(IEnumerable<int> ids);
             private static void RecountCore(IEnumerable<int> ids) { }
+
+            // A key checked at run time: removed only when the value has a key form.
+            [Cached]
+            public static partial int Describe(object item);
+            private static int DescribeCore(object item) => 0;
+
+            [InvalidatesCached(nameof(Describe))]
+            public static partial void Forget(object item);
+            private static void ForgetCore(object item) { }
+
+            // A target that is not cached (no key form: CACHKA007): nothing to remove.
+            [Cached]
+            public static partial long Size(System.IO.Stream body);
+            private static long SizeCore(System.IO.Stream body) => 0;
+
+            [InvalidatesCached(nameof(Size))]
+            public static partial void Truncate(System.IO.Stream body);
+            private static void TruncateCore(System.IO.Stream body) { }
         }
         """);
 
