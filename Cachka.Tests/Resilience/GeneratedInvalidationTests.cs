@@ -192,6 +192,37 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
     }
 
     [Test]
+    public void An_L1_hit_builds_no_tag_and_allocates_nothing()
+    {
+        for (var id = 0; id < 100; id++)
+            _profiles.Store[id] = "user-" + id;
+
+        Assert.That(AllocatedByHits(i => _profiles.GetName(i)), Is.Zero, "sync, tag templates");
+        Assert.That(AllocatedByHits(i => _profiles.GetNameAsync(i).Result), Is.Zero, "Task, tag templates");
+        var users = Enumerable.Range(0, 100).Select(i => "u" + i).ToArray();
+        Assert.That(AllocatedByHits(i => _profiles.TokenAsync(users[i]).Result!), Is.Zero, "ValueTask, adaptive body");
+    }
+
+    // Warms 100 keys (and the JIT), then counts the bytes this thread allocates over 1,000 hits.
+    private static long AllocatedByHits(Func<int, string> call)
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 100; i++)
+                call(i);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 10; round++)
+        {
+            for (var i = 0; i < 100; i++)
+                call(i);
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Test]
     public async Task An_adaptive_body_sets_the_ttl_sync_and_async()
     {
         Assert.That(_profiles.Token("ada"), Is.EqualTo("t-ada"));
