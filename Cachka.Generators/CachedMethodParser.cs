@@ -265,12 +265,11 @@ internal static partial class CachedMethodParser
                 return false;
             foreach (var piece in pieces)
             {
-                if (!piece.IsName || memberNames.Contains(piece.Text))
+                if (!piece.IsName)
                     continue;
-                var found = false;
-                foreach (var parameter in method.Parameters)
-                    found |= parameter.Name == piece.Text && RoleOf(parameter) == ParameterRole.Key;
-                if (!found)
+                // A parameter of the name hides a member of it (as the analyzer reads the template).
+                var parameter = method.Parameters.FirstOrDefault(p => p.Name == piece.Text);
+                if (parameter is not null ? RoleOf(parameter) != ParameterRole.Key : !memberNames.Contains(piece.Text))
                     return false;
             }
         }
@@ -297,7 +296,10 @@ internal static partial class CachedMethodParser
                     continue;
                 }
 
-                var index = keyParts.FindIndex(p => string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
+                // A parameter hides a [CacheKey] member of the same name, as in C# (and as [InvalidatesTag] resolves it).
+                var index = keyParts.FindIndex(p => !p.IsMember && string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
+                if (index < 0)
+                    index = keyParts.FindIndex(p => p.IsMember && string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
                 if (index < 0)
                     return null;
                 resolved.Add(new TagPieceSpec("", index));

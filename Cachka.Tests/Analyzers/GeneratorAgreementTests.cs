@@ -49,6 +49,7 @@ public class GeneratorAgreementTests
     [TestCase("[Cached(Tags = [\"user:{ct}\"])] public partial Task<int> Get(int id, CancellationToken ct); private Task<int> GetCore(int id, CancellationToken ct) => Task.FromResult(id);", TestName = "Agreement: tag naming the token")]
     [TestCase("[Cached(Tags = [\"user:{id\"])] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: tag with bad braces")]
     [TestCase("public partial int Get(int id); private int GetCore(CacheFactoryContext c, int id) => id;", TestName = "Agreement: context in the wrong place")]
+    [TestCase("[Cached(Tags = [\"r:{Region}\"])] public partial int Get(int id, [NotCacheKey] int Region = 0); private int GetCore(int id, int Region) => id;", TestName = "Agreement: tag naming a NotCacheKey parameter that hides a CacheKey member")]
     public Task A_method_the_generator_skips_has_an_analyzer_error(string members) =>
         AssertAgreementAsync(Prelude + "public partial class S\n{\n    [CacheKey] public int Region { get; set; }\n\n    " + WithCached(members) + "\n}\n", expectSkip: true);
 
