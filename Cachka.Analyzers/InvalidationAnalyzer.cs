@@ -27,7 +27,8 @@ public sealed class InvalidationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidationParameterType,
         DiagnosticDescriptors.InvalidationNotPartial,
         DiagnosticDescriptors.InvalidationBody,
-        DiagnosticDescriptors.InvalidationUnsupported);
+        DiagnosticDescriptors.InvalidationUnsupported,
+        DiagnosticDescriptors.CacheSourceIgnored);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -108,6 +109,17 @@ public sealed class InvalidationAnalyzer : DiagnosticAnalyzer
                     name,
                     "'" + body.Name + "' does not match it: " + mismatch + "; it must take the same parameter types in the same order and return the same type"));
             }
+        }
+
+        // A static method invalidates tags in the registry's cache: not in an instance [CacheSource]'s, where the entries are.
+        if (method.IsStatic && attributes.Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, invalidatesTag))
+            && caches.FindInstanceOnlyCacheSource(method.ContainingType) is { } instanceSource)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.CacheSourceIgnored,
+                location,
+                instanceSource.Name,
+                "the static method '" + name + "' can only use a static [CacheSource] member and invalidates its tags in CacheRegistry.Get() instead; make the member static or the method an instance method"));
         }
 
         foreach (var attribute in attributes)

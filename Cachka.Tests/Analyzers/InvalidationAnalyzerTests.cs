@@ -177,4 +177,18 @@ public class InvalidationAnalyzerTests
         new DiagnosticResult(DiagnosticDescriptors.InvalidTag).WithLocation(0).WithArguments(
             "t:{Tenant}", "Drop",
             "names 'Tenant', which is neither a parameter nor (in a static method) a [CacheKey] member of 'Drop' (the text between braces must be a name exactly; write {{ and }} for literal braces); use one of: id"));
+
+    [Test]
+    public Task A_static_tag_invalidation_beside_an_instance_CacheSource_is_CACHKA014() => VerifyAsync("""
+        public partial class Reports(ICache cache)
+        {
+            [CacheSource] private ICache Cache { get; } = cache;
+
+            [InvalidatesTag("reports")]
+            public static partial void {|#0:Clear|}();
+            private static void ClearCore() { }
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.CacheSourceIgnored).WithLocation(0).WithArguments(
+            "Cache", "the static method 'Clear' can only use a static [CacheSource] member and invalidates its tags in CacheRegistry.Get() instead; make the member static or the method an instance method"));
 }
