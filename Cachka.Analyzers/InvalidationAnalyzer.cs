@@ -74,6 +74,17 @@ public sealed class InvalidationAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // An implementing part the user wrote leaves the generator nothing to write: the attributes would do nothing.
+        if (method.PartialImplementationPart is { Locations.Length: > 0 } implementingPart
+            && implementingPart.Locations[0].SourceTree is { } implementationTree
+            && !caches.IsGenerated(implementationTree, context.Options, cancellationToken))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidationUnsupported, location, name,
+                "has an implementing declaration of its own, so the generator cannot write the one that invalidates; move its body to '"
+                + name + ImplementationLookup.CoreSuffix + "' and delete the implementing declaration"));
+            return;
+        }
+
         var declaration = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         var implementation = attributes.SelectMany(a => a.NamedArguments).Where(a => a.Key == "Implementation").Select(a => a.Value.Value as string).FirstOrDefault(n => n is not null)
             ?? name + ImplementationLookup.CoreSuffix;

@@ -157,6 +157,13 @@ public class InvalidationAnalyzerTests
     [TestCase("[InvalidatesTag(\"users\")] [Cached] public partial int {|CACHKA027:Both|}(int id); private int BothCore(int id) => id;", TestName = "CACHKA027: also Cached")]
     public Task An_unsupported_invalidating_method_is_CACHKA027(string members) => VerifyMembersAsync(members);
 
+    [Test]
+    public Task A_hand_written_implementing_part_is_CACHKA027() => VerifyMembersAsync("""
+            [InvalidatesCached(nameof(Get))]
+            public partial void {|CACHKA027:Rename|}(int id);
+            public partial void Rename(int id) { }
+        """);
+
     [TestCase("\"user:{userId}\"", TestName = "CACHKA020 (InvalidatesTag): a name that names nothing")]
     [TestCase("\"user:{ct}\"", TestName = "CACHKA020 (InvalidatesTag): the CancellationToken parameter")]
     [TestCase("\"user:{stream}\"", TestName = "CACHKA020 (InvalidatesTag): a parameter without a key form")]
