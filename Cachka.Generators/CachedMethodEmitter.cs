@@ -161,18 +161,19 @@ internal static partial class CachedMethodEmitter
         var typeArguments = "<" + spec.KeyStructName + ", " + stateType + ", " + spec.ValueType + ">";
         var callerToken = spec.Parameters.FirstOrDefault(p => p.Role == ParameterRole.CancellationToken)?.Name;
         var options = spec.KeyStructName + ".Options";
-        var (member, rest) = spec.ReturnKind switch
+        var member = spec.ReturnKind switch
         {
-            ReturnKind.Sync => ("GetOrCreate", factory + ", " + options),
-            ReturnKind.ValueTask => ("GetOrCreateAsync", factory + ", " + options + (callerToken is null ? "" : ", " + callerToken)),
-            _ => ("GetOrCreateTaskAsync", factory + ", " + options + (callerToken is null ? "" : ", " + callerToken)),
+            ReturnKind.Sync => "GetOrCreate",
+            ReturnKind.ValueTask => "GetOrCreateAsync",
+            _ => "GetOrCreateTaskAsync",
         };
+        var rest = factory + ", " + options + (isAsync && callerToken is not null ? ", " + callerToken : "");
         writer.Line("return " + KnownNames.GlobalGeneratedCache + "." + member + typeArguments + "(" + Cache(spec) + ", in __key, " + stateValue + ", " + rest + ");");
         writer.Close();
     }
 
-    // The body called with the method's own arguments.
-    // An adaptive body gets a context whose settings nothing reads (the call is not cached).
+    // The body called with the method's own arguments; an adaptive body also gets a context that nothing reads
+    // (the call is not cached).
     private static string DirectCall(CachedMethodSpec spec)
     {
         var arguments = spec.Parameters.Select(static p => p.Name).ToList();
