@@ -107,8 +107,7 @@ internal static partial class CachedMethodParser
         }
 
         // Tags name key parts; a template naming anything else (a [NotCacheKey] or token parameter, nothing) is CACHKA020.
-        var namesKeyPart = TagNamesOnly(arguments.Tags, method, memberNames);
-        if (!namesKeyPart)
+        if (!TagNamesOnly(arguments.Tags, method, memberNames))
             return null;
         if (uncached != Uncached.No)
         {

@@ -128,8 +128,7 @@ internal static class InvalidationTargets
 
     /// <summary>A parameter that is part of a [Cached] method's key: not a CancellationToken, not [NotCacheKey].</summary>
     public static bool IsKeyParameter(IParameterSymbol parameter) =>
-        !(parameter.Type is INamedTypeSymbol { Name: "CancellationToken", ContainingType: null, ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } })
-        && FindAttribute(parameter, "NotCacheKeyAttribute") is null;
+        !ImplementationLookup.IsCancellationToken(parameter.Type) && FindAttribute(parameter, "NotCacheKeyAttribute") is null;
 
     /// <summary>The first attribute <c>Cachka.{name}</c> of the symbol, or null.</summary>
     public static AttributeData? FindAttribute(ISymbol symbol, string name)

@@ -87,7 +87,8 @@ internal static class ImplementationLookup
 
     private static bool IsContext(IParameterSymbol parameter) => parameter.RefKind == RefKind.None && IsContextType(parameter.Type);
 
-    private static bool IsCancellationToken(ITypeSymbol type) =>
+    /// <summary>Whether the type is <c>System.Threading.CancellationToken</c>.</summary>
+    public static bool IsCancellationToken(ITypeSymbol type) =>
         type is INamedTypeSymbol { Name: "CancellationToken", ContainingType: null, ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
 
     private static bool Fits(IMethodSymbol method, IMethodSymbol body) =>
