@@ -192,6 +192,25 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
     }
 
     [Test]
+    public async Task The_instance_CacheKey_members_select_the_entry_and_the_tag_of_that_instance()
+    {
+        var acme = new TenantDirectory(_cache) { Tenant = "acme" };
+        var globex = new TenantDirectory(_cache) { Tenant = "globex" };
+        acme.Name(1);
+        globex.Name(1);
+        acme.Name(2);
+
+        acme.Rename(1);
+        Assert.That(Holds(TenantDirectoryCacheKeys.Name(acme, 1)), Is.False);
+        Assert.That(Holds(TenantDirectoryCacheKeys.Name(globex, 1)), Is.True, "another tenant's entry of the same id");
+        Assert.That(Holds(TenantDirectoryCacheKeys.Name(acme, 2)), Is.True);
+
+        await globex.ForgetTenantAsync();
+        Assert.That(Holds(TenantDirectoryCacheKeys.Name(globex, 1)), Is.False);
+        Assert.That(Holds(TenantDirectoryCacheKeys.Name(acme, 2)), Is.True, "tenant:acme is not tenant:globex");
+    }
+
+    [Test]
     public void An_L1_hit_builds_no_tag_and_allocates_nothing()
     {
         for (var id = 0; id < 100; id++)
@@ -381,4 +400,29 @@ public sealed partial class Profiles(ICache cache)
     public partial int Jittered(int i);
 
     private int JitteredCore(int i) => i;
+}
+
+/// <summary>Entries keyed and tagged by the instance's tenant.</summary>
+public sealed partial class TenantDirectory(ICache cache)
+{
+    [CacheSource] private readonly ICache _cache = cache;
+
+    [CacheKey] public string Tenant { get; init; } = "";
+
+    [Cached(Ttl = 600, Tags = ["tenant:{Tenant}"])]
+    public partial string Name(int id);
+
+    private string NameCore(int id) => Tenant + "/" + id;
+
+    [InvalidatesCached(nameof(Name))]
+    public partial void Rename(int id);
+
+    private void RenameCore(int id)
+    {
+    }
+
+    [InvalidatesTag("tenant:{Tenant}")]
+    public partial Task ForgetTenantAsync();
+
+    private Task ForgetTenantAsyncCore() => Task.CompletedTask;
 }
