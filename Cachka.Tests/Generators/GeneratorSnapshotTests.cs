@@ -544,4 +544,35 @@ public sealed class GeneratorSnapshotTests
             private static ValueTask PurgeAsyncCore(Guid id) => default;
         }
         """);
+
+    [Test]
+    public void Invalidation_in_a_nested_generic_type() => Verify(nameof(Invalidation_in_a_nested_generic_type), """
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Data;
+
+        public static partial class Stores
+        {
+            public partial class Repository<TKey> where TKey : notnull
+            {
+                [Cached(SimplifiedSelfSerialization = true, Tags = ["repo:{id}"])]
+                public partial string Get(TKey id);
+                private string GetCore(TKey id) => "";
+
+                [InvalidatesCached(nameof(Get))]
+                [InvalidatesTag("repo:{id}")]
+                public partial ValueTask<bool> SaveAsync(TKey id, string value);
+                private ValueTask<bool> SaveAsyncCore(TKey id, string value) => new(true);
+
+                // Two invalidating overloads: distinct file names.
+                [InvalidatesTag("all")]
+                public partial void Clear();
+                private void ClearCore() { }
+
+                [InvalidatesTag("repo:{id}")]
+                public partial void Clear(TKey id);
+                private void ClearCore(TKey id) { }
+            }
+        }
+        """);
 }
