@@ -37,6 +37,9 @@ public static class DiagnosticDescriptors
     public const string InvalidationBodyId = "CACHKA026";
     public const string InvalidationUnsupportedId = "CACHKA027";
 
+    /// <summary>CACHKA024: the type of the target's key parameter, as its declaration writes it (for the code fix that declares the parameter so).</summary>
+    public const string ParameterTypeProperty = "ParameterType";
+
     /// <summary>CACHKA026: present (value "true") when the body is missing, not merely different, so a stub can be added.</summary>
     public const string BodyMissingProperty = "BodyMissing";
 

@@ -170,9 +170,19 @@ public sealed class InvalidationAnalyzer : DiagnosticAnalyzer
         }
 
         var additional = resolution.Parameter is { Locations.Length: > 0 } parameter && parameter.Locations[0].IsInSource ? new[] { parameter.Locations[0] } : null;
+
+        // The target's parameter type as written there, for the fix that declares this parameter the same way.
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        if (resolution.Problem == TargetProblem.TypeDiffers
+            && resolution.Target?.Parameters.FirstOrDefault(p => p.Name == resolution.Parameter?.Name) is { } keyParameter
+            && keyParameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is ParameterSyntax { Type: { } written })
+        {
+            properties = properties.Add(DiagnosticDescriptors.ParameterTypeProperty, written.WithoutTrivia().ToString());
+        }
+
         var diagnostic = resolution.Problem == TargetProblem.NotFound
-            ? Diagnostic.Create(descriptor, location, additional, method.Name, target ?? "", TypeFacts.Display(method.ContainingType), resolution.Detail)
-            : Diagnostic.Create(descriptor, location, additional, method.Name, resolution.Target?.Name ?? target ?? "", resolution.Detail);
+            ? Diagnostic.Create(descriptor, location, additional, properties, method.Name, target ?? "", TypeFacts.Display(method.ContainingType), resolution.Detail)
+            : Diagnostic.Create(descriptor, location, additional, properties, method.Name, resolution.Target?.Name ?? target ?? "", resolution.Detail);
         context.ReportDiagnostic(diagnostic);
     }
 

@@ -393,4 +393,30 @@ public class CodeFixTests
         test.CompilerDiagnostics = Microsoft.CodeAnalysis.Testing.CompilerDiagnostics.None;
         await test.RunAsync();
     }
+
+    [Test]
+    public Task Match_parameter_type_declares_the_parameter_and_its_body_parameter_as_the_target_keys_it() =>
+        AnalyzerTest.VerifyFixAsync<InvalidationAnalyzer, MatchParameterTypeCodeFixProvider>(
+            """
+            public partial class Users
+            {
+                [Cached(SimplifiedSelfSerialization = true)] public partial string Get(int id, string region);
+                private string GetCore(int id, string region) => "";
+
+                [InvalidatesCached({|CACHKA024:nameof(Get)|})]
+                public partial void Move(long id, string region);
+                private void MoveCore(long id, string region) { }
+            }
+            """,
+            """
+            public partial class Users
+            {
+                [Cached(SimplifiedSelfSerialization = true)] public partial string Get(int id, string region);
+                private string GetCore(int id, string region) => "";
+
+                [InvalidatesCached(nameof(Get))]
+                public partial void Move(int id, string region);
+                private void MoveCore(int id, string region) { }
+            }
+            """);
 }
