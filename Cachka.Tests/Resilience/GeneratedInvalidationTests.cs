@@ -1,3 +1,4 @@
+using Cachka.Tests.EndToEnd;
 using Cachka.Tests.Runtime;
 using Microsoft.Extensions.Time.Testing;
 
@@ -216,29 +217,10 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
         for (var id = 0; id < 100; id++)
             _profiles.Store[id] = "user-" + id;
 
-        Assert.That(AllocatedByHits(i => _profiles.GetName(i)), Is.Zero, "sync, tag templates");
-        Assert.That(AllocatedByHits(i => _profiles.GetNameAsync(i).Result), Is.Zero, "Task, tag templates");
+        Assert.That(Allocations.ByHits(i => _profiles.GetName(i)), Is.Zero, "sync, tag templates");
+        Assert.That(Allocations.ByHits(i => _profiles.GetNameAsync(i).Result), Is.Zero, "Task, tag templates");
         var users = Enumerable.Range(0, 100).Select(i => "u" + i).ToArray();
-        Assert.That(AllocatedByHits(i => _profiles.TokenAsync(users[i]).Result!), Is.Zero, "ValueTask, adaptive body");
-    }
-
-    // Warms 100 keys (and the JIT), then counts the bytes this thread allocates over 1,000 hits.
-    private static long AllocatedByHits(Func<int, string> call)
-    {
-        for (var round = 0; round < 3; round++)
-        {
-            for (var i = 0; i < 100; i++)
-                call(i);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var round = 0; round < 10; round++)
-        {
-            for (var i = 0; i < 100; i++)
-                call(i);
-        }
-
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(Allocations.ByHits(i => _profiles.TokenAsync(users[i]).Result!), Is.Zero, "ValueTask, adaptive body");
     }
 
     [Test]
