@@ -11,13 +11,13 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Cachka.Analyzers.CodeFixes;
 
-/// <summary>CACHKA002: adds the missing uncached body as a private stub with the cached method's signature.</summary>
+/// <summary>CACHKA002, CACHKA026 (when the body is missing): adds the body as a private stub with the method's signature.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddImplementationCodeFixProvider)), Shared]
 public sealed class AddImplementationCodeFixProvider : CodeFixProvider
 {
     private const string IndentUnit = "    ";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.ImplementationNotFoundId);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.ImplementationNotFoundId, DiagnosticDescriptors.InvalidationBodyId);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -28,16 +28,17 @@ public sealed class AddImplementationCodeFixProvider : CodeFixProvider
         if (root?.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method
             || !diagnostic.Properties.TryGetValue(DiagnosticDescriptors.ImplementationNameProperty, out var name)
             || name is null
-            || !SyntaxFacts.IsValidIdentifier(name))
+            || !SyntaxFacts.IsValidIdentifier(name)
+            || (diagnostic.Id == DiagnosticDescriptors.InvalidationBodyId && !diagnostic.Properties.ContainsKey(DiagnosticDescriptors.BodyMissingProperty)))
         {
             return;
         }
 
         context.RegisterCodeFix(
             CodeAction.Create(
-                "Add the uncached body '" + name + "'",
+                (diagnostic.Id == DiagnosticDescriptors.InvalidationBodyId ? "Add the body '" : "Add the uncached body '") + name + "'",
                 _ => Task.FromResult(context.Document.WithSyntaxRoot(root.InsertNodesAfter(method, new[] { CreateStub(method, name) }))),
-                equivalenceKey: DiagnosticDescriptors.ImplementationNotFoundId),
+                equivalenceKey: diagnostic.Id),
             diagnostic);
     }
 

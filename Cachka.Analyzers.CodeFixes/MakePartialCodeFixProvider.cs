@@ -13,13 +13,13 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Cachka.Analyzers.CodeFixes;
 
 /// <summary>
-/// CACHKA001: adds 'partial' to the [Cached] method and to every containing type that lacks it. A
+/// CACHKA001, CACHKA025: adds 'partial' to the [Cached] (or invalidating) method and to every containing type that lacks it. A
 /// method that had a body becomes a partial declaration and its body moves to the &lt;Name&gt;Core method.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFixProvider)), Shared]
 public sealed class MakePartialCodeFixProvider : CodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.NotPartialId);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.NotPartialId, DiagnosticDescriptors.InvalidationNotPartialId);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -44,7 +44,7 @@ public sealed class MakePartialCodeFixProvider : CodeFixProvider
             CodeAction.Create(
                 title,
                 cancellationToken => Task.FromResult(context.Document.WithSyntaxRoot(MakePartial(root, method, movesBody ? implementationName : null, cancellationToken))),
-                equivalenceKey: DiagnosticDescriptors.NotPartialId),
+                equivalenceKey: diagnostic.Id),
             diagnostic);
     }
 

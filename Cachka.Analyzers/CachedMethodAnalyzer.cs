@@ -30,6 +30,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.KeyCheckedAtRunTime,
         DiagnosticDescriptors.ResultNotSerializable,
         DiagnosticDescriptors.InvalidTtl,
+        DiagnosticDescriptors.InvalidOption,
+        DiagnosticDescriptors.InvalidTag,
         DiagnosticDescriptors.InstanceWithoutCacheKey,
         DiagnosticDescriptors.ContextParameterInKey,
         DiagnosticDescriptors.InvalidTarget,
@@ -120,6 +122,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
 
         AnalyzeParameters(context, known, method);
         AnalyzeTtl(context, cached, attributeSyntax, method);
+        AnalyzeOptions(context, cached, attributeSyntax, method);
+        AnalyzeTags(context, known, cached, attributeSyntax, method);
 
         // A non-partial method with a body is its own body (CACHKA001's fix moves it); a generic one is already an error.
         var hasOwnBody = declaration is { Body: not null } or { ExpressionBody: not null };
@@ -282,24 +286,86 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            var location = attributeSyntax?.GetLocation() ?? method.Locations[0];
-            if (attributeSyntax?.ArgumentList is { } arguments)
-            {
-                foreach (var syntax in arguments.Arguments)
-                {
-                    if (syntax.NameEquals?.Name.Identifier.ValueText == "Ttl")
-                    {
-                        location = syntax.Expression.GetLocation();
-                    }
-                }
-            }
-
+            var location = AttributeArguments.Of(attributeSyntax, "Ttl", method.Locations[0]);
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.InvalidTtl,
                 location,
                 method.Name,
                 ttl.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
+    }
+
+    private static void AnalyzeOptions(SymbolAnalysisContext context, AttributeData cached, AttributeSyntax? attributeSyntax, IMethodSymbol method)
+    {
+        foreach (var problem in EntryOptionRules.Problems(EntryOptionValues.Read(cached)))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.InvalidOption,
+                AttributeArguments.Of(attributeSyntax, problem.Property, method.Locations[0]),
+                problem.Property,
+                method.Name,
+                problem.Value,
+                problem.Advice));
+        }
+    }
+
+    // CACHKA020: every tag is a valid template whose names are parts of the key (what the generator writes from the key struct).
+    private static void AnalyzeTags(SymbolAnalysisContext context, KnownSymbols known, AttributeData cached, AttributeSyntax? attributeSyntax, IMethodSymbol method)
+    {
+        foreach (var argument in cached.NamedArguments)
+        {
+            if (argument.Key != "Tags" || argument.Value.Kind != TypedConstantKind.Array || argument.Value.IsNull)
+            {
+                continue;
+            }
+
+            var literals = AttributeArguments.Strings(attributeSyntax, "Tags");
+            var values = argument.Value.Values;
+            var membersCount = !method.IsStatic && !IsSimplifiedSelfSerialization(cached);
+            for (var i = 0; i < values.Length; i++)
+            {
+                var template = values[i].Value as string;
+                var problem = AttributeArguments.DescribeTagProblem(template, name => WhyNotKeyPart(known, method, name, membersCount));
+                if (problem is null)
+                {
+                    continue;
+                }
+
+                var location = literals.Count == values.Length ? literals[i].GetLocation() : AttributeArguments.Of(attributeSyntax, "Tags", method.Locations[0]);
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidTag, location, template ?? string.Empty, method.Name, problem));
+            }
+        }
+    }
+
+    private static string? WhyNotKeyPart(KnownSymbols known, IMethodSymbol method, string name, bool membersCount)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.Name != name)
+            {
+                continue;
+            }
+
+            if (KeyTypes.IsCancellationToken(parameter.Type))
+            {
+                return "names the CancellationToken parameter '" + name + "', which is not part of the key; name a key parameter or a [CacheKey] member";
+            }
+
+            return known.HasNotCacheKey(parameter)
+                ? "names the [NotCacheKey] parameter '" + name + "', which is not part of the key (different values share the entry, so the tag would be the first caller's); name a key parameter or a [CacheKey] member, or remove [NotCacheKey]"
+                : null;
+        }
+
+        if (AttributeArguments.FindCacheKeyMember(known, method.ContainingType, name, out _) is not null)
+        {
+            return membersCount
+                ? null
+                : "names the [CacheKey] member '" + name + "', which is not part of the key of '" + method.Name + "' ("
+                    + (method.IsStatic ? "a static method" : "it sets SimplifiedSelfSerialization") + "); name a key parameter";
+        }
+
+        return "names '" + name + "', which is neither a parameter nor a [CacheKey] member of '" + method.Name + "' (the text between braces must be a name exactly; write {{ and }} for literal braces); "
+            + AttributeArguments.Usable(method, p => !KeyTypes.IsCancellationToken(p.Type) && !known.HasNotCacheKey(p), known, membersCount);
     }
 
     private static void AnalyzeFunction(SyntaxNodeAnalysisContext context, CompilationCaches caches)
@@ -409,7 +475,8 @@ public sealed class CachedMethodAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static string? DescribeMissingPartial(IMethodSymbol method, bool methodIsPartial, CompilationCaches caches, CancellationToken cancellationToken)
+    /// <summary>What must be made partial (the end of CACHKA001's and CACHKA025's message), or null.</summary>
+    internal static string? DescribeMissingPartial(IMethodSymbol method, bool methodIsPartial, CompilationCaches caches, CancellationToken cancellationToken)
     {
         var missing = new List<string>();
         if (!methodIsPartial)

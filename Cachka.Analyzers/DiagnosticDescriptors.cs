@@ -27,6 +27,21 @@ public static class DiagnosticDescriptors
     public const string KeyCheckedAtRunTimeId = "CACHKA015";
     public const string ResultWithoutJsonMetadataId = "CACHKA017";
     public const string ResultInUnregistrableJsonContextId = "CACHKA018";
+    public const string InvalidOptionId = "CACHKA019";
+    public const string InvalidTagId = "CACHKA020";
+    public const string InvalidationTargetNotFoundId = "CACHKA021";
+    public const string InvalidationTargetAmbiguousId = "CACHKA022";
+    public const string InvalidationParameterMissingId = "CACHKA023";
+    public const string InvalidationParameterTypeId = "CACHKA024";
+    public const string InvalidationNotPartialId = "CACHKA025";
+    public const string InvalidationBodyId = "CACHKA026";
+    public const string InvalidationUnsupportedId = "CACHKA027";
+
+    /// <summary>CACHKA024: the type of the target's key parameter, as its declaration writes it (for the code fix that declares the parameter so).</summary>
+    public const string ParameterTypeProperty = "ParameterType";
+
+    /// <summary>CACHKA026: present (value "true") when the body is missing, not merely different, so a stub can be added.</summary>
+    public const string BodyMissingProperty = "BodyMissing";
 
     /// <summary>CACHKA017: the cached value's type, fully qualified, for the code fix that adds it to a JsonSerializerContext.</summary>
     public const string JsonValueTypeProperty = "JsonValueType";
@@ -155,6 +170,69 @@ public static class DiagnosticDescriptors
         "Result type described only by a JsonSerializerContext that Cachka cannot register",
         "The result of '{0}' ('{1}') is described only by the JsonSerializerContext '{2}', which Cachka cannot register with its serializer ({3}); make the context internal or public, not nested in a private type, so trimmed and Native AOT builds store the value in SQLite and Redis",
         "The generator registers a project's JsonSerializerContexts from a module initializer, which must be able to name them: a private, protected or file-local context, one nested in such a type, and a generic one cannot be registered. Reported only in trimmed or Native AOT applications.");
+
+    public static readonly DiagnosticDescriptor InvalidOption = Create(
+        InvalidOptionId,
+        DiagnosticSeverity.Error,
+        "A [Cached] resilience option has an invalid value",
+        "{0} of '{1}' is {2}; {3}",
+        "The durations of [Cached] (FailSafeMaxDuration, FailSafeThrottleDuration and Jitter in seconds, FactorySoftTimeoutMs and FactoryHardTimeoutMs in milliseconds) are 0 for the cache's default or positive; EagerRefreshThreshold is 0 or a fraction strictly between 0 and 1; a soft timeout is shorter than the hard one.");
+
+    public static readonly DiagnosticDescriptor InvalidTag = Create(
+        InvalidTagId,
+        DiagnosticSeverity.Error,
+        "Invalid tag or tag template",
+        "The tag \"{0}\" of '{1}' {2}",
+        "A tag is a non-empty text; {name} puts the key text of a parameter or [CacheKey] member there ({{ and }} are literal braces). For [Cached(Tags = ...)] the name must be part of the key (not a CancellationToken or [NotCacheKey] parameter); for [InvalidatesTag] a parameter or [CacheKey] member whose type has a key form.");
+
+    public static readonly DiagnosticDescriptor InvalidationTargetNotFound = Create(
+        InvalidationTargetNotFoundId,
+        DiagnosticSeverity.Error,
+        "[InvalidatesCached] names no [Cached] method of this type",
+        "[InvalidatesCached] on '{0}' names '{1}', which is not a [Cached] method of '{2}' ({3}); name one with nameof(...)",
+        "An [InvalidatesCached] method removes the entry of a [Cached] method declared in the same type, named with nameof.");
+
+    public static readonly DiagnosticDescriptor InvalidationTargetAmbiguous = Create(
+        InvalidationTargetAmbiguousId,
+        DiagnosticSeverity.Error,
+        "[InvalidatesCached] names overloads and cannot tell which one",
+        "[InvalidatesCached] on '{0}' names '{1}', but {2}; give the overloads different names, or give '{0}' exactly the key parameters of one of them",
+        "When the named [Cached] method has overloads, the one whose key parameters all match the invalidating method's parameters by name and type is used; if none or several do, the target is ambiguous.");
+
+    public static readonly DiagnosticDescriptor InvalidationParameterMissing = Create(
+        InvalidationParameterMissingId,
+        DiagnosticSeverity.Error,
+        "The invalidating method cannot build the target's key",
+        "[InvalidatesCached] on '{0}' cannot build the key of '{1}': {2}",
+        "The key of the [Cached] method is built from the invalidating method's parameters of the same names (and the instance's [CacheKey] members), exactly as the cached method builds it, so every key parameter needs a parameter of that name here.");
+
+    public static readonly DiagnosticDescriptor InvalidationParameterType = Create(
+        InvalidationParameterTypeId,
+        DiagnosticSeverity.Error,
+        "A parameter has the name of a key parameter of the target but another type",
+        "[InvalidatesCached] on '{0}' cannot build the key of '{1}': {2}",
+        "Parameters are matched by name and type: a value of another type (long instead of int, a nullable, a base type) would build a different key, or none, and leave the entry in the cache.");
+
+    public static readonly DiagnosticDescriptor InvalidationNotPartial = Create(
+        InvalidationNotPartialId,
+        DiagnosticSeverity.Error,
+        "Invalidating method or its containing type is not partial",
+        "'{0}' cannot be implemented by the Cachka generator: add 'partial' to {1}",
+        "The generator writes the implementing part of an [InvalidatesCached]/[InvalidatesTag] method (the body, then the invalidation), so the method and every type that contains it must be declared 'partial'.");
+
+    public static readonly DiagnosticDescriptor InvalidationBody = Create(
+        InvalidationBodyId,
+        DiagnosticSeverity.Error,
+        "No matching body for an invalidating method",
+        "'{0}' has no body to call: {1}",
+        "The generated method calls the body (<Name>Core, or the method named by Implementation = \"...\" on the attribute) with the same arguments and returns its result, then invalidates; the body must take the same parameters and return the same type.");
+
+    public static readonly DiagnosticDescriptor InvalidationUnsupported = Create(
+        InvalidationUnsupportedId,
+        DiagnosticSeverity.Error,
+        "Invalidating method the generator cannot implement",
+        "'{0}' cannot invalidate after its body because it {1}",
+        "An invalidating method is an ordinary, non-generic partial method of a class, struct or record that returns void, a value, Task, Task<T>, ValueTask or ValueTask<T> and takes its parameters by value; it is not [Cached] itself.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description,

@@ -37,6 +37,33 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(methods, static (output, spec) => CachedMethodEmitter.Emit(output, spec));
         context.RegisterSourceOutput(stubs, static (output, stub) => CachedMethodEmitter.EmitStub(output, stub));
 
+        // [InvalidatesCached]/[InvalidatesTag] methods: one item per method (a method with both is taken through the first).
+        var invalidatesCached = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.InvalidatesCachedAttribute,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (syntax, cancellationToken) => CachedMethodParser.ParseInvalidation(syntax, viaTagAttribute: false, cancellationToken))
+            .WithTrackingName(TrackingNames.ParseInvalidatesCached);
+        var invalidatesTag = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.InvalidatesTagAttribute,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (syntax, cancellationToken) => CachedMethodParser.ParseInvalidation(syntax, viaTagAttribute: true, cancellationToken))
+            .WithTrackingName(TrackingNames.ParseInvalidatesTag);
+        foreach (var parsedInvalidations in new[] { invalidatesCached, invalidatesTag })
+        {
+            var invalidations = parsedInvalidations
+                .Where(static parsed => parsed.Method is not null)
+                .Select(static (parsed, _) => parsed.Method!)
+                .WithTrackingName(TrackingNames.InvalidationSpecs);
+            var invalidationStubs = parsedInvalidations
+                .Where(static parsed => parsed.Stub is not null)
+                .Select(static (parsed, _) => parsed.Stub!)
+                .WithTrackingName(TrackingNames.Stubs);
+            context.RegisterSourceOutput(invalidations, static (output, spec) => CachedMethodEmitter.EmitInvalidation(output, spec));
+            context.RegisterSourceOutput(invalidationStubs, static (output, stub) => CachedMethodEmitter.EmitStub(output, stub));
+        }
+
         // The compilation's JsonSerializerContexts, registered with the runtime by a module initializer, so
         // trimmed and Native AOT applications serialize their types (and [Cached] results) without reflection.
         var jsonContexts = context.SyntaxProvider

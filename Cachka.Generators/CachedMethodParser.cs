@@ -17,10 +17,8 @@ namespace Cachka.Generators;
 /// The only part of the generator that reads symbols: turns one <c>[Cached]</c> method into a
 /// <see cref="CachedMethodSpec"/>, or null for anything it cannot implement (the analyzers report those).
 /// </summary>
-internal static class CachedMethodParser
+internal static partial class CachedMethodParser
 {
-    private const int DefaultTtlSeconds = 300;
-
     private static readonly SymbolDisplayFormat s_code = SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(
         SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -37,17 +35,18 @@ internal static class CachedMethodParser
             return ParsedMethod.None;
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (ParseMethod(context, method, syntax, cancellationToken) is { } spec)
+        if (ParseMethod(context.Attributes[0], context.SemanticModel.Compilation, context.SemanticModel, method, syntax, cancellationToken) is { } spec)
             return new ParsedMethod(spec, null);
         return Stub(method, syntax, cancellationToken) is { } stub ? new ParsedMethod(null, stub) : ParsedMethod.None;
     }
 
-    private static CachedMethodSpec? ParseMethod(GeneratorAttributeSyntaxContext context, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    // The spec of a [Cached] method; model is null when the method is parsed as the target of an [InvalidatesCached]
+    // (only its key and cache are read then, not its nullable context).
+    private static CachedMethodSpec? ParseMethod(AttributeData attribute, Compilation compilation, SemanticModel? model, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
     {
-
-        var (ttl, simplified, implementation) = ReadAttribute(context.Attributes[0]);
-        if (ttl <= 0)
+        if (ReadAttribute(attribute) is not { } arguments)
             return null;
+        var (options, simplified, implementation) = (arguments.Options, arguments.Simplified, arguments.Implementation);
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod
             || method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly)
             return null;
@@ -79,7 +78,6 @@ internal static class CachedMethodParser
 
         // A call is cached only under a key that cannot collide: every part has an injective form and an
         // instance method says how its instance counts. Otherwise the method calls its body (the analyzers say why).
-        var compilation = context.SemanticModel.Compilation;
         var uncached = Uncached.No;
         var keyParts = new List<KeyPartSpec>();
         var memberNames = new List<string>();
@@ -108,11 +106,17 @@ internal static class CachedMethodParser
                 uncached = Uncached.KeyNotEncodable;
         }
 
+        // Tags name key parts; a template naming anything else (a [NotCacheKey] or token parameter, nothing) is CACHKA020.
+        if (!TagNamesOnly(arguments.Tags, method, memberNames))
+            return null;
         if (uncached != Uncached.No)
         {
             keyParts.Clear();
             memberNames.Clear();
         }
+
+        if (ResolveTags(uncached == Uncached.No ? arguments.Tags : [], keyParts) is not { } tags)
+            return null;
 
         var signature = Signature(method, keyOnly: false);
         var (ordinal, surfaceClash) = Overload(method, signature);
@@ -136,19 +140,21 @@ internal static class CachedMethodParser
             Parameters: EquatableArray.From(parameters),
             KeyParts: EquatableArray.From(keyParts),
             Identity: Identity(ns, type, memberNames, method.Name, signature),
-            TtlSeconds: ttl,
+            Options: options,
+            Tags: tags,
+            ContextIndex: ImplementationLookup.ContextIndex(method, body),
             KeyStructName: "__" + method.Name + suffix + "CacheKey",
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
             InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
             CacheSource: CacheSource(type, method.IsStatic),
-            OnSurface: OnSurface(context.SemanticModel.Compilation, type, method),
-            NullableOblivious: !context.SemanticModel.GetNullableContext(syntax.SpanStart).AnnotationsEnabled(),
+            OnSurface: OnSurface(compilation, type, method),
+            NullableOblivious: model is not null && !model.GetNullableContext(syntax.SpanStart).AnnotationsEnabled(),
             Uncached: uncached);
     }
 
     // A throwing implementation part for a partial definition the compiler needs implemented (CS8795's
     // condition), or null when there is none to write or it cannot be written safely from another file.
-    private static StubSpec? Stub(IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    private static StubSpec? Stub(IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken, string? hintName = null)
     {
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || !NeedsImplementation(syntax))
             return null;
@@ -166,7 +172,7 @@ internal static class CachedMethodParser
         var (ordinal, _) = Overload(method, Signature(method, keyOnly: false));
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
         var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-        var hintName = HintName(ns, type, method.Name + suffix);
+        hintName ??= HintName(ns, type, method.Name + suffix);
         return new StubSpec(
             HintName: hintName.Substring(0, hintName.Length - ".g.cs".Length) + ".stub.g.cs",
             Namespace: ns,
@@ -224,28 +230,84 @@ internal static class CachedMethodParser
         _ => kind.ToString() == "RefReadOnlyParameter" ? PassedBy.RefReadonly : PassedBy.Value,
     };
 
-    private static (int Ttl, bool Simplified, string? Implementation) ReadAttribute(AttributeData attribute)
+    // The attribute's named arguments; null when a value is invalid (the analyzers report CACHKA009/019/020).
+    private static CachedArguments? ReadAttribute(AttributeData attribute)
     {
-        var ttl = DefaultTtlSeconds;
+        var values = EntryOptionValues.Read(attribute);
+        if (!EntryOptionRules.IsValidTtl(values.Ttl) || EntryOptionRules.Problems(values).Count > 0)
+            return null;
         var simplified = false;
         string? implementation = null;
+        var tags = new List<string>();
         foreach (var argument in attribute.NamedArguments)
         {
-            switch (argument.Key)
+            if (argument.Key == "Tags" && argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull)
+                tags.AddRange(argument.Value.Values.Select(static tag => tag.Value as string ?? ""));
+            else if (argument.Key == "SimplifiedSelfSerialization" && argument.Value.Value is bool flag)
+                simplified = flag;
+            else if (argument.Key == "Implementation" && argument.Value.Value is string name)
+                implementation = name;
+        }
+
+        var options = new EntryOptionsSpec(values.Ttl, values.FailSafeMaxDuration, values.FailSafeThrottleDuration,
+            values.FactorySoftTimeoutMs, values.FactoryHardTimeoutMs, values.EagerRefreshThreshold, values.Jitter);
+        return new CachedArguments(options, simplified, implementation, tags);
+    }
+
+    // Every {name} of every template names a key parameter or a [CacheKey] member (checked before an uncached
+    // method drops its key parts, so the generator skips exactly what the analyzers report).
+    private static bool TagNamesOnly(List<string> templates, IMethodSymbol method, List<string> memberNames)
+    {
+        foreach (var template in templates)
+        {
+            if (TagTemplate.Parse(template, out _) is not { } pieces)
+                return false;
+            foreach (var piece in pieces)
             {
-                case "Ttl" when argument.Value.Value is int seconds:
-                    ttl = seconds;
-                    break;
-                case "SimplifiedSelfSerialization" when argument.Value.Value is bool value:
-                    simplified = value;
-                    break;
-                case "Implementation" when argument.Value.Value is string name:
-                    implementation = name;
-                    break;
+                if (!piece.IsName)
+                    continue;
+                // A parameter of the name hides a member of it (as the analyzer reads the template).
+                var parameter = method.Parameters.FirstOrDefault(p => p.Name == piece.Text);
+                if (parameter is not null ? RoleOf(parameter) != ParameterRole.Key : !memberNames.Contains(piece.Text))
+                    return false;
             }
         }
 
-        return (ttl, simplified, implementation);
+        return true;
+    }
+
+    private sealed record CachedArguments(EntryOptionsSpec Options, bool Simplified, string? Implementation, List<string> Tags);
+
+    // The tags with each {name} resolved to its key part; null when a template is invalid or names no key part (CACHKA020).
+    private static EquatableArray<TagSpec>? ResolveTags(List<string> templates, List<KeyPartSpec> keyParts)
+    {
+        var tags = new List<TagSpec>(templates.Count);
+        foreach (var template in templates)
+        {
+            if (TagTemplate.Parse(template, out _) is not { } pieces)
+                return null;
+            var resolved = new List<TagPieceSpec>(pieces.Count);
+            foreach (var piece in pieces)
+            {
+                if (!piece.IsName)
+                {
+                    resolved.Add(new TagPieceSpec(piece.Text, -1));
+                    continue;
+                }
+
+                // A parameter hides a [CacheKey] member of the same name, as in C# (and as [InvalidatesTag] resolves it).
+                var index = keyParts.FindIndex(p => !p.IsMember && string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
+                if (index < 0)
+                    index = keyParts.FindIndex(p => p.IsMember && string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
+                if (index < 0)
+                    return null;
+                resolved.Add(new TagPieceSpec("", index));
+            }
+
+            tags.Add(new TagSpec(EquatableArray.From(resolved)));
+        }
+
+        return EquatableArray.From(tags);
     }
 
     private static bool IsSupportedType(INamedTypeSymbol type, CancellationToken cancellationToken)

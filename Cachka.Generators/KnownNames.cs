@@ -4,6 +4,8 @@ namespace Cachka.Generators;
 internal static class KnownNames
 {
     public const string CachedAttribute = "Cachka.CachedAttribute";
+    public const string InvalidatesCachedAttribute = "Cachka.InvalidatesCachedAttribute";
+    public const string InvalidatesTagAttribute = "Cachka.InvalidatesTagAttribute";
     public const string CacheKeyAttribute = "Cachka.CacheKeyAttribute";
     public const string NotCacheKeyAttribute = "Cachka.NotCacheKeyAttribute";
     public const string CacheSourceAttribute = "Cachka.CacheSourceAttribute";

@@ -12,6 +12,15 @@ public static class TrackingNames
     /// <summary>The stubs: throwing implementations of methods the generator cannot implement.</summary>
     public const string Stubs = nameof(Stubs);
 
+    /// <summary>Attribute lookup and parse of <c>[InvalidatesCached]</c> methods (those with <c>[InvalidatesTag]</c> too included).</summary>
+    public const string ParseInvalidatesCached = nameof(ParseInvalidatesCached);
+
+    /// <summary>Attribute lookup and parse of <c>[InvalidatesTag]</c> methods without <c>[InvalidatesCached]</c>.</summary>
+    public const string ParseInvalidatesTag = nameof(ParseInvalidatesTag);
+
+    /// <summary>The invalidating methods that get an implementation.</summary>
+    public const string InvalidationSpecs = nameof(InvalidationSpecs);
+
     /// <summary>The registrable <c>JsonSerializerContext</c>s of the compilation, collected and sorted.</summary>
     public const string JsonContexts = nameof(JsonContexts);
 

@@ -20,8 +20,8 @@ internal static partial class CachedMethodEmitter
         writer.Line(s_generatedCode);
         // Off the surface, a signature type may be private to the containing type; so is the key then.
         writer.Open((spec.OnSurface ? "internal" : "private") + " readonly struct " + name + " : " + KnownNames.GlobalCacheKey + "<" + name + ">");
-        writer.Line("internal static readonly " + KnownNames.GlobalEntryOptions + " Options = new(global::System.TimeSpan.FromSeconds("
-            + spec.TtlSeconds.ToString(CultureInfo.InvariantCulture) + "));");
+        // Built once per method: nothing in it depends on the arguments (tags that do are added by the factory, on a miss).
+        writer.Line("internal static readonly " + KnownNames.GlobalEntryOptions + " Options = " + OptionsExpression(spec) + ";");
         writer.Line(IdentityDeclaration(spec.Identity));
         for (var i = 0; i < parts.Count; i++)
             writer.Line("private readonly " + FieldType(parts[i]) + " " + Field(i) + ";");
@@ -72,6 +72,8 @@ internal static partial class CachedMethodEmitter
         writer.Close();
         writer.Line();
         writer.Line("public override string ToString() => ToKeyString();");
+        if (spec.HasTagTemplates)
+            WriteAddTags(writer, spec);
         for (var i = 0; i < parts.Count; i++)
         {
             if (parts[i].Shape is { } shape)
@@ -79,6 +81,61 @@ internal static partial class CachedMethodEmitter
                 writer.Line();
                 WriteEncoder(writer, Encoder(i), parts[i].Type, shape);
             }
+        }
+
+        writer.Close();
+    }
+
+    // new(TTL, constant tags) { the resilience options the attribute sets }.
+    private static string OptionsExpression(CachedMethodSpec spec)
+    {
+        var options = spec.Options;
+        var constantTags = spec.Tags.Where(static t => t.IsConstant).Select(static t => Literal(t.ConstantText)).ToList();
+        var text = "new(" + Seconds(options.TtlSeconds)
+            + (constantTags.Count == 0 ? "" : ", new string[] { " + string.Join(", ", constantTags) + " }") + ")";
+        var initializers = new List<string>();
+        if (options.FailSafeMaxDurationSeconds > 0)
+            initializers.Add("FailSafeMaxDuration = " + Seconds(options.FailSafeMaxDurationSeconds));
+        if (options.FailSafeThrottleDurationSeconds > 0)
+            initializers.Add("FailSafeThrottleDuration = " + Seconds(options.FailSafeThrottleDurationSeconds));
+        if (options.FactorySoftTimeoutMs > 0)
+            initializers.Add("FactorySoftTimeout = " + Milliseconds(options.FactorySoftTimeoutMs));
+        if (options.FactoryHardTimeoutMs > 0)
+            initializers.Add("FactoryHardTimeout = " + Milliseconds(options.FactoryHardTimeoutMs));
+        if (options.EagerRefreshThreshold > 0)
+            initializers.Add("EagerRefreshThreshold = " + ((float)options.EagerRefreshThreshold).ToString("R", CultureInfo.InvariantCulture) + "f");
+        if (options.JitterSeconds > 0)
+            initializers.Add("Jitter = " + Seconds(options.JitterSeconds));
+        return initializers.Count == 0 ? text : text + " { " + string.Join(", ", initializers) + " }";
+    }
+
+    private static string Seconds(int value) => "global::System.TimeSpan.FromSeconds(" + value.ToString(CultureInfo.InvariantCulture) + ")";
+
+    private static string Milliseconds(int value) => "global::System.TimeSpan.FromMilliseconds(" + value.ToString(CultureInfo.InvariantCulture) + ")";
+
+    // The entry's tags that name key parts, each written from the stored part exactly as the key writes it.
+    private static void WriteAddTags(SourceWriter writer, CachedMethodSpec spec)
+    {
+        writer.Line();
+        writer.Line("/// <summary>Adds the tags that name key parts; called by the factory, so only on a miss.</summary>");
+        writer.Open("public void AddTags(global::System.Collections.Generic.ICollection<string> tags)");
+        var templates = spec.Tags.Where(static t => !t.IsConstant).ToList();
+        foreach (var tag in templates)
+        {
+            // One builder per tag, each in its own scope when there are several.
+            if (templates.Count > 1)
+                writer.OpenBlock();
+            writer.Line("var __builder = new " + KnownNames.GlobalKeyBuilder + "(stackalloc char[128]);");
+            foreach (var piece in tag.Pieces)
+            {
+                writer.Line(piece.Part < 0
+                    ? "__builder.AppendRaw(" + Literal(piece.Text) + ");"
+                    : AppendStatement(spec.KeyParts[piece.Part], Field(piece.Part)));
+            }
+
+            writer.Line("tags.Add(__builder.ToString());");
+            if (templates.Count > 1)
+                writer.Close();
         }
 
         writer.Close();

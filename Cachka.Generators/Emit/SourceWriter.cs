@@ -34,6 +34,13 @@ internal sealed class SourceWriter
         _indent++;
     }
 
+    /// <summary>A bare block (<c>{</c> on its own line), for a scope inside a method.</summary>
+    public void OpenBlock()
+    {
+        Line("{");
+        _indent++;
+    }
+
     public void Close(string suffix = "")
     {
         _indent = Math.Max(0, _indent - 1);

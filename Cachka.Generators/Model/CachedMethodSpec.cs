@@ -26,7 +26,9 @@ internal sealed record CachedMethodSpec(
     EquatableArray<ParameterSpec> Parameters,
     EquatableArray<KeyPartSpec> KeyParts,
     EquatableArray<string> Identity,
-    int TtlSeconds,
+    EntryOptionsSpec Options,
+    EquatableArray<TagSpec> Tags,
+    int ContextIndex,
     string KeyStructName,
     string SurfaceName,
     string InvalidationName,
@@ -50,6 +52,27 @@ internal sealed record CachedMethodSpec(
         }
     }
 
+    /// <summary>Whether the body takes a <c>CacheFactoryContext</c> (at <see cref="ContextIndex"/> among its parameters).</summary>
+    public bool BodyTakesContext => ContextIndex >= 0;
+
+    /// <summary>Whether some tag names a key part, so tags are made per entry, by the factory.</summary>
+    public bool HasTagTemplates
+    {
+        get
+        {
+            foreach (var tag in Tags)
+            {
+                if (!tag.IsConstant)
+                    return true;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Whether the wrapper calls the adaptive <c>GetOrCreate</c> (its factory receives a <c>CacheFactoryContext</c>).</summary>
+    public bool IsAdaptive => BodyTakesContext || HasTagTemplates;
+
     /// <summary>Whether the key reads <c>[CacheKey]</c> members of the instance.</summary>
     public bool KeyUsesInstance
     {
@@ -65,6 +88,53 @@ internal sealed record CachedMethodSpec(
         }
     }
 }
+
+/// <summary>
+/// The <c>CacheEntryOptions</c> a <c>[Cached]</c> method passes: TTL in seconds, and the resilience options as written
+/// on the attribute (0: the cache's default, left null).
+/// </summary>
+internal sealed record EntryOptionsSpec(
+    int TtlSeconds,
+    int FailSafeMaxDurationSeconds,
+    int FailSafeThrottleDurationSeconds,
+    int FactorySoftTimeoutMs,
+    int FactoryHardTimeoutMs,
+    double EagerRefreshThreshold,
+    int JitterSeconds);
+
+/// <summary>One tag of a <c>[Cached]</c> method's entries: literal pieces and key parts, in order.</summary>
+internal sealed record TagSpec(EquatableArray<TagPieceSpec> Pieces)
+{
+    /// <summary>Whether the tag names no key part (the same for every entry).</summary>
+    public bool IsConstant
+    {
+        get
+        {
+            foreach (var piece in Pieces)
+            {
+                if (piece.Part >= 0)
+                    return false;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>The text of a constant tag.</summary>
+    public string ConstantText
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder();
+            foreach (var piece in Pieces)
+                text.Append(piece.Text);
+            return text.ToString();
+        }
+    }
+}
+
+/// <summary>Literal <see cref="Text"/> (<see cref="Part"/> is -1), or the key part at index <see cref="Part"/> of the key parts.</summary>
+internal sealed record TagPieceSpec(string Text, int Part);
 
 /// <summary>Why the generated method calls its body directly instead of caching (the analyzers report each).</summary>
 internal enum Uncached

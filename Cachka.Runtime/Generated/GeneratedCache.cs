@@ -70,6 +70,12 @@ public static class GeneratedCache
             ? layered.GetOrCreateTaskAsync(in key, state, factory, options, cancellationToken)
             : cache.GetOrCreateTaskAsync(in key, state, factory, options, cancellationToken);
 
+    /// <summary>
+    /// The context handed to the adaptive body of a <c>[Cached]</c> method on a call that is not cached (an argument with
+    /// no key form): the body runs as usual, and what it sets on the context is ignored.
+    /// </summary>
+    public static CacheFactoryContext UncachedContext() => new(string.Empty, null);
+
     /// <summary>An argument that may be a lazy or one-shot sequence, read once so the key and the body see the same items.</summary>
     [return: NotNullIfNotNull(nameof(values))]
     public static IEnumerable<T>? ReadOnce<T>(IEnumerable<T>? values) => CacheKeyText.ReadOnce(values);

@@ -322,4 +322,101 @@ public class CodeFixTests
                 private static int GetCore(int id, object hint) => id;
             }
             """);
+
+    [Test]
+    public Task Make_partial_moves_the_body_of_an_invalidating_method_to_its_core_method() =>
+        AnalyzerTest.VerifyFixAsync<InvalidationAnalyzer, MakePartialCodeFixProvider>(
+            """
+            public class Users
+            {
+                [InvalidatesTag("user:{id}")]
+                public async Task {|CACHKA025:RenameAsync|}(int id, string name)
+                {
+                    await Task.Yield();
+                }
+            }
+            """,
+            """
+            public partial class Users
+            {
+                [InvalidatesTag("user:{id}")]
+                public partial Task RenameAsync(int id, string name);
+
+                private async Task RenameAsyncCore(int id, string name)
+                {
+                    await Task.Yield();
+                }
+            }
+            """);
+
+    [Test]
+    public Task Add_body_stubs_the_missing_body_of_an_invalidating_method() =>
+        AnalyzerTest.VerifyFixAsync<InvalidationAnalyzer, AddImplementationCodeFixProvider>(
+            """
+            public partial class Users
+            {
+                [InvalidatesTag("user:{id}", Implementation = "Save")]
+                public partial void {|CACHKA026:Rename|}(int id, string name);
+            }
+            """,
+            """
+            public partial class Users
+            {
+                [InvalidatesTag("user:{id}", Implementation = "Save")]
+                public partial void Rename(int id, string name);
+
+                private void Save(int id, string name)
+                {
+                    throw new global::System.NotImplementedException();
+                }
+            }
+            """);
+
+    [Test]
+    public async Task A_body_with_another_signature_gets_no_stub()
+    {
+        var source = AnalyzerTest.Usings + """
+            public partial class Users
+            {
+                [InvalidatesTag("users")]
+                public partial void {|CACHKA026:Rename|}(int id);
+                private void RenameCore(long id) { }
+            }
+            """;
+        var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpCodeFixTest<InvalidationAnalyzer, AddImplementationCodeFixProvider, Microsoft.CodeAnalysis.Testing.DefaultVerifier>
+        {
+            TestCode = source,
+            FixedCode = source,
+            ReferenceAssemblies = AnalyzerTest.Net10,
+        };
+        test.TestState.AdditionalReferences.Add(Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(typeof(CachedAttribute).Assembly.Location));
+        test.CompilerDiagnostics = Microsoft.CodeAnalysis.Testing.CompilerDiagnostics.None;
+        await test.RunAsync();
+    }
+
+    [Test]
+    public Task Match_parameter_type_declares_the_parameter_and_its_body_parameter_as_the_target_keys_it() =>
+        AnalyzerTest.VerifyFixAsync<InvalidationAnalyzer, MatchParameterTypeCodeFixProvider>(
+            """
+            public partial class Users
+            {
+                [Cached(SimplifiedSelfSerialization = true)] public partial string Get(int id, string region);
+                private string GetCore(int id, string region) => "";
+
+                [InvalidatesCached({|CACHKA024:nameof(Get)|})]
+                public partial void Move(long id, string region);
+                private void MoveCore(long id, string region) { }
+            }
+            """,
+            """
+            public partial class Users
+            {
+                [Cached(SimplifiedSelfSerialization = true)] public partial string Get(int id, string region);
+                private string GetCore(int id, string region) => "";
+
+                [InvalidatesCached(nameof(Get))]
+                public partial void Move(int id, string region);
+                private void MoveCore(int id, string region) { }
+            }
+            """);
 }

@@ -42,6 +42,14 @@ public class GeneratorAgreementTests
     [TestCase("[Cached(Ttl = 0)] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: zero ttl")]
     [TestCase("[Cached(Implementation = \"Nope\")] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: missing named implementation")]
     [TestCase("public static partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: instance body of a static method")]
+    [TestCase("[Cached(Jitter = -1)] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: negative jitter")]
+    [TestCase("[Cached(EagerRefreshThreshold = 1.2)] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: eager refresh threshold above 1")]
+    [TestCase("[Cached(FactorySoftTimeoutMs = 500, FactoryHardTimeoutMs = 100)] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: soft timeout above the hard one")]
+    [TestCase("[Cached(Tags = [\"user:{userId}\"])] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: tag naming nothing")]
+    [TestCase("[Cached(Tags = [\"user:{ct}\"])] public partial Task<int> Get(int id, CancellationToken ct); private Task<int> GetCore(int id, CancellationToken ct) => Task.FromResult(id);", TestName = "Agreement: tag naming the token")]
+    [TestCase("[Cached(Tags = [\"user:{id\"])] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: tag with bad braces")]
+    [TestCase("public partial int Get(int id); private int GetCore(CacheFactoryContext c, int id) => id;", TestName = "Agreement: context in the wrong place")]
+    [TestCase("[Cached(Tags = [\"r:{Region}\"])] public partial int Get(int id, [NotCacheKey] int Region = 0); private int GetCore(int id, int Region) => id;", TestName = "Agreement: tag naming a NotCacheKey parameter that hides a CacheKey member")]
     public Task A_method_the_generator_skips_has_an_analyzer_error(string members) =>
         AssertAgreementAsync(Prelude + "public partial class S\n{\n    [CacheKey] public int Region { get; set; }\n\n    " + WithCached(members) + "\n}\n", expectSkip: true);
 
@@ -58,6 +66,8 @@ public class GeneratorAgreementTests
     [TestCase("public partial int Get(int id); private static int GetCore(int id) => id;", TestName = "Agreement: static body of an instance method")]
     [TestCase("[Cached(Implementation = nameof(Compute))] public partial long Get(int id); private long Compute(int id) => id;", TestName = "Agreement: named implementation")]
     [TestCase("public partial int Get(int id); private int GetCore(long id) => 0; private int GetCore(int id) => id;", TestName = "Agreement: overloaded bodies")]
+    [TestCase("[Cached(Tags = [\"user:{id}:{Region}\", \"all\"], Jitter = 5, FailSafeMaxDuration = 60, FactorySoftTimeoutMs = 10, FactoryHardTimeoutMs = 20, EagerRefreshThreshold = 0.5)] public partial int Get(int id); private int GetCore(int id) => id;", TestName = "Agreement: tags and options")]
+    [TestCase("public partial ValueTask<int> Get(int id, CancellationToken ct); private ValueTask<int> GetCore(int id, CacheFactoryContext c, CancellationToken ct) => new(id);", TestName = "Agreement: adaptive body")]
     public Task Code_the_analyzers_accept_compiles(string members) =>
         AssertAgreementAsync(Prelude + "public partial class S\n{\n    [CacheKey] public int Region { get; set; }\n\n    " + WithCached(members) + "\n}\n", expectSkip: false);
 
@@ -106,6 +116,64 @@ public class GeneratorAgreementTests
         Assert.That(analyzerErrors.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id), Is.EqualTo(new[] { "CACHKA002" }));
     }
 
+    private const string Targets = """
+        public partial class T
+        {
+            [CacheKey] public string Region { get; set; } = "";
+            [Cached] public partial User? Get(int id);
+            private User? GetCore(int id) => null;
+            [Cached] public static partial int Count(long id);
+            private static int CountCore(long id) => 0;
+
+        """;
+
+    [TestCase("[InvalidatesCached(nameof(Get))] public partial void Set(long id); private void SetCore(long id) { }", TestName = "Agreement: invalidation parameter of another type")]
+    [TestCase("[InvalidatesCached(nameof(Get))] public partial void Set(int key); private void SetCore(int key) { }", TestName = "Agreement: invalidation parameter missing")]
+    [TestCase("[InvalidatesCached(nameof(Get))] public static partial void Set(int id); private static void SetCore(int id) { }", TestName = "Agreement: static invalidation of an instance key")]
+    [TestCase("[InvalidatesCached(\"Nope\")] public partial void Set(int id); private void SetCore(int id) { }", TestName = "Agreement: invalidation target missing")]
+    [TestCase("[InvalidatesCached(nameof(GetCore))] public partial void Set(int id); private void SetCore(int id) { }", TestName = "Agreement: invalidation target not cached")]
+    [TestCase("[InvalidatesTag(\"u:{nope}\")] public partial void Set(int id); private void SetCore(int id) { }", TestName = "Agreement: invalidation tag naming nothing")]
+    [TestCase("[InvalidatesTag(\"u:{s}\")] public partial void Set(System.IO.Stream s); private void SetCore(System.IO.Stream s) { }", TestName = "Agreement: invalidation tag without a key form")]
+    [TestCase("[InvalidatesTag(\"u\")] public partial void Set(int id);", TestName = "Agreement: invalidation without a body")]
+    [TestCase("[InvalidatesTag(\"u\")] public partial void Set(int id); private int SetCore(int id) => id;", TestName = "Agreement: invalidation body of another type")]
+    [TestCase("[InvalidatesTag(\"u\")] public partial IAsyncEnumerable<int> Set(int id); private IAsyncEnumerable<int> SetCore(int id) => null!;", TestName = "Agreement: invalidating stream")]
+    [TestCase("[InvalidatesTag(\"u\")] public partial void Set<TX>(TX id); private void SetCore<TX>(TX id) { }", TestName = "Agreement: generic invalidating method")]
+    public Task An_invalidating_method_the_generator_skips_has_an_analyzer_error(string members) => AssertInvalidationAgreementAsync(members, expectSkip: true);
+
+    [TestCase("[InvalidatesCached(nameof(Get))] [InvalidatesTag(\"u:{id}:{Region}\")] public partial void Set(int id, string name); private void SetCore(int id, string name) { }", TestName = "Agreement: sync invalidation")]
+    [TestCase("[InvalidatesCached(nameof(Count))] public static partial Task<int> SetAsync(long id, CancellationToken ct); private static Task<int> SetAsyncCore(long id, CancellationToken ct) => Task.FromResult(0);", TestName = "Agreement: async static invalidation")]
+    [TestCase("[InvalidatesTag(\"u:{id}\")] public partial ValueTask SetAsync(int id); private static ValueTask SetAsyncCore(int id) => default;", TestName = "Agreement: tag invalidation with a static body")]
+    public Task An_invalidating_method_the_analyzers_accept_compiles(string members) => AssertInvalidationAgreementAsync(members, expectSkip: false);
+
+    private static async Task AssertInvalidationAgreementAsync(string members, bool expectSkip)
+    {
+        var compilation = GeneratorHarness.Compile(Prelude + Targets + "    " + members + "\n}\n");
+        var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var implemented = driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources)
+            .Any(s => s.HintName.EndsWith(".invalidates.g.cs", StringComparison.Ordinal));
+        var compilerErrors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var analyzerErrors = await AnalyzerErrorsAsync(output);
+
+        Assert.That(implemented, Is.EqualTo(!expectSkip), "whether the generator implemented the invalidating method");
+        if (expectSkip)
+        {
+            Assert.That(analyzerErrors, Is.Not.Empty, "no analyzer error; compiler says:\n" + string.Join("\n", compilerErrors));
+            Assert.That(analyzerErrors.Select(d => d.Id), Is.All.StartsWith("CACHKA"));
+        }
+        else
+        {
+            Assert.That(analyzerErrors, Is.Empty, string.Join("\n", analyzerErrors));
+            Assert.That(compilerErrors, Is.Empty, string.Join("\n", compilerErrors));
+        }
+    }
+
+    private static async Task<List<Diagnostic>> AnalyzerErrorsAsync(Compilation output) =>
+        (await output
+            .WithAnalyzers([new CachedMethodAnalyzer(), new CacheMemberAnalyzer(), new InvalidationAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync())
+        .Where(d => d.Severity == DiagnosticSeverity.Error)
+        .ToList();
+
     private static string WithCached(string members) => members.StartsWith('[') ? members : "[Cached] " + members;
 
     private static async Task AssertAgreementAsync(string source, bool expectSkip)
@@ -117,11 +185,7 @@ public class GeneratorAgreementTests
 
         var skipped = output.GetDiagnostics().Where(d => d.Id == "CS8795").ToList();
         var compilerErrors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        var analyzerErrors = (await output
-                .WithAnalyzers([new CachedMethodAnalyzer(), new CacheMemberAnalyzer()])
-                .GetAnalyzerDiagnosticsAsync())
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .ToList();
+        var analyzerErrors = await AnalyzerErrorsAsync(output);
 
         if (expectSkip)
         {

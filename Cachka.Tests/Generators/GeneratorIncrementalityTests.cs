@@ -18,9 +18,19 @@ public sealed class GeneratorIncrementalityTests
         {
             [CacheKey] public string Tenant { get; set; } = "t";
 
-            [Cached(Ttl = 60)]
+            [Cached(Ttl = 60, Tags = ["user:{id}"])]
             public partial Task<string> NameAsync(int id);
             private Task<string> NameAsyncCore(int id) => Task.FromResult("u" + id);
+
+            // Invalidating methods (the ParseInvalidates* and InvalidationSpecs steps).
+            [InvalidatesCached(nameof(NameAsync))]
+            [InvalidatesTag("user:{id}")]
+            public partial Task RenameAsync(int id);
+            private Task RenameAsyncCore(int id) => Task.CompletedTask;
+
+            [InvalidatesTag("scores:{Tenant}")]
+            public partial void Reset();
+            private void ResetCore() { }
 
             [Cached(Ttl = 60)]
             public partial int Score(string name, int[] weights);
@@ -41,7 +51,11 @@ public sealed class GeneratorIncrementalityTests
         }
         """;
 
-    private static readonly string[] s_steps = [TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Stubs];
+    private static readonly string[] s_steps =
+    [
+        TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Stubs,
+        TrackingNames.ParseInvalidatesCached, TrackingNames.ParseInvalidatesTag, TrackingNames.InvalidationSpecs,
+    ];
 
     [Test]
     public void A_second_run_on_an_unchanged_compilation_is_all_cached()
@@ -79,6 +93,24 @@ public sealed class GeneratorIncrementalityTests
         var reasons = result.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
         Assert.That(reasons, Has.Member(IncrementalStepRunReason.Modified));
         Assert.That(result.GeneratedSources.Single(s => s.HintName == "Shop.Users.Score.g.cs").SourceText.ToString(), Does.Contain("FromSeconds(90)"));
+    }
+
+    [Test]
+    public void Renaming_the_key_parameter_of_a_target_drops_its_invalidation_for_a_stub()
+    {
+        var compilation = GeneratorHarness.Compile(Service);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var edited = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0], CSharpSyntaxTree.ParseText(
+            Service.Replace("NameAsync(int id);", "NameAsync(int userId);", StringComparison.Ordinal).Replace("NameAsyncCore(int id) => Task.FromResult(\"u\" + id)", "NameAsyncCore(int userId) => Task.FromResult(\"u\")", StringComparison.Ordinal)
+                .Replace("\"user:{id}\"]", "\"user:{userId}\"]", StringComparison.Ordinal),
+            GeneratorHarness.ParseOptions, "Input0.cs"));
+
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
+
+        var hints = result.GeneratedSources.Select(s => s.HintName).ToList();
+        Assert.That(hints, Has.Member("Shop.Users.RenameAsync.invalidates.stub.g.cs"), "CACHKA023 now; the build reaches it");
+        Assert.That(hints, Has.No.Member("Shop.Users.RenameAsync.invalidates.g.cs"));
+        Assert.That(hints, Has.Member("Shop.Users.Reset.invalidates.g.cs"));
     }
 
     [Test]

@@ -358,4 +358,221 @@ public sealed class GeneratorSnapshotTests
             }
         }
         """);
+
+    [Test]
+    public void Tags_with_templates_and_resilience_options() => Verify(nameof(Tags_with_templates_and_resilience_options), """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public enum Region { Eu = 1, Us = 2 }
+
+        public partial class Users
+        {
+            [CacheKey] public string Tenant { get; init; } = "";
+
+            // A constant tag lives in the static options; templates are written from the key, on a miss.
+            [Cached(Ttl = 120, Tags = ["users", "user:{userId}", "{{tenant}}:{Tenant}|{region}"], Jitter = 10, FailSafeMaxDuration = 7200,
+                FailSafeThrottleDuration = 30, FactorySoftTimeoutMs = 100, FactoryHardTimeoutMs = 2000, EagerRefreshThreshold = 0.8)]
+            public partial Task<string> GetAsync(int userId, Region region, Guid? session, CancellationToken ct = default);
+            private Task<string> GetAsyncCore(int userId, Region region, Guid? session, CancellationToken ct) => Task.FromResult("");
+
+            // Only constant tags and options: the ordinary (non-adaptive) call.
+            [Cached(SimplifiedSelfSerialization = true, Tags = ["names"], Jitter = 5)]
+            public static partial string Name(int id);
+            private static string NameCore(int id) => "";
+        }
+        """);
+
+    [Test]
+    public void Adaptive_bodies_take_a_CacheFactoryContext() => Verify(nameof(Adaptive_bodies_take_a_CacheFactoryContext), """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Auth;
+
+        public sealed record Token(string Value, DateTimeOffset Expires);
+
+        public static partial class Tokens
+        {
+            // Sync: the context is the last parameter.
+            [Cached(Ttl = 3600)]
+            public static partial Token? Get(string user);
+            private static Token? GetCore(string user, CacheFactoryContext context)
+            {
+                context.DoNotCache();
+                return null;
+            }
+
+            // ValueTask: the context comes just before the trailing CancellationToken; with a tag template too.
+            [Cached(Tags = ["user:{user}"])]
+            public static partial ValueTask<Token> FetchAsync(string user, CancellationToken ct = default);
+            private static ValueTask<Token> FetchAsyncCore(string user, CacheFactoryContext context, CancellationToken ct) => default;
+
+            // Task: the context last, after the token.
+            [Cached]
+            public static partial Task<Token> LoadAsync(string user, CancellationToken ct);
+            private static Task<Token> LoadAsyncCore(string user, CancellationToken ct, CacheFactoryContext context) => null!;
+
+            // Not cached (no key form for object values that are not keyable at run time): the body still gets a context.
+            [Cached]
+            public static partial int Count(IEnumerable<object> items);
+            private static int CountCore(IEnumerable<object> items, CacheFactoryContext context) => 0;
+        }
+        """);
+
+    [Test]
+    public void InvalidatesCached_sync_and_async() => Verify(nameof(InvalidatesCached_sync_and_async), """
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public sealed record User(int Id, string Name);
+
+        public partial class Users(ICache cache)
+        {
+            [CacheSource] private readonly ICache _cache = cache;
+            [CacheKey] public string Tenant { get; init; } = "";
+
+            [Cached(Ttl = 60)]
+            public partial User? Get(int id);
+            private User? GetCore(int id) => null;
+
+            [Cached(Ttl = 60)]
+            public partial Task<User?> FindAsync(int id, string region, CancellationToken ct = default);
+            private Task<User?> FindAsyncCore(int id, string region, CancellationToken ct) => Task.FromResult<User?>(null);
+
+            [Cached]
+            public static partial int Count(IEnumerable<int> ids);
+            private static int CountCore(IEnumerable<int> ids) => 0;
+
+            // void, sync: the entry goes after the body returns.
+            [InvalidatesCached(nameof(Get))]
+            public partial void Rename(int id, string name);
+            private void RenameCore(int id, string name) { }
+
+            // A value, and two targets: both run; the extra parameters are the body's only.
+            [InvalidatesCached(nameof(Get))]
+            [InvalidatesCached(nameof(FindAsync))]
+            public partial bool Move(int id, string region, string to);
+            private bool MoveCore(int id, string region, string to) => true;
+
+            // Task: after the task completed; a named body.
+            [InvalidatesCached(nameof(FindAsync), Implementation = nameof(SaveToDatabase))]
+            public partial Task SaveAsync(int id, string region, CancellationToken ct);
+            private Task SaveToDatabase(int id, string region, CancellationToken ct) => Task.CompletedTask;
+
+            // Task<T>, ValueTask and ValueTask<T>.
+            [InvalidatesCached(nameof(Get))]
+            public partial Task<int> DeleteAsync(int id);
+            private Task<int> DeleteAsyncCore(int id) => Task.FromResult(1);
+
+            [InvalidatesCached(nameof(Get))]
+            internal partial ValueTask TouchAsync(int id);
+            private ValueTask TouchAsyncCore(int id) => default;
+
+            [InvalidatesCached(nameof(Get))]
+            internal partial ValueTask<string> LabelAsync(int id);
+            private ValueTask<string> LabelAsyncCore(int id) => new("");
+
+            // A static target from a static method; a sequence read once for the body and the key.
+            [InvalidatesCached(nameof(Count))]
+            public static partial void Recount(IEnumerable<int> ids);
+            private static void RecountCore(IEnumerable<int> ids) { }
+
+            // A key checked at run time: removed only when the value has a key form.
+            [Cached]
+            public static partial int Describe(object item);
+            private static int DescribeCore(object item) => 0;
+
+            [InvalidatesCached(nameof(Describe))]
+            public static partial void Forget(object item);
+            private static void ForgetCore(object item) { }
+
+            // A target that is not cached (no key form: CACHKA007): nothing to remove.
+            [Cached]
+            public static partial long Size(System.IO.Stream body);
+            private static long SizeCore(System.IO.Stream body) => 0;
+
+            [InvalidatesCached(nameof(Size))]
+            public static partial void Truncate(System.IO.Stream body);
+            private static void TruncateCore(System.IO.Stream body) { }
+        }
+        """);
+
+    [Test]
+    public void InvalidatesTag_sync_and_async() => Verify(nameof(InvalidatesTag_sync_and_async), """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Shop;
+
+        public enum Region { Eu = 1, Us = 2 }
+        public sealed record Period(DateOnly From, DateOnly To);
+
+        public partial class Orders
+        {
+            [CacheKey] public string Tenant { get; init; } = "";
+
+            [Cached(Tags = ["orders:{Tenant}:{customerId}"])]
+            public partial Task<int> CountAsync(long customerId, CancellationToken ct = default);
+            private Task<int> CountAsyncCore(long customerId, CancellationToken ct) => Task.FromResult(0);
+
+            // A template naming a parameter and a [CacheKey] member, and a constant tag; sync.
+            [InvalidatesTag("orders:{Tenant}:{customerId}")]
+            [InvalidatesTag("orders")]
+            public partial void Place(long customerId, decimal amount);
+            private void PlaceCore(long customerId, decimal amount) { }
+
+            // Async, with nullable, enum, record and object values, and both kinds of attribute.
+            [InvalidatesTag("report:{region}:{day}:{period}")]
+            [InvalidatesTag("any:{item}")]
+            [InvalidatesCached(nameof(CountAsync))]
+            public partial Task<bool> CloseAsync(long customerId, Region region, DateOnly? day, Period period, object item, CancellationToken ct);
+            private Task<bool> CloseAsyncCore(long customerId, Region region, DateOnly? day, Period period, object item, CancellationToken ct) => Task.FromResult(true);
+
+            // Escaped braces; a static method.
+            [InvalidatesTag("{{all}}:{id}")]
+            public static partial ValueTask PurgeAsync(Guid id);
+            private static ValueTask PurgeAsyncCore(Guid id) => default;
+        }
+        """);
+
+    [Test]
+    public void Invalidation_in_a_nested_generic_type() => Verify(nameof(Invalidation_in_a_nested_generic_type), """
+        using System.Threading.Tasks;
+        using Cachka;
+        namespace Data;
+
+        public static partial class Stores
+        {
+            public partial class Repository<TKey> where TKey : notnull
+            {
+                [Cached(SimplifiedSelfSerialization = true, Tags = ["repo:{id}"])]
+                public partial string Get(TKey id);
+                private string GetCore(TKey id) => "";
+
+                [InvalidatesCached(nameof(Get))]
+                [InvalidatesTag("repo:{id}")]
+                public partial ValueTask<bool> SaveAsync(TKey id, string value);
+                private ValueTask<bool> SaveAsyncCore(TKey id, string value) => new(true);
+
+                // Two invalidating overloads: distinct file names.
+                [InvalidatesTag("all")]
+                public partial void Clear();
+                private void ClearCore() { }
+
+                [InvalidatesTag("repo:{id}")]
+                public partial void Clear(TKey id);
+                private void ClearCore(TKey id) { }
+            }
+        }
+        """);
 }

@@ -27,9 +27,11 @@ internal static class ImplementationLookup
 
     /// <summary>
     /// The body methods named <paramref name="name"/> in the containing type. <paramref name="mismatch"/> is
-    /// null when one matches; otherwise it describes the difference with the closest candidate.
+    /// null when one matches; otherwise it describes the difference with the closest candidate. With
+    /// <paramref name="allowContext"/> (a [Cached] body), the body may take one extra <c>CacheFactoryContext</c>
+    /// (see <see cref="ContextIndex"/>).
     /// </summary>
-    public static IMethodSymbol? Find(IMethodSymbol method, string name, out string? mismatch)
+    public static IMethodSymbol? Find(IMethodSymbol method, string name, out string? mismatch, bool allowContext = true)
     {
         mismatch = null;
         IMethodSymbol? closest = null;
@@ -42,14 +44,14 @@ internal static class ImplementationLookup
                 continue;
             }
 
-            var difference = Describe(method, candidate);
+            var difference = Describe(method, candidate, allowContext);
             if (difference is null)
             {
                 mismatch = null;
                 return candidate;
             }
 
-            if (closest is null || (candidate.Parameters.Length == method.Parameters.Length && closest.Parameters.Length != method.Parameters.Length))
+            if (closest is null || (Fits(method, candidate) && !Fits(method, closest)))
             {
                 closest = candidate;
                 mismatch = difference;
@@ -59,7 +61,40 @@ internal static class ImplementationLookup
         return closest;
     }
 
-    private static string? Describe(IMethodSymbol method, IMethodSymbol body)
+    /// <summary>
+    /// Where an adaptive body takes its <c>CacheFactoryContext</c>, or -1: one extra parameter, last, or just before
+    /// the method's trailing <c>CancellationToken</c> (<c>GetAsyncCore(int id, CacheFactoryContext context, CancellationToken ct)</c>).
+    /// </summary>
+    public static int ContextIndex(IMethodSymbol method, IMethodSymbol body)
+    {
+        var count = method.Parameters.Length;
+        if (body.Parameters.Length != count + 1)
+        {
+            return -1;
+        }
+
+        if (IsContext(body.Parameters[count]))
+        {
+            return count;
+        }
+
+        return count > 0 && IsCancellationToken(method.Parameters[count - 1].Type) && IsContext(body.Parameters[count - 1]) ? count - 1 : -1;
+    }
+
+    /// <summary>Whether the type is <c>Cachka.CacheFactoryContext</c>.</summary>
+    public static bool IsContextType(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "CacheFactoryContext", ContainingType: null, ContainingNamespace: { Name: "Cachka", ContainingNamespace.IsGlobalNamespace: true } };
+
+    private static bool IsContext(IParameterSymbol parameter) => parameter.RefKind == RefKind.None && IsContextType(parameter.Type);
+
+    /// <summary>Whether the type is <c>System.Threading.CancellationToken</c>.</summary>
+    public static bool IsCancellationToken(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "CancellationToken", ContainingType: null, ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
+
+    private static bool Fits(IMethodSymbol method, IMethodSymbol body) =>
+        body.Parameters.Length == method.Parameters.Length || ContextIndex(method, body) >= 0;
+
+    private static string? Describe(IMethodSymbol method, IMethodSymbol body, bool allowContext)
     {
         if (body.IsGenericMethod)
         {
@@ -71,7 +106,30 @@ internal static class ImplementationLookup
             return "it must be static because '" + method.Name + "' is static";
         }
 
-        if (method.Parameters.Length != body.Parameters.Length)
+        var context = allowContext ? ContextIndex(method, body) : -1;
+        if (context < 0 && allowContext && body.Parameters.Length == method.Parameters.Length + 1)
+        {
+            foreach (var parameter in body.Parameters)
+            {
+                if (IsContextType(parameter.Type))
+                {
+                    return "its CacheFactoryContext parameter '" + parameter.Name + "' must be the last one, or the one just before a trailing CancellationToken";
+                }
+            }
+        }
+
+        if (!allowContext)
+        {
+            foreach (var parameter in body.Parameters)
+            {
+                if (IsContextType(parameter.Type))
+                {
+                    return "it takes a CacheFactoryContext, which only the body of a [Cached] method receives";
+                }
+            }
+        }
+
+        if (method.Parameters.Length != body.Parameters.Length - (context < 0 ? 0 : 1))
         {
             return string.Format(
                 CultureInfo.InvariantCulture,
@@ -85,7 +143,7 @@ internal static class ImplementationLookup
         for (var i = 0; i < method.Parameters.Length; i++)
         {
             var expected = method.Parameters[i];
-            var actual = body.Parameters[i];
+            var actual = body.Parameters[context >= 0 && i >= context ? i + 1 : i];
             if (expected.RefKind != actual.RefKind || !SymbolEqualityComparer.Default.Equals(expected.Type, actual.Type))
             {
                 return string.Format(
