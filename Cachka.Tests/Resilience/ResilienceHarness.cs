@@ -50,10 +50,21 @@ internal abstract class ResilienceHarness(bool async, bool withSqlite)
         CleanupOnStart = false,
     }, Clock);
 
-    protected Task<T> Call<T>(ICache cache, string key, Func<T> factory, CacheEntryOptions options) =>
-        async
-            ? cache.GetOrCreateAsync(key, factory, static (f, _) => ValueTask.FromResult(f()), options).AsTask()
-            : Task.FromResult(cache.GetOrCreate(key, factory, static f => f(), options));
+    /// <summary>
+    /// The call, then a wait until its fill has left the key's flight: an async fill hands its callers the value before
+    /// its write below memory ends, and a caller arriving meanwhile joins it; with a clock that jumps, that caller would
+    /// get the value of a moment (and minutes of fake time) ago.
+    /// </summary>
+    protected async Task<T> Call<T>(ICache cache, string key, Func<T> factory, CacheEntryOptions options)
+    {
+        var value = async
+            ? await cache.GetOrCreateAsync(key, factory, static (f, _) => ValueTask.FromResult(f()), options)
+            : cache.GetOrCreate(key, factory, static f => f(), options);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (((LayeredCache)cache).FlightsInProgress != 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+        return value;
+    }
 
     /// <summary>The call with a factory that waits for <paramref name="gate"/> (on a thread for sync, on a task for async); started off the test's thread.</summary>
     protected Task<T> CallGated<T>(ICache cache, string key, Gate<T> gate, CacheEntryOptions options) =>
