@@ -131,20 +131,6 @@ internal sealed class FailSafeTests(bool async, bool withSqlite) : ResilienceHar
     }
 
     [Test]
-    public async Task The_stale_value_is_kept_in_the_layer_below_memory()
-    {
-        if (!WithSqlite)
-            Assert.Ignore("needs a layer below memory");
-        using (var writer = Cache())
-            await Call(writer, "price", () => 42, FailSafe);
-        Clock.Advance(TimeSpan.FromMinutes(2));
-
-        using var reader = Cache(); // a fresh process: its memory is empty, SQLite holds the stale entry
-        Assert.That(reader.TryGet<int>("price").HasValue, Is.False, "SQLite does not serve it as fresh");
-        Assert.That(await Call(reader, "price", Fail, FailSafe), Is.EqualTo(42), "SQLite's kept copy is served");
-    }
-
-    [Test]
     public async Task Cache_wide_defaults_turn_fail_safe_on()
     {
         using var cache = Cache(new CacheEntryOptions { FailSafeMaxDuration = TimeSpan.FromHours(1) });
@@ -180,5 +166,27 @@ internal sealed class FailSafeTests(bool async, bool withSqlite) : ResilienceHar
         Assert.That(throttle!.Message, Does.Contain("CacheEntryOptions.FailSafeThrottleDuration"));
         var config = Assert.Throws<ArgumentOutOfRangeException>(() => new CacheConfig { DefaultEntryOptions = new CacheEntryOptions { EagerRefreshThreshold = 1.5f } }.Validate());
         Assert.That(config!.Message, Does.Contain("CacheConfig.DefaultEntryOptions.EagerRefreshThreshold"));
+    }
+}
+
+/// <summary>Fail-safe below memory: a fresh process (empty memory) serves SQLite's kept copy to a failing factory.</summary>
+[TestFixture(false)]
+[TestFixture(true)]
+internal sealed class FailSafeBelowMemoryTests(bool async) : ResilienceHarness(async, withSqlite: true)
+{
+    private static readonly CacheEntryOptions FailSafe = new(TimeSpan.FromMinutes(1)) { FailSafeMaxDuration = TimeSpan.FromHours(1) };
+
+    private static int Fail() => throw new InvalidOperationException("origin down");
+
+    [Test]
+    public async Task The_stale_value_is_kept_in_the_layer_below_memory()
+    {
+        using (var writer = Cache())
+            await Call(writer, "price", () => 42, FailSafe);
+        Clock.Advance(TimeSpan.FromMinutes(2));
+
+        using var reader = Cache(); // a fresh process: its memory is empty, SQLite holds the stale entry
+        Assert.That(reader.TryGet<int>("price").HasValue, Is.False, "SQLite does not serve it as fresh");
+        Assert.That(await Call(reader, "price", Fail, FailSafe), Is.EqualTo(42), "SQLite's kept copy is served");
     }
 }
