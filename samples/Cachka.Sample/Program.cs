@@ -47,6 +47,15 @@ for (var i = 1; i <= 3; i++)
 
 Console.WriteLine($"origin calls: {weather.Calls} (one per city; the rest came from the cache)");
 
+// Fail-safe: the entry is kept (in memory and in SQLite) an hour past its TTL; when the origin fails, the last
+// value is served instead of the exception. docs/resilience.md has the other options.
+Console.WriteLine("== fail-safe: the origin goes down ==");
+var rates = new CacheEntryOptions(TimeSpan.FromMilliseconds(200)) { FailSafeMaxDuration = TimeSpan.FromHours(1) };
+Console.WriteLine($"rate: {cache.GetOrCreate("rate:EUR", 0, static _ => "1.08", rates)}");
+await Task.Delay(300); // the TTL is over
+var served = cache.GetOrCreate<int, string>("rate:EUR", 0, static _ => throw new InvalidOperationException("rates service down"), rates);
+Console.WriteLine($"rate while the origin is down: {served} (stale, from the cache)");
+
 var health = await cache.HealthCheckAsync();
 Console.WriteLine($"== health: {health.Status} (circuit breaker {health.CircuitBreaker}, {health.CacheLayersCount} layer(s)) ==");
 foreach (var layer in health.Layers)
