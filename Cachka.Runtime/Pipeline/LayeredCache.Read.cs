@@ -129,7 +129,7 @@ internal sealed partial class LayeredCache
     private BelowHit<T> MissBelow<T>(CacheLayerHit<T> stale)
     {
         _metrics.Misses.Increment();
-        return new BelowHit<T>(default, -1) { Stale = stale };
+        return BelowHit<T>.Miss(stale);
     }
 
     // Copies use the hit's own expiry, so no copy outlives the original; a copy read before a change made
@@ -150,30 +150,33 @@ internal sealed partial class LayeredCache
             : default;
     }
 
-    /// <summary>A live hit in the layer at <see cref="Layer"/> below L1, or a miss (with the first stale entry met, if any).</summary>
+    /// <summary>
+    /// A live hit in the layer at <see cref="Layer"/> below L1; or a miss (<c>default</c>), which may carry the first
+    /// stale entry met (kept past its TTL by fail-safe) in <see cref="Hit"/> with <see cref="Layer"/> -1. One hit's size:
+    /// it is returned through every read below L1.
+    /// </summary>
     private readonly record struct BelowHit<T>(CacheLayerHit<T> Hit, int Layer)
     {
-        public bool Found => Hit.Found;
+        public bool Found => Layer >= 0 && Hit.Found;
 
-        /// <summary>On a miss: an entry past its TTL that its layer still keeps (fail-safe), or nothing.</summary>
-        public CacheLayerHit<T> Stale { get; init; }
+        public static BelowHit<T> Miss(in CacheLayerHit<T> stale) => new(stale, -1);
 
         public bool TryGetValue(out T value)
         {
             value = Hit.Value;
-            return Hit.Found;
+            return Found;
         }
 
-        /// <summary>The live value, or, on a miss, the stale entry met (see <see cref="Stale"/>).</summary>
+        /// <summary>The live value, or, on a miss, the stale entry met (not found when there was none).</summary>
         public bool TryGetValue(out T value, out CacheLayerHit<T> stale)
         {
-            stale = Stale;
+            stale = Layer < 0 ? Hit : default;
             return TryGetValue(out value);
         }
 
         /// <summary>The copies' instants: the hit's own (no copy outlives the original, nor is kept longer).</summary>
         public EntryTimes Times => new(Hit.ExpiresAt, Hit.KeepUntil, Hit.ExpiresAt);
 
-        public CacheResult<T> ToResult() => Hit.Found ? new CacheResult<T>(true, Hit.Value) : CacheResult<T>.Miss;
+        public CacheResult<T> ToResult() => Found ? new CacheResult<T>(true, Hit.Value) : CacheResult<T>.Miss;
     }
 }

@@ -33,6 +33,7 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
+        _defaults = config.DefaultEntryOptions;
         time ??= TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         _clock = new CacheClock(time);
@@ -92,7 +93,10 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
 
     // Bad options fail before a factory runs or anything is written. A call's unset options take the cache-wide
     // defaults; jitter adds a random part of itself to the TTL.
-    private FillPolicy ResolvePolicy(in CacheEntryOptions options) => FillPolicy.Resolve(in options, Config.DefaultEntryOptions, Config.DefaultTtl);
+    private FillPolicy ResolvePolicy(in CacheEntryOptions options) => FillPolicy.Resolve(in options, in _defaults, Config.DefaultTtl);
+
+    // The config's default entry options, read once (a large struct: no copy per call).
+    private readonly CacheEntryOptions _defaults;
 
     private EntryTimes TimesFor(in FillPolicy policy) => policy.TimesFrom(_clock.UtcNow);
 
