@@ -29,7 +29,8 @@ public sealed record CacheConfig
 
     /// <summary>
     /// Cache-wide defaults for what a call leaves unset: <see cref="CacheEntryOptions.Ttl"/> (before
-    /// <see cref="DefaultTtl"/>) and <see cref="CacheEntryOptions.Jitter"/>. Tags are per entry and may not be set here.
+    /// <see cref="DefaultTtl"/>), <see cref="CacheEntryOptions.Jitter"/>, and the resilience options (fail-safe, factory
+    /// timeouts, eager refresh; docs/resilience.md). Tags are per entry and may not be set here.
     /// </summary>
     public CacheEntryOptions DefaultEntryOptions { get; init; }
 
