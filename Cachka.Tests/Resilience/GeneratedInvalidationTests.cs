@@ -10,48 +10,19 @@ namespace Cachka.Tests.Resilience;
 /// </summary>
 [TestFixture(false)]
 [TestFixture(true)]
-public sealed class GeneratedInvalidationTests(bool withSqlite)
+internal sealed class GeneratedInvalidationTests(bool withSqlite) : GeneratedCodeFixture(withSqlite)
 {
-    private FakeTimeProvider _clock = null!;
-    private LayeredCache _cache = null!;
     private Profiles _profiles = null!;
-    private string? _directory;
 
     [SetUp]
     public void SetUp()
     {
-        _clock = TestCaches.Clock();
-        CacheLayerConfig[] layers = [new MemoryCacheConfig { Ttl = TimeSpan.FromHours(2) }];
-        if (withSqlite)
-        {
-            _directory = Path.Combine(Path.GetTempPath(), "cachka-tests", Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(_directory);
-            layers = [.. layers, new SqliteCacheConfig { DbPath = Path.Combine(_directory, "invalidation.db") }];
-        }
-
-        _cache = TestCaches.With(_clock, layers);
-        _profiles = new Profiles(_cache);
+        _profiles = new Profiles(Cache);
         foreach (var id in new[] { 1, 2, 12 })
             _profiles.Store[id] = "user-" + id;
     }
 
-    [TearDown]
-    public void TearDown()
-    {
-        _cache.Dispose();
-        if (_directory is null)
-            return;
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private bool Holds(string key) => _cache.TryGet<string>(key).HasValue;
+    private bool Holds(string key) => Cache.TryGet<string>(key).HasValue;
 
     [Test]
     public void A_sync_mutation_removes_the_entry_of_the_same_arguments_after_its_body_returns()
@@ -145,11 +116,11 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
         _profiles.GetName(1);
         _profiles.GetName(2);
 
-        _cache.InvalidateTag("user:2");
+        Cache.InvalidateTag("user:2");
         Assert.That(Holds(ProfilesCacheKeys.GetName(1)), Is.True);
         Assert.That(Holds(ProfilesCacheKeys.GetName(2)), Is.False);
 
-        _cache.InvalidateTag("profiles");
+        Cache.InvalidateTag("profiles");
         Assert.That(Holds(ProfilesCacheKeys.GetName(1)), Is.False);
     }
 
@@ -174,9 +145,9 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
     {
         _profiles.Describe("x|y");
 
-        _cache.InvalidateTag("handle:x|y");
+        Cache.InvalidateTag("handle:x|y");
         Assert.That(Holds(ProfilesCacheKeys.Describe("x|y")), Is.True, "the key encoding escapes '|' in text, and so does the tag");
-        _cache.InvalidateTag("handle:x\\|y");
+        Cache.InvalidateTag("handle:x\\|y");
         Assert.That(Holds(ProfilesCacheKeys.Describe("x|y")), Is.False);
     }
 
@@ -185,7 +156,7 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
     {
         _profiles.GetName(1);
         _profiles.GetName(1);
-        _cache.InvalidateTag("user:1");
+        Cache.InvalidateTag("user:1");
 
         Assert.That(Holds(ProfilesCacheKeys.GetName(1)), Is.False);
         Assert.That(_profiles.GetName(1), Is.EqualTo("user-1"));
@@ -195,8 +166,8 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
     [Test]
     public async Task The_instance_CacheKey_members_select_the_entry_and_the_tag_of_that_instance()
     {
-        var acme = new TenantDirectory(_cache) { Tenant = "acme" };
-        var globex = new TenantDirectory(_cache) { Tenant = "globex" };
+        var acme = new TenantDirectory(Cache) { Tenant = "acme" };
+        var globex = new TenantDirectory(Cache) { Tenant = "globex" };
         acme.Name(1);
         globex.Name(1);
         acme.Name(2);
@@ -228,11 +199,11 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
     {
         Assert.That(_profiles.Token("ada"), Is.EqualTo("t-ada"));
         Assert.That(await _profiles.TokenAsync("bob"), Is.EqualTo("t-bob"));
-        _clock.Advance(TimeSpan.FromSeconds(29));
+        Clock.Advance(TimeSpan.FromSeconds(29));
         Assert.That(Holds(ProfilesCacheKeys.Token("ada")), Is.True);
         Assert.That(Holds(ProfilesCacheKeys.TokenAsync("bob")), Is.True);
 
-        _clock.Advance(TimeSpan.FromSeconds(2));
+        Clock.Advance(TimeSpan.FromSeconds(2));
 
         Assert.That(Holds(ProfilesCacheKeys.Token("ada")), Is.False, "the body's 30 s, not the attribute's hour");
         Assert.That(Holds(ProfilesCacheKeys.TokenAsync("bob")), Is.False);
@@ -256,12 +227,12 @@ public sealed class GeneratedInvalidationTests(bool withSqlite)
         for (var i = 0; i < 200; i++)
             _profiles.Jittered(i);
 
-        _clock.Advance(TimeSpan.FromSeconds(599));
-        Assert.That(Enumerable.Range(0, 200).Count(i => _cache.TryGet<int>(ProfilesCacheKeys.Jittered(i)).HasValue), Is.EqualTo(200), "none before the TTL");
-        _clock.Advance(TimeSpan.FromSeconds(150));
-        Assert.That(Enumerable.Range(0, 200).Count(i => _cache.TryGet<int>(ProfilesCacheKeys.Jittered(i)).HasValue), Is.InRange(40, 160), "about half within the 300 s of jitter");
-        _clock.Advance(TimeSpan.FromSeconds(200));
-        Assert.That(Enumerable.Range(0, 200).Count(i => _cache.TryGet<int>(ProfilesCacheKeys.Jittered(i)).HasValue), Is.Zero);
+        Clock.Advance(TimeSpan.FromSeconds(599));
+        Assert.That(Enumerable.Range(0, 200).Count(i => Cache.TryGet<int>(ProfilesCacheKeys.Jittered(i)).HasValue), Is.EqualTo(200), "none before the TTL");
+        Clock.Advance(TimeSpan.FromSeconds(150));
+        Assert.That(Enumerable.Range(0, 200).Count(i => Cache.TryGet<int>(ProfilesCacheKeys.Jittered(i)).HasValue), Is.InRange(40, 160), "about half within the 300 s of jitter");
+        Clock.Advance(TimeSpan.FromSeconds(200));
+        Assert.That(Enumerable.Range(0, 200).Count(i => Cache.TryGet<int>(ProfilesCacheKeys.Jittered(i)).HasValue), Is.Zero);
     }
 }
 
@@ -387,7 +358,7 @@ public sealed partial class Profiles(ICache cache)
 /// <summary>Entries keyed and tagged by the instance's tenant.</summary>
 public sealed partial class TenantDirectory(ICache cache)
 {
-    [CacheSource] private readonly ICache _cache = cache;
+    [CacheSource] private readonly ICache Cache = cache;
 
     [CacheKey] public string Tenant { get; init; } = "";
 

@@ -9,44 +9,12 @@ namespace Cachka.Tests.Resilience;
 /// </summary>
 [TestFixture(false)]
 [TestFixture(true)]
-internal sealed class GeneratedResilienceTests(bool withSqlite)
+internal sealed class GeneratedResilienceTests(bool withSqlite) : GeneratedCodeFixture(withSqlite)
 {
-    private FakeTimeProvider _clock = null!;
-    private LayeredCache _cache = null!;
     private Quotes _quotes = null!;
-    private string? _directory;
 
     [SetUp]
-    public void SetUp()
-    {
-        _clock = TestCaches.Clock();
-        CacheLayerConfig[] layers = [new MemoryCacheConfig { Ttl = TimeSpan.FromHours(2) }];
-        if (withSqlite)
-        {
-            _directory = Path.Combine(Path.GetTempPath(), "cachka-tests", Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(_directory);
-            layers = [.. layers, new SqliteCacheConfig { DbPath = Path.Combine(_directory, "resilience.db") }];
-        }
-
-        _cache = TestCaches.With(_clock, layers);
-        _quotes = new Quotes(_cache);
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _cache.Dispose();
-        if (_directory is null)
-            return;
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void SetUp() => _quotes = new Quotes(Cache);
 
     [Test]
     public async Task A_failing_body_is_answered_with_the_kept_value_and_not_retried_within_the_throttle([Values] bool async)
@@ -55,14 +23,14 @@ internal sealed class GeneratedResilienceTests(bool withSqlite)
 
         Assert.That(await Price(), Is.EqualTo(10m));
         await Settled(); // an async fill hands its callers the value before its write below memory ends
-        _clock.Advance(TimeSpan.FromMinutes(2)); // past the 60 s TTL, within the hour of fail-safe
+        Clock.Advance(TimeSpan.FromMinutes(2)); // past the 60 s TTL, within the hour of fail-safe
         _quotes.Down = true;
 
         Assert.That(await Price(), Is.EqualTo(10m), "the kept value instead of the body's exception");
         Assert.That(await Price(), Is.EqualTo(10m));
         Assert.That(_quotes.Calls, Is.EqualTo(2), "the body was tried once, then throttled (30 s)");
 
-        _clock.Advance(TimeSpan.FromSeconds(31));
+        Clock.Advance(TimeSpan.FromSeconds(31));
         _quotes.Down = false;
         _quotes.Value = 12m;
         Assert.That(await Price(), Is.EqualTo(12m), "after the throttle the body runs again");
@@ -72,7 +40,7 @@ internal sealed class GeneratedResilienceTests(bool withSqlite)
     private async Task Settled()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (_cache.FlightsInProgress != 0 && DateTime.UtcNow < deadline)
+        while (Cache.FlightsInProgress != 0 && DateTime.UtcNow < deadline)
             await Task.Delay(5);
     }
 
@@ -80,12 +48,12 @@ internal sealed class GeneratedResilienceTests(bool withSqlite)
     public async Task A_hit_late_in_the_ttl_refreshes_in_the_background()
     {
         Assert.That(_quotes.Eager("ACME"), Is.EqualTo(10m));
-        _clock.Advance(TimeSpan.FromSeconds(60)); // 60 of 100 s, threshold 0.5
+        Clock.Advance(TimeSpan.FromSeconds(60)); // 60 of 100 s, threshold 0.5
         _quotes.Value = 11m;
         Assert.That(_quotes.Eager("ACME"), Is.EqualTo(10m), "the hit returns the cached value at once");
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (_cache.TryGet<decimal>(QuotesCacheKeys.Eager("ACME")).Value != 11m && DateTime.UtcNow < deadline)
+        while (Cache.TryGet<decimal>(QuotesCacheKeys.Eager("ACME")).Value != 11m && DateTime.UtcNow < deadline)
             await Task.Delay(10);
         Assert.That(_quotes.Eager("ACME"), Is.EqualTo(11m), "the refreshed value replaced the entry");
         Assert.That(_quotes.Calls, Is.EqualTo(2));
