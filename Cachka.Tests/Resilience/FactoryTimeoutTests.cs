@@ -94,6 +94,32 @@ internal sealed class FactoryTimeoutTests(bool async, bool withSqlite) : Resilie
     }
 
     [Test]
+    public async Task A_late_result_keeps_the_tags_its_adaptive_factory_chose()
+    {
+        using var cache = Cache();
+        var gate = NewGate<int>();
+        var call = Async
+            ? Task.Run(async () => await cache.GetOrCreateAsync("order:7", gate, static async (g, entry, ct) =>
+            {
+                var value = await g.WaitAsync(ct);
+                entry.Tags.Add("customer:42");
+                return value;
+            }, Hard))
+            : Task.Run(() => cache.GetOrCreate("order:7", gate, static (g, entry) =>
+            {
+                var value = g.WaitSync();
+                entry.Tags.Add("customer:42");
+                return value;
+            }, Hard));
+        await Assert.ThrowsAsync<TimeoutException>(() => AdvanceUntil(call, TimeSpan.FromMilliseconds(500)));
+
+        gate.Open(7);
+        await Eventually(() => cache.TryGet<int>("order:7").HasValue, "the late result landed");
+        cache.InvalidateTag("customer:42");
+        Assert.That(cache.TryGet<int>("order:7").HasValue, Is.False, "stored with the tag the factory added");
+    }
+
+    [Test]
     public async Task A_late_result_does_not_undo_a_delete_made_meanwhile()
     {
         using var cache = Cache();
