@@ -138,7 +138,7 @@ internal sealed partial class LayeredCache
                     return;
                 }
 
-                (value, error) = run.Result;
+                (value, error) = await run.ConfigureAwait(false); // completed: no wait
             }
             else
             {

@@ -106,8 +106,7 @@ internal sealed partial class LayeredCache
         var start = Stopwatch.GetTimestamp();
         try
         {
-            var pending = factory(state, cancellationToken);
-            return (pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false), null);
+            return (await factory(state, cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception error)
         {
