@@ -34,6 +34,15 @@ internal abstract class FillState
         }
     }
 
+    /// <summary>Back to a fresh fill's state (a flight reused by the thread that landed it; nobody else holds it).</summary>
+    protected void ResetFill()
+    {
+        _changed = false;
+        _storing = 0;
+        _blockedChanges = 0;
+        _stored = null;
+    }
+
     /// <summary>The fill's writes below L1 are done (or failed): changes waiting for them go on.</summary>
     public void EndStore()
     {

@@ -9,55 +9,159 @@ namespace Cachka.Pipeline;
 /// the others wait, sync waiters on a monitor and async waiters on a task, and all get the same value
 /// or exception. The factory's token is cancelled only when every waiting caller has cancelled.
 /// </summary>
+/// <remarks>
+/// A cold miss is the table's common case: one flight begun and landed with nobody joining. So the table is
+/// a fixed array of buckets whose flights are their own list nodes (nothing allocated per flight but the
+/// flight), guarded by striped locks, and a flight that nobody but its own runner and caller ever held is
+/// reused (<see cref="Release"/>): the plain miss allocates no flight at all.
+/// </remarks>
 internal sealed class FlightTable
 {
-    private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
+    private const int BucketCount = 256; // flights in progress, not entries: chains stay short
+    private const int LockCount = 32;
+
+    private readonly Flight?[] _buckets = new Flight?[BucketCount];
+    private readonly Lock[] _locks = CreateLocks();
     private int _count;
 
-    /// <summary>Joins or starts the key's flight; null when a flight of another value type holds the key (then run unshared).</summary>
-    public Flight<T>? Join<T>(string key, CancellationToken cancellationToken, out bool leader)
+    /// <summary>
+    /// Joins or starts the key's flight; null when a flight of another value type holds the key (then run unshared).
+    /// <paramref name="holders"/> is how many <see cref="Release"/> calls a new flight awaits before it can be reused
+    /// (a flight is never reused unless they all come).
+    /// </summary>
+    public Flight<T>? Join<T>(string key, CancellationToken cancellationToken, out bool leader, int holders = 1)
     {
-        while (true)
+        var hash = key.GetHashCode();
+        var bucket = hash & (BucketCount - 1);
+        lock (_locks[bucket & (LockCount - 1)])
         {
-            if (_flights.TryGetValue(key, out var existing))
+            Flight? previous = null;
+            for (var existing = _buckets[bucket]; existing is not null; previous = existing, existing = existing.Next)
             {
+                if (existing.Hash != hash || !string.Equals(existing.Key, key, StringComparison.Ordinal))
+                    continue;
+                existing.Shared = true;
                 leader = false;
                 if (existing is not Flight<T> flight)
                     return null;
                 if (flight.TryJoin(cancellationToken))
                     return flight;
-                Land(key, existing);
-                continue;
+                Unlink(bucket, previous, existing); // every caller of it cancelled: the next one starts afresh
+                break;
             }
 
-            var created = new Flight<T>();
-            created.TryJoin(cancellationToken);
-            if (_flights.TryAdd(key, created))
+            var created = Flight<T>.Start(key, hash, cancellationToken, holders);
+            created.Next = _buckets[bucket];
+            _buckets[bucket] = created;
+            Interlocked.Increment(ref _count);
+            leader = true;
+            return created;
+        }
+    }
+
+    /// <summary>Removes the flight from the table (nothing when a later caller already replaced it).</summary>
+    public void Land(string key, Flight flight)
+    {
+        var bucket = flight.Hash & (BucketCount - 1);
+        lock (_locks[bucket & (LockCount - 1)])
+        {
+            Flight? previous = null;
+            for (var existing = _buckets[bucket]; existing is not null; previous = existing, existing = existing.Next)
             {
-                Interlocked.Increment(ref _count);
-                leader = true;
-                return created;
+                if (ReferenceEquals(existing, flight))
+                {
+                    Unlink(bucket, previous, existing);
+                    return;
+                }
             }
         }
     }
 
-    public void Land(string key, Flight flight)
+    /// <summary>
+    /// One holder of a landed flight is done with it (its runner after <see cref="Land"/>, or a caller that read its
+    /// outcome). The last one reuses it unless anybody else ever found it (a waiter, a change, an enumeration).
+    /// </summary>
+    public static void Release<T>(Flight<T> flight)
     {
-        if (_flights.TryRemove(new KeyValuePair<string, Flight>(key, flight)))
-            Interlocked.Decrement(ref _count);
+        if (Interlocked.Decrement(ref flight.Holders) == 0 && !Volatile.Read(ref flight.Shared))
+            flight.Recycle();
     }
 
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>The key's flight, if one is in progress (for a change of the key: see <see cref="FillGuard"/>). One counter read when none is.</summary>
-    public Flight? Find(string key) => Count != 0 && _flights.TryGetValue(key, out var flight) ? flight : null;
+    public Flight? Find(string key)
+    {
+        if (Count == 0)
+            return null;
+        var hash = key.GetHashCode();
+        var bucket = hash & (BucketCount - 1);
+        lock (_locks[bucket & (LockCount - 1)])
+        {
+            for (var existing = _buckets[bucket]; existing is not null; existing = existing.Next)
+            {
+                if (existing.Hash == hash && string.Equals(existing.Key, key, StringComparison.Ordinal))
+                {
+                    existing.Shared = true;
+                    return existing;
+                }
+            }
+        }
 
-    public IEnumerable<Flight> All() => _flights.Values;
+        return null;
+    }
+
+    /// <summary>Every flight in progress now (a snapshot).</summary>
+    public List<Flight> All()
+    {
+        var all = new List<Flight>();
+        for (var bucket = 0; bucket < BucketCount; bucket++)
+        {
+            lock (_locks[bucket & (LockCount - 1)])
+            {
+                for (var existing = _buckets[bucket]; existing is not null; existing = existing.Next)
+                {
+                    existing.Shared = true;
+                    all.Add(existing);
+                }
+            }
+        }
+
+        return all;
+    }
+
+    // Under the bucket's lock.
+    private void Unlink(int bucket, Flight? previous, Flight flight)
+    {
+        if (previous is null)
+            _buckets[bucket] = flight.Next;
+        else
+            previous.Next = flight.Next;
+        flight.Next = null;
+        Interlocked.Decrement(ref _count);
+    }
+
+    private static Lock[] CreateLocks()
+    {
+        var locks = new Lock[LockCount];
+        for (var i = 0; i < locks.Length; i++)
+            locks[i] = new Lock();
+        return locks;
+    }
 }
 
-/// <summary>A flight is also its key's fill: see <see cref="FillState"/>.</summary>
+/// <summary>A flight is also its key's fill: see <see cref="FillState"/>. Its table fields are guarded by the table's locks.</summary>
 internal abstract class Flight : FillState
 {
+    public string Key = null!;
+    public int Hash;
+    public Flight? Next;
+
+    /// <summary>Set when anybody but the flight's own runner and caller found it: it is never reused then.</summary>
+    public bool Shared;
+
+    /// <summary>The <see cref="FlightTable.Release"/> calls still awaited before the flight can be reused.</summary>
+    public int Holders;
 }
 
 internal sealed class Flight<T> : Flight
@@ -74,6 +178,51 @@ internal sealed class Flight<T> : Flight
     private bool _done;
     private T _value = default!;
     private ExceptionDispatchInfo? _error;
+
+    // A flight nobody else held, kept by the thread that landed it for its next cold miss of this value type.
+    [ThreadStatic]
+    private static Flight<T>? t_spare;
+
+    /// <summary>A new flight of the key, led by the caller (a reused one when this thread has one).</summary>
+    public static Flight<T> Start(string key, int hash, CancellationToken cancellationToken, int holders)
+    {
+        var flight = t_spare ?? new Flight<T>();
+        t_spare = null;
+        flight.Key = key;
+        flight.Hash = hash;
+        flight.Holders = holders;
+        if (cancellationToken.CanBeCanceled)
+        {
+            flight._cancelableWaiters = 1;
+            flight._cancellation = new CancellationTokenSource();
+        }
+        else
+        {
+            flight._pinned = true;
+        }
+
+        return flight;
+    }
+
+    /// <summary>Clears the landed flight for reuse: its runner and caller are done and nobody else ever held it.</summary>
+    public void Recycle()
+    {
+        ResetFill();
+        Key = null!;
+        Hash = 0;
+        Next = null;
+        Shared = false;
+        Holders = 0;
+        _blockedWaiters = 0;
+        _cancellation = null;
+        _completion = null;
+        _cancelableWaiters = 0;
+        _pinned = false;
+        _done = false;
+        _value = default!;
+        _error = null;
+        t_spare = this;
+    }
 
     /// <summary>The token the factory gets: cancelled when every caller waiting on this flight has cancelled.</summary>
     public CancellationToken Token => _cancellation?.Token ?? CancellationToken.None;
@@ -147,20 +296,34 @@ internal sealed class Flight<T> : Flight
         return _value;
     }
 
-    public ValueTask<T> WaitAsync(CancellationToken cancellationToken)
+    public ValueTask<T> WaitAsync(CancellationToken cancellationToken) => WaitAsync(cancellationToken, release: false);
+
+    /// <summary>
+    /// Waits for the outcome; with <paramref name="release"/> (the leader's own caller, one of the flight's holders),
+    /// an outcome already there ends the caller's hold (<see cref="FlightTable.Release"/>). A caller that has to wait
+    /// keeps its hold, so the flight is never reused under it.
+    /// </summary>
+    public ValueTask<T> WaitAsync(CancellationToken cancellationToken, bool release)
     {
         Task<T> task;
+        ValueTask<T> outcome;
         lock (Gate)
         {
             if (_done)
             {
-                return _error is null ? new ValueTask<T>(_value) : ValueTask.FromException<T>(_error.SourceException);
+                outcome = _error is null ? new ValueTask<T>(_value) : ValueTask.FromException<T>(_error.SourceException);
+                goto Landed;
             }
 
             task = (_completion ??= new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
 
         return cancellationToken.CanBeCanceled ? new ValueTask<T>(WaitCancelableAsync(task, cancellationToken)) : new ValueTask<T>(task);
+
+    Landed:
+        if (release)
+            FlightTable.Release(this);
+        return outcome;
     }
 
     private async Task<T> WaitCancelableAsync(Task<T> task, CancellationToken cancellationToken)

@@ -180,7 +180,7 @@ internal sealed partial class LayeredCache
     private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
-        var boarding = Board<T>(key, in options, CancellationToken.None, out var flight, out var policy);
+        var boarding = Board<T>(key, in options, CancellationToken.None, holders: 1, out var flight, out var policy);
         if (boarding == Boarding.Waiter)
             return flight!.BlockUntilLanded();
         if (boarding == Boarding.Leader && !policy.IsPlain)
@@ -194,7 +194,11 @@ internal sealed partial class LayeredCache
         finally
         {
             if (boarding == Boarding.Leader)
+            {
                 _flights.Land(key, flight!);
+                FlightTable.Release(flight!);
+            }
+
             Exit();
         }
     }
@@ -202,16 +206,18 @@ internal sealed partial class LayeredCache
     private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
-        switch (Board<T>(key, in options, cancellationToken, out var flight, out var policy))
+        // A plain flight has two holders, its runner and the leader's caller (see FlightTable.Release).
+        switch (Board<T>(key, in options, cancellationToken, holders: 2, out var flight, out var policy))
         {
             case Boarding.Cancelled:
                 return ValueTask.FromCanceled<T>(cancellationToken);
             case Boarding.Unshared:
                 return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, policy, options.Tags, cancellationToken, adapt));
+            case Boarding.Leader when policy.IsPlain:
+                _ = FlyAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt);
+                return flight!.WaitAsync(cancellationToken, release: true);
             case Boarding.Leader:
-                _ = policy.IsPlain
-                    ? FlyAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt)
-                    : FlyResilientAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt);
+                _ = FlyResilientAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt);
                 break;
         }
 
@@ -235,7 +241,7 @@ internal sealed partial class LayeredCache
 
     // The leader's flight (or the unshared call) is one operation until its value is stored: it stays entered;
     // every other outcome leaves the operation.
-    private Boarding Board<T>(string key, in CacheEntryOptions options, CancellationToken cancellationToken, out Flight<T>? flight, out FillPolicy policy)
+    private Boarding Board<T>(string key, in CacheEntryOptions options, CancellationToken cancellationToken, int holders, out Flight<T>? flight, out FillPolicy policy)
     {
         policy = ResolvePolicy(options);
         Enter();
@@ -249,7 +255,7 @@ internal sealed partial class LayeredCache
         bool leader;
         try
         {
-            flight = _flights.Join<T>(key, cancellationToken, out leader);
+            flight = _flights.Join<T>(key, cancellationToken, out leader, holders);
         }
         catch
         {
@@ -356,6 +362,7 @@ internal sealed partial class LayeredCache
         finally
         {
             _flights.Land(key, flight);
+            FlightTable.Release(flight);
             Exit();
         }
     }
