@@ -12,4 +12,10 @@ internal readonly record struct EntryTimes(DateTimeOffset ExpiresAt, DateTimeOff
     public bool IsPlain => KeepUntil <= ExpiresAt && RefreshAt >= ExpiresAt;
 
     public bool IsKept => KeepUntil > ExpiresAt;
+
+    /// <summary>
+    /// The instant the times were computed from (now, for a fill), or default when unknown: a layer that converts them to
+    /// its own clock needs no second read of the wall clock when it is set.
+    /// </summary>
+    public DateTimeOffset Origin { get; init; }
 }

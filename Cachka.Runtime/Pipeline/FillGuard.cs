@@ -43,6 +43,18 @@ internal abstract class FillState
         _stored = null;
     }
 
+    /// <summary>
+    /// For a fill with nothing to write below L1, under the instance's lock (held by the caller): stores through
+    /// <paramref name="storeLocal"/> unless the key changed since the fill began. Changes need not wait for it after.
+    /// </summary>
+    protected bool StoreIfUnchanged<TState>(TState state, Action<TState> storeLocal)
+    {
+        if (_changed)
+            return false;
+        storeLocal(state);
+        return true;
+    }
+
     /// <summary>The fill's writes below L1 are done (or failed): changes waiting for them go on.</summary>
     public void EndStore()
     {

@@ -45,7 +45,7 @@ internal readonly struct FillPolicy
     public EntryTimes TimesFrom(DateTimeOffset now)
     {
         var expiresAt = now + Ttl;
-        return new EntryTimes(expiresAt, expiresAt + FailSafe, Refresh > 0 ? now + Ttl * Refresh : expiresAt);
+        return new EntryTimes(expiresAt, expiresAt + FailSafe, Refresh > 0 ? now + Ttl * Refresh : expiresAt) { Origin = now };
     }
 
     /// <summary>How long to wait for a factory: the soft timeout only with a stale value at hand; null: wait.</summary>

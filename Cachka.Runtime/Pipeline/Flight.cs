@@ -265,6 +265,28 @@ internal sealed class Flight<T> : Flight
         completion?.TrySetResult(value);
     }
 
+    /// <summary>
+    /// Lands a fill that writes nothing below L1 under one lock: its L1 store unless the key changed
+    /// (<see cref="FillState.StoreIfUnchanged"/>), and its value to the waiters (<see cref="Complete"/>).
+    /// </summary>
+    public void StoreAndComplete<TState>(T value, TState state, Action<TState> storeLocal)
+    {
+        TaskCompletionSource<T>? completion;
+        lock (Gate)
+        {
+            StoreIfUnchanged(state, storeLocal);
+            if (_done)
+                return;
+            _value = value;
+            _done = true;
+            completion = _completion;
+            if (_blockedWaiters > 0)
+                Monitor.PulseAll(Gate);
+        }
+
+        completion?.TrySetResult(value);
+    }
+
     public void Fail(Exception error)
     {
         TaskCompletionSource<T>? completion;

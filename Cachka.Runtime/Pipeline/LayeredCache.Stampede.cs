@@ -299,8 +299,8 @@ internal sealed partial class LayeredCache
             throw;
         }
 
-        var times = TimesFor(in policy);
-        if (Land(in typedKey, key, value, found, times, flight, flight, activity))
+        var times = FillTimesFor(in policy);
+        if (!TryLandLocal(in typedKey, key, value, found, in times, tags, flight, activity) && Land(in typedKey, key, value, found, times, flight, flight, activity))
         {
             try
             {
@@ -346,8 +346,8 @@ internal sealed partial class LayeredCache
                 return;
             }
 
-            var times = TimesFor(in policy);
-            if (Land(in typedKey, key, value, found, times, flight, flight, activity))
+            var times = FillTimesFor(in policy);
+            if (!TryLandLocal(in typedKey, key, value, found, in times, tags, flight, activity) && Land(in typedKey, key, value, found, times, flight, flight, activity))
             {
                 try
                 {
@@ -379,6 +379,18 @@ internal sealed partial class LayeredCache
         return stored;
     }
 
+    // A miss that writes nothing below L1 (no layer there, no tags) lands in one lock: the L1 store unless the key
+    // changed, and the value to the waiters (Land, and EndStore, in one). False: land the long way.
+    private bool TryLandLocal<TKey, T>(in TKey typedKey, string key, T value, bool found, in EntryTimes times, IReadOnlyList<string>? tags, Flight<T> flight, Activity? activity)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (found || _below.Length != 0 || tags is not null)
+            return false;
+        activity?.SetTag("cache.hit", false);
+        flight.StoreAndComplete(value, (_l1, typedKey, key, value, times), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, in s.Item5));
+        return true;
+    }
+
     // The fill's L1 store, unless the key changed since the fill began; then changes wait for EndStore.
     private bool StoreLocal<TKey, T>(in TKey typedKey, string key, T value, in EntryTimes times, FillState fill)
         where TKey : struct, ICacheKey<TKey> =>
@@ -403,7 +415,7 @@ internal sealed partial class LayeredCache
             value = RunFactory(factory, state, key);
             if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
                 return value;
-            var times = TimesFor(in policy);
+            var times = FillTimesFor(in policy);
             if (!StoreLocal(in typedKey, key, value, in times, fill))
                 return value;
             try
@@ -435,7 +447,7 @@ internal sealed partial class LayeredCache
             value = await RunFactoryAsync(factory, state, key, cancellationToken).ConfigureAwait(false);
             if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
                 return value;
-            var times = TimesFor(in policy);
+            var times = FillTimesFor(in policy);
             if (!StoreLocal(in typedKey, key, value, in times, fill))
                 return value;
             try

@@ -100,6 +100,10 @@ internal sealed partial class LayeredCache : ICache, IMeteredCache, ILayerChange
 
     private EntryTimes TimesFor(in FillPolicy policy) => policy.TimesFrom(_clock.UtcNow);
 
+    // A plain fill's times: with nothing below L1 they only reach the memory layer, which reads them back relative to
+    // their origin, so the tick-count clock's UTC time serves (no wall-clock read on an L1-only miss).
+    private EntryTimes FillTimesFor(in FillPolicy policy) => policy.TimesFrom(_below.Length == 0 ? _clock.CoarseUtcNow : _clock.UtcNow);
+
     // Every operation below an L1 hit enters the rundown and exits it when done, so closing can wait for it.
     // An L1 hit does not: the layers it could reach are closed (and L1 emptied) only after the close, and no
     // operation enters afterwards, so after the close L1 holds nothing to hit.

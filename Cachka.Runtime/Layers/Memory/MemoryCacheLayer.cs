@@ -170,24 +170,30 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     /// the TTL (the keep lasts as long past the capped TTL as past the original one).
     /// </summary>
     internal MemoryEntry Store(string key, object? value, in EntryTimes times) =>
-        times.IsPlain ? Store(key, value, times.ExpiresAt) : Store(Timed(key, value, in times), link: null);
+        times.IsPlain ? Store(key, value, ClampExpiry(times.ExpiresAt, times.Origin), link: null) : Store(Timed(key, value, in times), link: null);
 
     /// <inheritdoc cref="Store(string, object?, in EntryTimes)"/>
     internal MemoryEntry Store<TKey>(in TKey typedKey, string key, object? value, in EntryTimes times)
         where TKey : struct, ICacheKey<TKey> =>
         times.IsPlain
-            ? Store(in typedKey, key, value, times.ExpiresAt)
+            ? Store(key, value, ClampExpiry(times.ExpiresAt, times.Origin), new TypedLink<TKey>(IndexFor<TKey>(), typedKey))
             : Store(Timed(key, value, in times), new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
 
     private TimedMemoryEntry Timed(string key, object? value, in EntryTimes times)
     {
-        var fresh = ClampExpiry(times.ExpiresAt);
+        var nowMs = _clock.NowMs;
+        var fresh = ClampExpiry(times.ExpiresAt, times.Origin, nowMs);
         var keep = fresh + Math.Max(0, (long)(times.KeepUntil - times.ExpiresAt).TotalMilliseconds);
-        var hitUntil = times.RefreshAt < times.ExpiresAt ? Math.Min(_clock.ToClockMs(times.RefreshAt), fresh) : fresh;
+        var hitUntil = times.RefreshAt < times.ExpiresAt ? Math.Min(_clock.ToClockMs(times.RefreshAt, times.Origin, nowMs), fresh) : fresh;
         return new TimedMemoryEntry(key, value, hitUntil, fresh, keep);
     }
 
-    private long ClampExpiry(DateTimeOffset expiresAt) => Math.Min(_clock.ToClockMs(expiresAt), _clock.NowMs + _maxTtlMs);
+    private long ClampExpiry(DateTimeOffset expiresAt) => ClampExpiry(expiresAt, origin: default, _clock.NowMs);
+
+    private long ClampExpiry(DateTimeOffset expiresAt, DateTimeOffset origin) => ClampExpiry(expiresAt, origin, _clock.NowMs);
+
+    private long ClampExpiry(DateTimeOffset expiresAt, DateTimeOffset origin, long nowMs) =>
+        Math.Min(_clock.ToClockMs(expiresAt, origin, nowMs), nowMs + _maxTtlMs);
 
     private MemoryEntry Store(string key, object? value, long expiresMs, TypedLink? link) =>
         Store(new MemoryEntry(key, value, expiresMs), link);
@@ -199,12 +205,23 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         var shard = ShardFor(key);
         lock (shard)
         {
-            if (_map.TryGetValue(key, out var old))
-                Unlink(shard, old);
-            else if (shard.Count >= shard.Capacity)
-                EvictOne(shard);
+            // A new key (a miss's store) costs one map operation: the entry goes in first, then room is made for it
+            // in the shard's list, which it joins last (so eviction never picks it, and the shard never holds more
+            // than its share).
+            if (_map.TryAdd(key, entry))
+            {
+                if (shard.Count >= shard.Capacity)
+                    EvictOne(shard);
+            }
+            else
+            {
+                if (_map.TryGetValue(key, out var old))
+                    Unlink(shard, old);
+                else if (shard.Count >= shard.Capacity)
+                    EvictOne(shard);
+                _map[key] = entry;
+            }
 
-            _map[key] = entry;
             shard.PushFront(entry);
             if (expiresMs < shard.EarliestExpiryMs)
                 shard.EarliestExpiryMs = expiresMs;
