@@ -253,13 +253,9 @@ internal sealed class Flight<T> : Flight
         TaskCompletionSource<T>? completion;
         lock (Gate)
         {
-            if (_done)
-                return; // landed already (the HybridCache adapter completes a flight before its last write)
-            _value = value;
-            _done = true;
-            completion = _completion;
-            if (_blockedWaiters > 0)
-                Monitor.PulseAll(Gate);
+            // Landed already: the HybridCache adapter completes a flight before its last write.
+            if (!TryLandLocked(value, out completion))
+                return;
         }
 
         completion?.TrySetResult(value);
@@ -275,16 +271,25 @@ internal sealed class Flight<T> : Flight
         lock (Gate)
         {
             StoreIfUnchanged(state, storeLocal);
-            if (_done)
+            if (!TryLandLocked(value, out completion))
                 return;
-            _value = value;
-            _done = true;
-            completion = _completion;
-            if (_blockedWaiters > 0)
-                Monitor.PulseAll(Gate);
         }
 
         completion?.TrySetResult(value);
+    }
+
+    // Under the lock: the value for every waiter (blocked ones woken; the async ones' completion to set after the lock).
+    private bool TryLandLocked(T value, out TaskCompletionSource<T>? completion)
+    {
+        completion = null;
+        if (_done)
+            return false;
+        _value = value;
+        _done = true;
+        completion = _completion;
+        if (_blockedWaiters > 0)
+            Monitor.PulseAll(Gate);
+        return true;
     }
 
     public void Fail(Exception error)
