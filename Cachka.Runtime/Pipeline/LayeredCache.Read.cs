@@ -10,8 +10,13 @@ internal sealed partial class LayeredCache
 {
     public T? Get<T>(string key) => TryGet<T>(key).Value;
 
-    public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default) =>
-        (await TryGetAsync<T>(key, cancellationToken).ConfigureAwait(false)).Value;
+    public ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        if (TryL1(key, out T value))
+            return new ValueTask<T?>(value);
+        Enter();
+        return ReadThroughAsync<StringKey, T, T?, AsValue<T>>(default, key, exit: true, cancellationToken);
+    }
 
     public CacheResult<T> TryGet<T>(string key)
     {
@@ -33,12 +38,8 @@ internal sealed partial class LayeredCache
         if (TryL1(key, out T value))
             return new ValueTask<CacheResult<T>>(new CacheResult<T>(true, value));
         Enter();
-        return ExitAfter(ReadResultAsync<T>(key, cancellationToken));
+        return ReadThroughAsync<StringKey, T, CacheResult<T>, AsResult<T>>(default, key, exit: true, cancellationToken);
     }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheResult<T>> ReadResultAsync<T>(string key, CancellationToken cancellationToken) =>
-        (await ReadThroughAsync<StringKey, T>(default, key, cancellationToken).ConfigureAwait(false)).ToResult();
 
     // The string-keyed L1 lookup every public string-keyed read starts with (the key is checked first).
     private bool TryL1<T>(string key, out T value)
@@ -66,20 +67,63 @@ internal sealed partial class LayeredCache
     }
 
     /// <inheritdoc cref="ReadThrough{TKey, T}"/>
-    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    private ValueTask<BelowHit<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey> =>
+        ReadThroughAsync<TKey, T, BelowHit<T>, AsFound<T>>(typedKey, key, exit: false, cancellationToken);
+
+    /// <inheritdoc cref="ReadThrough{TKey, T}"/>
+    /// <remarks>
+    /// One state machine from the public read to the layer's call: the result is shaped here for the caller
+    /// (<typeparamref name="TShape"/>) and, with <paramref name="exit"/>, the operation the caller entered ends here,
+    /// so 64 concurrent reads of a remote layer each pay for one frame of the pipeline, not four.
+    /// </remarks>
+    // Pooled: awaited once, by the pipeline or the caller.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BelowHit<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
+    private async ValueTask<TResult> ReadThroughAsync<TKey, T, TResult, TShape>(TKey typedKey, string key, bool exit, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
+        where TShape : struct, IReadShape<T, TResult>
     {
-        using var activity = _below.Length > 0 ? StartSpan("cachka.get", key) : null;
-        var start = StartBelow();
-        var epoch = CoherenceEpoch;
-        var found = await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);
-        if (found.Found)
-            await PromoteAsync(typedKey, key, found, epoch, cancellationToken).ConfigureAwait(false);
-        EndBelow(CacheOperation.Get, start);
-        Outcome(activity, found.Found, found.Layer);
-        return found;
+        try
+        {
+            using var activity = _below.Length > 0 ? StartSpan("cachka.get", key) : null;
+            var start = StartBelow();
+            var epoch = CoherenceEpoch;
+            // One layer below L1 (the common remote setup) is read through its slot without a frame of its own.
+            var found = _below.Length == 1
+                ? Live(await _below[0].RunAsync<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key), cancellationToken).ConfigureAwait(false))
+                : await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);
+            if (found.Found)
+                await PromoteAsync(typedKey, key, found, epoch, cancellationToken).ConfigureAwait(false);
+            EndBelow(CacheOperation.Get, start);
+            Outcome(activity, found.Found, found.Layer);
+            return TShape.From(in found);
+        }
+        finally
+        {
+            if (exit)
+                Exit();
+        }
+    }
+
+    // What a read below L1 returns to its caller: the hit itself (the pipeline), a CacheResult (TryGetAsync), the value (GetAsync).
+    private interface IReadShape<T, TResult>
+    {
+        static abstract TResult From(in BelowHit<T> found);
+    }
+
+    private readonly struct AsFound<T> : IReadShape<T, BelowHit<T>>
+    {
+        public static BelowHit<T> From(in BelowHit<T> found) => found;
+    }
+
+    private readonly struct AsResult<T> : IReadShape<T, CacheResult<T>>
+    {
+        public static CacheResult<T> From(in BelowHit<T> found) => found.ToResult();
+    }
+
+    private readonly struct AsValue<T> : IReadShape<T, T?>
+    {
+        public static T? From(in BelowHit<T> found) => found.ToResult().Value;
     }
 
     private BelowHit<T> ReadBelow<T>(string key)
@@ -106,6 +150,13 @@ internal sealed partial class LayeredCache
         }
 
         return MissBelow(stale);
+    }
+
+    // The only layer below L1's answer, as ReadBelowAsync would return it.
+    private BelowHit<T> Live<T>(in CacheLayerHit<T> read)
+    {
+        CacheLayerHit<T> stale = default;
+        return IsLiveHit(_below[0], in read, out var hit, ref stale) ? new BelowHit<T>(hit, 0) : MissBelow(stale);
     }
 
     // A hit whose TTL is over is not live; if its layer keeps it (fail-safe), the first such is remembered as stale.

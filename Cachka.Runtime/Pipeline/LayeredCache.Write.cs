@@ -34,9 +34,9 @@ internal sealed partial class LayeredCache
         var changing = ChangingAsync(key);
         if (!changing.IsCompletedSuccessfully)
             return ExitAfter(SetAfterAsync(changing, key, value, times, options.Tags, cancellationToken));
-        return ExitAfter(Tracing
-            ? SetTracedAsync(key, value, times, options.Tags, cancellationToken)
-            : WriteAsync<StringKey, T>(default, key, value, times, options.Tags, cancellationToken));
+        if (Tracing)
+            return ExitAfter(SetTracedAsync(key, value, times, options.Tags, cancellationToken));
+        return WriteAsync<StringKey, T>(default, key, value, times, options.Tags, cancellationToken, exit: true);
     }
 
     // A fill of the key was storing: the write goes on once it is done, so it reaches every layer after the fill's.
@@ -132,11 +132,11 @@ internal sealed partial class LayeredCache
         WriteBelow(key, value, times, tags, _below.Length, "set");
     }
 
-    private ValueTask WriteAsync<TKey, T>(TKey typedKey, string key, T value, EntryTimes times, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private ValueTask WriteAsync<TKey, T>(TKey typedKey, string key, T value, EntryTimes times, IReadOnlyList<string>? tags, CancellationToken cancellationToken, bool exit = false)
         where TKey : struct, ICacheKey<TKey>
     {
         _l1.Store(in typedKey, key, value, in times);
-        return WriteBelowAsync(key, value, times, tags, _below.Length, "set", cancellationToken);
+        return WriteBelowAsync(key, value, times, tags, _below.Length, "set", cancellationToken, exit);
     }
 
     /// <summary>Writes the first <paramref name="count"/> layers below L1 (all of them for a write, those above the hit for a promotion).</summary>
@@ -150,15 +150,16 @@ internal sealed partial class LayeredCache
     }
 
     /// <inheritdoc cref="WriteBelow{T}"/>
-    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
+    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine. With exit,
+    // the operation the caller entered ends here (a write's one frame of the pipeline, as ReadThroughAsync's).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteBelowAsync<T>(string key, T value, EntryTimes times, IReadOnlyList<string>? tags, int count, string operation, CancellationToken cancellationToken)
+    private async ValueTask WriteBelowAsync<T>(string key, T value, EntryTimes times, IReadOnlyList<string>? tags, int count, string operation, CancellationToken cancellationToken, bool exit = false)
     {
-        _tags.Add(key, tags);
-        var start = operation == "set" ? StartBelow() : 0;
         var i = 0;
         try
         {
+            _tags.Add(key, tags);
+            var start = operation == "set" ? StartBelow() : 0;
             for (; i < count; i++)
                 await _below[i].RunAsync<SetOperation<T>, bool>(LayerAccess.Write(key, operation), new(key, value, times, tags), cancellationToken).ConfigureAwait(false);
             EndBelow(CacheOperation.Set, start);
@@ -167,6 +168,11 @@ internal sealed partial class LayeredCache
         {
             MissedFrom(_below, i, key);
             throw;
+        }
+        finally
+        {
+            if (exit)
+                Exit();
         }
     }
 
