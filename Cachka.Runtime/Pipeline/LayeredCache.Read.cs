@@ -67,9 +67,12 @@ internal sealed partial class LayeredCache
     }
 
     /// <inheritdoc cref="ReadThrough{TKey, T}"/>
+    /// <remarks>With nothing below L1 the miss is counted at once (no state machine on a memory-only cache's cold miss).</remarks>
     private ValueTask<BelowHit<T>> ReadThroughAsync<TKey, T>(TKey typedKey, string key, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey> =>
-        ReadThroughAsync<TKey, T, BelowHit<T>, AsFound<T>>(typedKey, key, exit: false, cancellationToken);
+        _below.Length == 0
+            ? new ValueTask<BelowHit<T>>(MissBelow<T>(default))
+            : ReadThroughAsync<TKey, T, BelowHit<T>, AsFound<T>>(typedKey, key, exit: false, cancellationToken);
 
     /// <inheritdoc cref="ReadThrough{TKey, T}"/>
     /// <remarks>
