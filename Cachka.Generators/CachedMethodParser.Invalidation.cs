@@ -27,7 +27,7 @@ internal static partial class CachedMethodParser
             return ParsedInvalidation.None;
 
         var type = method.ContainingType;
-        var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+        var ns = NamespaceOf(type);
         var hint = HintName(ns, type, method.Name + InvalidationSuffix(method));
         hint = hint.Substring(0, hint.Length - ".g.cs".Length) + ".invalidates.g.cs";
         if (ParseInvalidationMethod(context.SemanticModel.Compilation, method, syntax, ns, hint, cancellationToken) is { } spec)
@@ -50,7 +50,7 @@ internal static partial class CachedMethodParser
         {
             if (parameter.RefKind != RefKind.None)
                 return null;
-            parameters.Add(new ParameterSpec(Identifier(parameter.Name), parameter.Type.ToDisplayString(s_code), RoleOf(parameter), parameter.IsParams, DefaultValue(parameter)));
+            parameters.Add(new ParameterSpec(Identifier(parameter.Name), parameter.Type.Code(), RoleOf(parameter), parameter.IsParams, DefaultValue(parameter)));
         }
 
         var attributes = new List<AttributeData>();
@@ -90,11 +90,11 @@ internal static partial class CachedMethodParser
             Namespace: ns,
             ContainingTypes: Containers(type),
             Type: Declaration(type),
-            TypeFullName: type.ToDisplayString(s_code),
+            TypeFullName: type.Code(),
             Name: Identifier(method.Name),
             Modifiers: string.Join(" ", syntax.Modifiers.Where(static m => !m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword)).Select(static m => m.Text)),
             Return: returns,
-            ReturnType: method.ReturnType.ToDisplayString(s_code),
+            ReturnType: method.ReturnType.Code(),
             BodyName: Identifier(body.Name),
             BodyIsStatic: body.IsStatic,
             Parameters: EquatableArray.From(parameters),
@@ -154,7 +154,7 @@ internal static partial class CachedMethodParser
                 : members.FirstOrDefault(m => m.Name == piece.Text) is { Type: not null } member ? ("this." + Identifier(member.Name), member.Type) : (null, null);
             if (value is null || valueType is null || KeyShapes.Of(valueType, compilation, out _, cancellationToken) is not { } shape)
                 return null;
-            values.Add(new TagValueSpec("", value, valueType.ToDisplayString(s_code), ShapeSpec(shape)));
+            values.Add(new TagValueSpec("", value, valueType.Code(), ShapeSpec(shape)));
         }
 
         return new InvalidationActionSpec("[InvalidatesTag(" + SymbolDisplay.FormatLiteral(template!, quote: true) + ")]",

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using Cachka.CodeAnalysis;
@@ -28,6 +29,29 @@ internal static partial class CachedMethodParser
         typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
         genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+
+    // A run parses every method again (ForAttributeWithMetadataName calls the transform for each one on every new
+    // compilation), and its methods share a few containing and parameter types: what is read from a type is kept per
+    // symbol object, so once per run. Symbols belong to one compilation, so nothing outlives it or crosses runs.
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, List<(string Name, ITypeSymbol Type)>> s_keyMembers = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, CachedTypeSpec> s_typeSpecs = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, Box<string?>> s_staticSources = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, Box<string?>> s_instanceSources = new();
+    private static readonly ConditionalWeakTable<ISymbol, string> s_codeNames = new();
+    private static readonly ConditionalWeakTable<ISymbol, string> s_identityNames = new();
+    private static readonly ConditionalWeakTable<INamespaceSymbol, string> s_namespaceNames = new();
+
+    private sealed class Box<T>(T value)
+    {
+        public T Value { get; } = value;
+    }
+
+    private static string Code(this ISymbol symbol) => s_codeNames.GetValue(symbol, static s => s.ToDisplayString(s_code));
+
+    private static string IdentityName(this ISymbol symbol) => s_identityNames.GetValue(symbol, static s => s.ToDisplayString(s_identity));
+
+    private static string? NamespaceOf(INamedTypeSymbol type) =>
+        type.ContainingNamespace.IsGlobalNamespace ? null : s_namespaceNames.GetValue(type.ContainingNamespace, static n => n.ToDisplayString());
 
     public static ParsedMethod Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -64,7 +88,7 @@ internal static partial class CachedMethodParser
                 return null;
             parameters.Add(new ParameterSpec(
                 Identifier(parameter.Name),
-                parameter.Type.ToDisplayString(s_code),
+                parameter.Type.Code(),
                 RoleOf(parameter),
                 parameter.IsParams,
                 DefaultValue(parameter)));
@@ -83,7 +107,7 @@ internal static partial class CachedMethodParser
         var memberNames = new List<string>();
         if (!method.IsStatic && !simplified)
         {
-            var members = KeyMembers(type);
+            var members = s_keyMembers.GetValue(type, static t => KeyMembers(t));
             if (members.Count == 0)
                 uncached = Uncached.NoInstanceIdentity;
             foreach (var (name, memberType) in members)
@@ -121,8 +145,8 @@ internal static partial class CachedMethodParser
         var signature = Signature(method, keyOnly: false);
         var (ordinal, surfaceClash) = Overload(method, signature);
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
-        var typeSpec = TypeSpec(type);
-        var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+        var typeSpec = s_typeSpecs.GetValue(type, static t => TypeSpec(t));
+        var ns = NamespaceOf(type);
 
         return new CachedMethodSpec(
             HintName: HintName(ns, type, method.Name + suffix),
@@ -133,8 +157,8 @@ internal static partial class CachedMethodParser
             Modifiers: string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text)),
             IsStatic: method.IsStatic,
             ReturnKind: returnKind,
-            ReturnType: method.ReturnType.ToDisplayString(s_code),
-            ValueType: valueType.ToDisplayString(s_code),
+            ReturnType: method.ReturnType.Code(),
+            ValueType: valueType.Code(),
             BodyName: Identifier(body.Name),
             BodyIsStatic: body.IsStatic,
             Parameters: EquatableArray.From(parameters),
@@ -146,7 +170,7 @@ internal static partial class CachedMethodParser
             KeyStructName: "__" + method.Name + suffix + "CacheKey",
             SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
             InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
-            CacheSource: CacheSource(type, method.IsStatic),
+            CacheSource: (method.IsStatic ? s_staticSources : s_instanceSources).GetValue(type, method.IsStatic ? static t => new(CacheSource(t, forStatic: true)) : static t => new(CacheSource(t, forStatic: false))).Value,
             OnSurface: OnSurface(compilation, type, method),
             NullableOblivious: model is not null && !model.GetNullableContext(syntax.SpanStart).AnnotationsEnabled(),
             Uncached: uncached);
@@ -167,11 +191,11 @@ internal static partial class CachedMethodParser
             p.ScopedKind != ScopedKind.None && p.RefKind != RefKind.Out,
             p.IsParams,
             PassedByOf(p.RefKind),
-            p.Type.ToDisplayString(s_code),
+            p.Type.Code(),
             Identifier(p.Name))).ToArray();
         var (ordinal, _) = Overload(method, Signature(method, keyOnly: false));
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
-        var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+        var ns = NamespaceOf(type);
         hintName ??= HintName(ns, type, method.Name + suffix);
         return new StubSpec(
             HintName: hintName.Substring(0, hintName.Length - ".g.cs".Length) + ".stub.g.cs",
@@ -180,7 +204,7 @@ internal static partial class CachedMethodParser
             Type: Declaration(type),
             Modifiers: string.Join(" ", syntax.Modifiers.Where(static m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(static m => m.Text)),
             ReturnByRef: method.ReturnsByRefReadonly ? ReturnByRef.RefReadonly : method.ReturnsByRef ? ReturnByRef.Ref : ReturnByRef.None,
-            ReturnType: method.ReturnType.ToDisplayString(s_code),
+            ReturnType: method.ReturnType.Code(),
             Name: Identifier(method.Name),
             TypeParameters: new EquatableArray<string>(method.TypeParameters.Select(static t => Identifier(t.Name)).ToArray()),
             IsExtension: method.IsExtensionMethod,
@@ -402,18 +426,18 @@ internal static partial class CachedMethodParser
         var shape = KeyShapes.Of(type, compilation, out _, cancellationToken);
         if (shape is null)
             return null;
-        var display = type.ToDisplayString(s_code);
+        var display = type.Code();
         switch (shape.Kind)
         {
             case KeyShapeKind.Scalar:
                 return new KeyPartSpec(name, isMember, display, KeyEncoding.Direct, ScalarEquality(type), null, null);
             case KeyShapeKind.Enum:
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.Enum, KeyEquality.Operator, shape.Underlying!.ToDisplayString(s_code), null);
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.Enum, KeyEquality.Operator, shape.Underlying!.Code(), null);
             case KeyShapeKind.Nullable when shape.Inner!.Kind == KeyShapeKind.Scalar:
                 return new KeyPartSpec(name, isMember, display, KeyEncoding.Nullable,
                     ScalarEquality(shape.Inner.Type) == KeyEquality.Exact ? KeyEquality.Exact : KeyEquality.Operator, null, null);
             case KeyShapeKind.Nullable when shape.Inner!.Kind == KeyShapeKind.Enum:
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.NullableEnum, KeyEquality.Operator, shape.Inner.Underlying!.ToDisplayString(s_code), null);
+                return new KeyPartSpec(name, isMember, display, KeyEncoding.NullableEnum, KeyEquality.Operator, shape.Inner.Underlying!.Code(), null);
             default:
                 return new KeyPartSpec(name, isMember, display, KeyEncoding.Encoded, KeyEquality.String, null, ShapeSpec(shape));
         }
@@ -426,9 +450,9 @@ internal static partial class CachedMethodParser
             members.Add(new KeyMemberSpec(Identifier(name), ShapeSpec(memberShape)));
         return new KeyShapeSpec(
             shape.Kind,
-            shape.Type.ToDisplayString(s_code),
+            shape.Type.Code(),
             shape.Type.IsValueType,
-            shape.Underlying?.ToDisplayString(s_code),
+            shape.Underlying?.Code(),
             shape.Inner is null ? null : ShapeSpec(shape.Inner),
             EquatableArray.From(members));
     }
@@ -476,7 +500,7 @@ internal static partial class CachedMethodParser
     }
 
     private static string Signature(IMethodSymbol method, bool keyOnly) =>
-        string.Join(",", method.Parameters.Where(p => !keyOnly || RoleOf(p) == ParameterRole.Key).Select(p => p.Type.ToDisplayString(s_identity)));
+        string.Join(",", method.Parameters.Where(p => !keyOnly || RoleOf(p) == ParameterRole.Key).Select(p => p.Type.IdentityName()));
 
     // "Ns.Outer<", "T", ">.Type[Member].Method(int,T)": literal text at even indexes, type parameter names at odd ones.
     private static EquatableArray<string> Identity(string? ns, INamedTypeSymbol type, List<string> members, string methodName, string signature)
@@ -528,7 +552,7 @@ internal static partial class CachedMethodParser
         };
         return new CachedTypeSpec(
             Declaration(type),
-            type.ToDisplayString(s_code),
+            type.Code(),
             type.IsStatic,
             access,
             "I" + type.Name + "Cached",
@@ -568,7 +592,7 @@ internal static partial class CachedMethodParser
             else if (parameter.HasNotNullConstraint)
                 constraints.Add("notnull");
             foreach (var constraint in parameter.ConstraintTypes)
-                constraints.Add(constraint.ToDisplayString(s_code));
+                constraints.Add(constraint.Code());
             if (parameter.HasConstructorConstraint && !parameter.HasValueTypeConstraint)
                 constraints.Add("new()");
             if (constraints.Count > 0)
@@ -597,7 +621,7 @@ internal static partial class CachedMethodParser
                 };
                 if (memberType is null || !IsCache(memberType))
                     continue;
-                return member.IsStatic ? type.ToDisplayString(s_code) + "." + Identifier(member.Name) : "this." + Identifier(member.Name);
+                return member.IsStatic ? type.Code() + "." + Identifier(member.Name) : "this." + Identifier(member.Name);
             }
         }
 
@@ -695,7 +719,7 @@ internal static partial class CachedMethodParser
             IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
             _ => "default",
         };
-        return type.TypeKind == TypeKind.Enum ? "(" + type.ToDisplayString(s_code) + ")(" + literal + ")" : literal;
+        return type.TypeKind == TypeKind.Enum ? "(" + type.Code() + ")(" + literal + ")" : literal;
     }
 
     private static string HintName(string? ns, INamedTypeSymbol type, string method)

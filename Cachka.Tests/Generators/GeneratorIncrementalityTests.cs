@@ -139,6 +139,38 @@ public sealed class GeneratorIncrementalityTests
         Assert.That(result.GeneratedSources.Single().SourceText.ToString(), Does.Contain("__b.AppendFormattable(__value);"));
     }
 
+    // The parser keeps what it reads from a type per symbol object (once per run): a new compilation's type is a new
+    // object, so a key member added in another part of the type is seen by the next run.
+    [Test]
+    public void Adding_a_key_member_in_another_part_of_the_type_regenerates_the_method()
+    {
+        const string service = """
+            using Cachka;
+            namespace Shop;
+
+            public partial class Catalog
+            {
+                [Cached] public partial int Price(int id);
+                private int PriceCore(int id) => id;
+            }
+            """;
+        const string before = "namespace Shop;\npublic partial class Catalog { [Cachka.CacheKey] public string Region { get; } = \"eu\"; }\n";
+        const string after = "namespace Shop;\npublic partial class Catalog { [Cachka.CacheKey] public string Region { get; } = \"eu\"; [Cachka.CacheKey] public int Shelf { get; } }\n";
+        var compilation = GeneratorHarness.Compile(service, before);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
+        var part = compilation.SyntaxTrees.Single(t => t.FilePath == "Input1.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(part, CSharpSyntaxTree.ParseText(after, GeneratorHarness.ParseOptions, "Input1.cs"));
+        var second = driver.RunGenerators(edited).GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Does.Contain("Region").And.Not.Contain("Shelf"));
+            Assert.That(second, Does.Contain("Region").And.Contain("Shelf"));
+        });
+    }
+
     [Test]
     public void Pipeline_outputs_hold_no_symbols_syntax_or_compilations()
     {
