@@ -46,9 +46,32 @@ internal static partial class CachedMethodParser
         public T Value { get; } = value;
     }
 
-    private static string Code(this ISymbol symbol) => s_codeNames.GetValue(symbol, static s => s.ToDisplayString(s_code));
+    // A parameter's type is a new symbol object at each read when nullable annotations are on, so a plain (non-generic)
+    // type's display is kept per definition, whose object is stable: its annotation can only add a top-level '?'.
+    private static string Code(this ISymbol symbol)
+    {
+        if (Plain(symbol) is not { } type)
+            return s_codeNames.GetValue(symbol, static s => s.ToDisplayString(s_code));
+        var name = s_codeNames.GetValue(type.OriginalDefinition, static s => s.ToDisplayString(s_code));
+        return type.NullableAnnotation == NullableAnnotation.Annotated && type.IsReferenceType ? name + "?" : name;
+    }
 
-    private static string IdentityName(this ISymbol symbol) => s_identityNames.GetValue(symbol, static s => s.ToDisplayString(s_identity));
+    // The identity format writes no nullable annotation at all.
+    private static string IdentityName(this ISymbol symbol) =>
+        s_identityNames.GetValue(Plain(symbol)?.OriginalDefinition ?? symbol, static s => s.ToDisplayString(s_identity));
+
+    private static INamedTypeSymbol? Plain(ISymbol symbol)
+    {
+        if (symbol is not INamedTypeSymbol { IsGenericType: false, TypeKind: not TypeKind.Error } type)
+            return null;
+        for (var container = type.ContainingType; container is not null; container = container.ContainingType)
+        {
+            if (container.IsGenericType)
+                return null;
+        }
+
+        return type;
+    }
 
     private static string? NamespaceOf(INamedTypeSymbol type) =>
         type.ContainingNamespace.IsGlobalNamespace ? null : s_namespaceNames.GetValue(type.ContainingNamespace, static n => n.ToDisplayString());
