@@ -42,7 +42,7 @@ public class MissAnatomyBenchmarks
         var key = NextKey();
         var flight = _flights.Join<User>(key, CancellationToken.None, out _)!;
         flight.Complete(new User(1, "u"));
-        _flights.Land(key, flight);
+        _flights.Land(flight);
         return flight;
     }
 

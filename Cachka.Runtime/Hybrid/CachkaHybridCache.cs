@@ -106,7 +106,7 @@ internal sealed partial class CachkaHybridCache : HybridCache
         }
         finally
         {
-            _flights.Land(FlightKey(key, call.Flags), flight);
+            _flights.Land(flight);
         }
     }
 

@@ -60,7 +60,7 @@ internal sealed class FlightTable
     }
 
     /// <summary>Removes the flight from the table (nothing when a later caller already replaced it).</summary>
-    public void Land(string key, Flight flight)
+    public void Land(Flight flight)
     {
         var bucket = flight.Hash & (BucketCount - 1);
         lock (_locks[bucket & (LockCount - 1)])

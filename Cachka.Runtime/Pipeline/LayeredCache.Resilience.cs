@@ -95,7 +95,7 @@ internal sealed partial class LayeredCache
         {
             if (!detached)
             {
-                _flights.Land(key, flight);
+                _flights.Land(flight);
                 Exit();
             }
         }
@@ -179,7 +179,7 @@ internal sealed partial class LayeredCache
         {
             if (!detached)
             {
-                _flights.Land(key, flight);
+                _flights.Land(flight);
                 Exit();
             }
         }
@@ -229,7 +229,7 @@ internal sealed partial class LayeredCache
         }
 
         var late = new LateLanding<TKey, T>(this, typedKey, key, flight, _fillGuard.Begin(key), policy, tags, adapt) { Timeout = timeout };
-        _flights.Land(key, flight);
+        _flights.Land(flight);
         Exit();
         return late;
     }

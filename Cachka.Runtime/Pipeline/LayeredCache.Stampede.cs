@@ -195,7 +195,7 @@ internal sealed partial class LayeredCache
         {
             if (boarding == Boarding.Leader)
             {
-                _flights.Land(key, flight!);
+                _flights.Land(flight!);
                 FlightTable.Release(flight!);
             }
 
@@ -361,7 +361,7 @@ internal sealed partial class LayeredCache
         }
         finally
         {
-            _flights.Land(key, flight);
+            _flights.Land(flight);
             FlightTable.Release(flight);
             Exit();
         }
