@@ -1,10 +1,9 @@
-using System.Collections.Concurrent;
 using Cachka.Internal;
 
 namespace Cachka.Layers.Memory;
 
 /// <summary>
-/// The in-process L1: a lock-free read index over sharded, lock-protected LRU lists.
+/// The in-process L1: a lock-free read index (<see cref="EntryIndex"/>) over sharded, lock-protected LRU lists.
 /// Reads never take a lock: they look the key up, check expiry and mark the entry as recently used.
 /// Writes, deletes and evictions take the key's shard lock; eviction gives recently read entries a
 /// second chance (CLOCK-style LRU), so a hit never reorders a list. Each shard owns an exact share of
@@ -15,7 +14,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 {
     private const int ExpiredScanDepth = 16;
 
-    private readonly ConcurrentDictionary<string, MemoryEntry> _map;
+    private readonly EntryIndex _index;
     private readonly Shard[] _shards;
     private readonly CacheClock _clock;
     private readonly long _maxTtlMs;
@@ -34,7 +33,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         _shards = new Shard[shardCount];
         for (var i = 0; i < shardCount; i++)
             _shards[i] = new Shard(config.MaxSize / shardCount + (i < config.MaxSize % shardCount ? 1 : 0));
-        _map = new ConcurrentDictionary<string, MemoryEntry>(Math.Min(Environment.ProcessorCount * 4, 64), Math.Min(config.MaxSize, 4096), StringComparer.Ordinal);
+        _index = new EntryIndex(config.MaxSize, shardCount);
     }
 
     internal MemoryLayerSettings Config { get; }
@@ -71,11 +70,13 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     internal CacheClock Clock => _clock;
 
+    internal EntryIndex Index => _index;
+
     // ---- the fast paths used by the pipeline ----
 
     internal MemoryEntry? Find(string key, bool countMiss = true)
     {
-        if (_map.TryGetValue(key, out var entry))
+        if (_index.Find(key, EntryIndex.HashOf(key)) is { } entry)
         {
             if (_clock.NowMs < entry.ExpiresMs || IsFreshLate(entry))
             {
@@ -116,10 +117,10 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     /// <summary>A stale entry of the key (its TTL over, kept by fail-safe), without counting a hit or miss; null when there is none.</summary>
     internal MemoryEntry? FindStale(string key)
     {
-        if (!_map.TryGetValue(key, out var entry) || entry is not TimedMemoryEntry timed)
+        if (_index.Find(key, EntryIndex.HashOf(key)) is not TimedMemoryEntry timed)
             return null;
         var now = _clock.NowMs;
-        return now >= timed.FreshMs && now < timed.KeepMs ? entry : null;
+        return now >= timed.FreshMs && now < timed.KeepMs ? timed : null;
     }
 
     internal MemoryEntry? Find<TKey>(in TKey key)
@@ -150,10 +151,10 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     {
         if (entry.Link is not null)
             return;
-        var shard = ShardFor(entry.Key);
+        var shard = ShardFor(entry.Hash);
         lock (shard)
         {
-            if (entry.Link is null && _map.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry))
+            if (entry.Link is null && _index.Contains(entry))
                 new TypedLink<TKey>(IndexFor<TKey>(), key).Attach(entry);
         }
     }
@@ -200,34 +201,36 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     private MemoryEntry Store(MemoryEntry entry, TypedLink? link)
     {
-        var key = entry.Key;
         var expiresMs = entry.KeepUntilMs;
-        var shard = ShardFor(key);
+        entry.Hash = EntryIndex.HashOf(entry.Key);
+        var shard = ShardFor(entry.Hash);
+        int count;
         lock (shard)
         {
-            // A new key (a miss's store) costs one map operation: the entry goes in first, then room is made for it
-            // in the shard's list, which it joins last (so eviction never picks it, and the shard never holds more
-            // than its share).
-            if (_map.TryAdd(key, entry))
+            // A new key (a miss's store) goes into the index first, then room is made for it in the shard's list, which
+            // it joins last (so eviction never picks it, and the shard never holds more than its share). A key held
+            // already is replaced in place: a reader sees the old entry or the new one.
+            if (_index.Find(entry.Key, entry.Hash) is { } old)
             {
-                if (shard.Count >= shard.Capacity)
-                    EvictOne(shard);
+                _index.Replace(old, entry);
+                Unlink(shard, old);
             }
             else
             {
-                if (_map.TryGetValue(key, out var old))
-                    Unlink(shard, old);
-                else if (shard.Count >= shard.Capacity)
+                _index.Add(entry);
+                if (shard.Count >= shard.Capacity)
                     EvictOne(shard);
-                _map[key] = entry;
             }
 
             shard.PushFront(entry);
             if (expiresMs < shard.EarliestExpiryMs)
                 shard.EarliestExpiryMs = expiresMs;
             link?.Attach(entry);
+            count = shard.Count * _shards.Length;
         }
 
+        if (_index.WantsToGrow(count))
+            _index.Grow(_shards, Count);
         return entry;
     }
 
@@ -235,7 +238,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     internal bool SelfTest(string key, DateTimeOffset expiresAt)
     {
         var stored = Store(key, "ok", expiresAt);
-        var found = _map.TryGetValue(key, out var entry) && ReferenceEquals(entry, stored);
+        var found = _index.Contains(stored);
         Delete(key);
         return found;
     }
@@ -280,11 +283,13 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     public bool Delete(string key)
     {
-        var shard = ShardFor(key);
+        var hash = EntryIndex.HashOf(key);
+        var shard = ShardFor(hash);
         lock (shard)
         {
-            if (!_map.TryRemove(key, out var entry))
+            if (_index.Find(key, hash) is not { } entry)
                 return false;
+            _index.Remove(entry);
             Unlink(shard, entry);
             return true;
         }
@@ -306,7 +311,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
                     var next = entry.Next;
                     if (entry.KeepUntilMs <= now)
                     {
-                        _map.TryRemove(new KeyValuePair<string, MemoryEntry>(entry.Key, entry));
+                        _index.Remove(entry);
                         Unlink(shard, entry);
                         removed++;
                     }
@@ -337,7 +342,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
                 for (var entry = shard.Head; entry is not null;)
                 {
                     var next = entry.Next;
-                    _map.TryRemove(new KeyValuePair<string, MemoryEntry>(entry.Key, entry));
+                    _index.Remove(entry);
                     Unlink(shard, entry);
                     entry = next;
                 }
@@ -357,15 +362,14 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     // ---- internals ----
 
-    private Shard ShardFor(string key) =>
-        _shards.Length == 1 ? _shards[0] : _shards[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_shards.Length)];
+    private Shard ShardFor(int hash) => _shards[_index.ShardOf(hash)];
 
     private void RemoveIfCurrent(MemoryEntry entry)
     {
-        var shard = ShardFor(entry.Key);
+        var shard = ShardFor(entry.Hash);
         lock (shard)
         {
-            if (_map.TryRemove(new KeyValuePair<string, MemoryEntry>(entry.Key, entry)))
+            if (_index.Remove(entry))
                 Unlink(shard, entry);
         }
     }
@@ -389,7 +393,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         {
             if (candidate.KeepUntilMs <= now)
             {
-                _map.TryRemove(new KeyValuePair<string, MemoryEntry>(candidate.Key, candidate));
+                _index.Remove(candidate);
                 Unlink(shard, candidate);
                 return;
             }
@@ -406,7 +410,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
                 continue;
             }
 
-            _map.TryRemove(new KeyValuePair<string, MemoryEntry>(victim.Key, victim));
+            _index.Remove(victim);
             Unlink(shard, victim);
             if (victim.KeepUntilMs > now)
                 Evictions.Increment();

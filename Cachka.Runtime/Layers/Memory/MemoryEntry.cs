@@ -17,6 +17,10 @@ internal class MemoryEntry(string key, object? value, long expiresMs)
     // Set by a reader that found a timed entry past its refresh point (see TimedMemoryEntry); never cleared.
     public bool RefreshDue;
 
+    // Set by the index before the entry is published; its chain link is changed under the shard lock, read without one.
+    public int Hash;
+    public MemoryEntry? NextInIndex;
+
     // Guarded by the shard lock.
     public MemoryEntry? Prev;
     public MemoryEntry? Next;
