@@ -31,7 +31,7 @@ internal sealed class FlightTable
     /// </summary>
     public Flight<T>? Join<T>(string key, CancellationToken cancellationToken, out bool leader, int holders = 1)
     {
-        var hash = key.GetHashCode();
+        var hash = KeyHash.Of(key);
         var bucket = hash & (BucketCount - 1);
         lock (_locks[bucket & (LockCount - 1)])
         {
@@ -94,7 +94,7 @@ internal sealed class FlightTable
     {
         if (Count == 0)
             return null;
-        var hash = key.GetHashCode();
+        var hash = KeyHash.Of(key);
         var bucket = hash & (BucketCount - 1);
         lock (_locks[bucket & (LockCount - 1)])
         {

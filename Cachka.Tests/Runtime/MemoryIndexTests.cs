@@ -1,3 +1,4 @@
+using Cachka.Internal;
 using Cachka.Layers.Memory;
 
 namespace Cachka.Tests.Runtime;
@@ -131,5 +132,26 @@ public class MemoryIndexTests
         Assert.That((missed, wrong), Is.EqualTo((0L, 0L)), $"after {reads} reads");
         for (var i = 0; i < stable; i++)
             Assert.That(layer.Get<string>($"stable-{i}").Value, Does.StartWith($"stable-{i}#"));
+    }
+
+    [TestCase("user:{0}")]
+    [TestCase("UserService.GetUser:{0}")]
+    [TestCase("{0}:a common suffix longer than one sixteen-byte block")]
+    [TestCase("tenant-7/region-eu/orders/2026-12-04/{0}/items")]
+    public void The_key_hash_spreads_keys_that_differ_anywhere_over_the_buckets(string format)
+    {
+        const int keys = 65_536;
+        var buckets = new int[keys];
+        var hashes = new HashSet<int>();
+        for (var i = 0; i < keys; i++)
+        {
+            var hash = KeyHash.Of(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, i));
+            hashes.Add(hash);
+            buckets[hash & (keys - 1)]++;
+        }
+
+        // As many keys as buckets: a random spread fills no bucket with more than about 9 (12 or more: p < 1e-4).
+        Assert.That(buckets.Max(), Is.LessThan(12), "the longest chain");
+        Assert.That(hashes, Has.Count.GreaterThan(keys - 8), "distinct 32-bit hashes");
     }
 }
