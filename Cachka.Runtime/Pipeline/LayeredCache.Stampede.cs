@@ -34,7 +34,7 @@ internal sealed partial class LayeredCache
             return value;
         }
 
-        return GetOrCreateSlow(default(StringKey), key, state, factory, options);
+        return GetOrCreateSlow(default(StringKey), key, state, factory, in options);
     }
 
     public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
@@ -48,7 +48,7 @@ internal sealed partial class LayeredCache
             return new ValueTask<T>(value);
         }
 
-        return GetOrCreateSlowAsync(default(StringKey), key, state, factory, options, cancellationToken);
+        return GetOrCreateSlowAsync(default(StringKey), key, state, factory, in options, cancellationToken);
     }
 
     public T GetOrCreate<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options = default)
@@ -63,7 +63,7 @@ internal sealed partial class LayeredCache
         }
 
         var context = new CacheFactoryContext(key, options.Tags);
-        return GetOrCreateSlow(default(StringKey), key, (state, factory, context), static s => s.factory(s.state, s.context), options, context);
+        return GetOrCreateSlow(default(StringKey), key, (state, factory, context), static s => s.factory(s.state, s.context), in options, context);
     }
 
     public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
@@ -78,7 +78,7 @@ internal sealed partial class LayeredCache
         }
 
         var context = new CacheFactoryContext(key, options.Tags);
-        return GetOrCreateSlowAsync(default(StringKey), key, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), options, cancellationToken, context);
+        return GetOrCreateSlowAsync(default(StringKey), key, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), in options, cancellationToken, context);
     }
 
     public T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, T> factory, CacheEntryOptions options = default)
@@ -92,7 +92,7 @@ internal sealed partial class LayeredCache
             return value;
         }
 
-        return GetOrCreateSlow(in key, key.ToKeyString(), state, factory, options);
+        return GetOrCreateSlow(in key, key.ToKeyString(), state, factory, in options);
     }
 
     public ValueTask<T> GetOrCreateAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
@@ -106,7 +106,7 @@ internal sealed partial class LayeredCache
             return new ValueTask<T>(value);
         }
 
-        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken);
+        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, in options, cancellationToken);
     }
 
     public T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options = default)
@@ -122,7 +122,7 @@ internal sealed partial class LayeredCache
 
         var keyText = key.ToKeyString();
         var context = new CacheFactoryContext(keyText, options.Tags);
-        return GetOrCreateSlow(in key, keyText, (state, factory, context), static s => s.factory(s.state, s.context), options, context);
+        return GetOrCreateSlow(in key, keyText, (state, factory, context), static s => s.factory(s.state, s.context), in options, context);
     }
 
     public ValueTask<T> GetOrCreateAsync<TKey, TState, T>(in TKey key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
@@ -159,7 +159,7 @@ internal sealed partial class LayeredCache
     {
         var keyText = key.ToKeyString();
         var context = new CacheFactoryContext(keyText, options.Tags);
-        return GetOrCreateSlowAsync(key, keyText, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), options, cancellationToken, context);
+        return GetOrCreateSlowAsync(key, keyText, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), in options, cancellationToken, context);
     }
 
     /// <summary>As <c>GetOrCreateAsync</c>, for a caller that needs a <see cref="Task{T}"/>: an L1 hit reuses the entry's completed task.</summary>
@@ -174,10 +174,10 @@ internal sealed partial class LayeredCache
             return MemoryCacheLayer.CompletedTask(entry, value);
         }
 
-        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, options, cancellationToken).AsTask();
+        return GetOrCreateSlowAsync(key, key.ToKeyString(), state, factory, in options, cancellationToken).AsTask();
     }
 
-    private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, CacheEntryOptions options, CacheFactoryContext? adapt = null)
+    private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, in CacheEntryOptions options, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
         var boarding = Board<T>(key, in options, CancellationToken.None, holders: 1, out var flight, out var policy);
@@ -203,7 +203,7 @@ internal sealed partial class LayeredCache
         }
     }
 
-    private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, CancellationToken cancellationToken, CacheFactoryContext? adapt = null)
+    private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, in CacheEntryOptions options, CancellationToken cancellationToken, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
         // A plain flight has two holders, its runner and the leader's caller (see FlightTable.Release).
