@@ -97,7 +97,7 @@ internal sealed class EntryIndex
     }
 
     /// <summary>True when the index holds more entries than buckets and may grow (the caller holds no shard lock when it calls <see cref="Grow"/>).</summary>
-    public bool WantsToGrow(int count) => count > _buckets.Length && _buckets.Length < _maxBuckets;
+    public bool WantsToGrow(long count) => count > _buckets.Length && _buckets.Length < _maxBuckets;
 
     /// <summary>Doubles the table until it has a bucket per entry. <paramref name="shards"/> are taken in order: the caller holds none of them.</summary>
     public void Grow(Shard[] shards, int entries)

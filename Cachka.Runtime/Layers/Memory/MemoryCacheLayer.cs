@@ -204,7 +204,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         var expiresMs = entry.KeepUntilMs;
         entry.Hash = EntryIndex.HashOf(entry.Key);
         var shard = ShardFor(entry.Hash);
-        int count;
+        long count;
         lock (shard)
         {
             // A new key (a miss's store) goes into the index first, then room is made for it in the shard's list, which
@@ -226,7 +226,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
             if (expiresMs < shard.EarliestExpiryMs)
                 shard.EarliestExpiryMs = expiresMs;
             link?.Attach(entry);
-            count = shard.Count * _shards.Length;
+            count = (long)shard.Count * _shards.Length;
         }
 
         if (_index.WantsToGrow(count))
