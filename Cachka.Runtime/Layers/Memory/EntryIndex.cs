@@ -44,8 +44,6 @@ internal sealed class EntryIndex
     /// <summary>The shard that owns the entries of <paramref name="hash"/>, whatever the table's size.</summary>
     public int ShardOf(int hash) => _shardCount == 1 ? 0 : (int)((uint)(hash & _shardMask) % (uint)_shardCount);
 
-    public static int HashOf(string key) => KeyHash.Of(key);
-
     /// <summary>The key's entry, or null. No lock.</summary>
     public MemoryEntry? Find(string key, int hash)
     {

@@ -76,7 +76,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     internal MemoryEntry? Find(string key, bool countMiss = true)
     {
-        if (_index.Find(key, EntryIndex.HashOf(key)) is { } entry)
+        if (_index.Find(key, KeyHash.Of(key)) is { } entry)
         {
             if (_clock.NowMs < entry.ExpiresMs || IsFreshLate(entry))
             {
@@ -117,7 +117,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     /// <summary>A stale entry of the key (its TTL over, kept by fail-safe), without counting a hit or miss; null when there is none.</summary>
     internal MemoryEntry? FindStale(string key)
     {
-        if (_index.Find(key, EntryIndex.HashOf(key)) is not TimedMemoryEntry timed)
+        if (_index.Find(key, KeyHash.Of(key)) is not TimedMemoryEntry timed)
             return null;
         var now = _clock.NowMs;
         return now >= timed.FreshMs && now < timed.KeepMs ? timed : null;
@@ -202,7 +202,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     private MemoryEntry Store(MemoryEntry entry, TypedLink? link)
     {
         var expiresMs = entry.KeepUntilMs;
-        entry.Hash = EntryIndex.HashOf(entry.Key);
+        entry.Hash = KeyHash.Of(entry.Key);
         var shard = ShardFor(entry.Hash);
         long count;
         lock (shard)
@@ -283,7 +283,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     public bool Delete(string key)
     {
-        var hash = EntryIndex.HashOf(key);
+        var hash = KeyHash.Of(key);
         var shard = ShardFor(hash);
         lock (shard)
         {
