@@ -28,7 +28,7 @@ internal static partial class CachedMethodParser
 
         var type = method.ContainingType;
         var ns = NamespaceOf(type);
-        var hint = HintName(ns, type, method.Name + InvalidationSuffix(method));
+        var hint = HintName(type, method.Name + InvalidationSuffix(method));
         hint = hint.Substring(0, hint.Length - ".g.cs".Length) + ".invalidates.g.cs";
         if (ParseInvalidationMethod(context.SemanticModel.Compilation, method, syntax, ns, hint, cancellationToken) is { } spec)
             return new ParsedInvalidation(spec, null);
@@ -92,7 +92,7 @@ internal static partial class CachedMethodParser
             Type: Declaration(type),
             TypeFullName: type.Code(),
             Name: Identifier(method.Name),
-            Modifiers: string.Join(" ", syntax.Modifiers.Where(static m => !m.IsKind(SyntaxKind.PartialKeyword) && !m.IsKind(SyntaxKind.AsyncKeyword)).Select(static m => m.Text)),
+            Modifiers: ModifiersWithout(syntax.Modifiers, SyntaxKind.PartialKeyword, SyntaxKind.AsyncKeyword),
             Return: returns,
             ReturnType: method.ReturnType.Code(),
             BodyName: Identifier(body.Name),

@@ -40,6 +40,20 @@ internal static partial class CachedMethodParser
     private static readonly ConditionalWeakTable<ISymbol, string> s_codeNames = new();
     private static readonly ConditionalWeakTable<ISymbol, string> s_identityNames = new();
     private static readonly ConditionalWeakTable<INamespaceSymbol, string> s_namespaceNames = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_hintPrefixes = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, TypeIdentity> s_typeIdentities = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, Box<EquatableArray<TypeDeclarationSpec>>> s_containers = new();
+    private static readonly ConditionalWeakTable<ISymbol, string> s_genericPrefixes = new();
+
+    private static readonly SymbolDisplayFormat s_codeWithoutTypeArguments = s_code.WithGenericsOptions(SymbolDisplayGenericsOptions.None);
+
+    // What a type adds to the identity of its methods' keys (see Identity).
+    private sealed class TypeIdentity(string[] pieces, string tail)
+    {
+        public string[] Pieces { get; } = pieces;
+
+        public string Tail { get; } = tail;
+    }
 
     private sealed class Box<T>(T value)
     {
@@ -50,10 +64,55 @@ internal static partial class CachedMethodParser
     // type's display is kept per definition, whose object is stable: its annotation can only add a top-level '?'.
     private static string Code(this ISymbol symbol)
     {
-        if (Plain(symbol) is not { } type)
-            return s_codeNames.GetValue(symbol, static s => s.ToDisplayString(s_code));
-        var name = s_codeNames.GetValue(type.OriginalDefinition, static s => s.ToDisplayString(s_code));
-        return type.NullableAnnotation == NullableAnnotation.Annotated && type.IsReferenceType ? name + "?" : name;
+        if (Plain(symbol) is { } type)
+            return Annotated(type, s_codeNames.GetValue(type.OriginalDefinition, static s => s.ToDisplayString(s_code)));
+        if (Composable(symbol) is { } generic)
+            return Annotated(generic, ComposedCode(generic));
+        return s_codeNames.GetValue(symbol, static s => s.ToDisplayString(s_code));
+    }
+
+    /// <summary>A type as generated code writes it (what <c>ToDisplayString</c> with the fully qualified format writes, read once per run).</summary>
+    internal static string CodeOf(ITypeSymbol type) => type.Code();
+
+    /// <summary>The fully qualified format with nullable annotations, which <see cref="CodeOf"/> reproduces.</summary>
+    internal static SymbolDisplayFormat CodeFormat => s_code;
+
+    private static string Annotated(ITypeSymbol type, string name) =>
+        type.NullableAnnotation == NullableAnnotation.Annotated && type.IsReferenceType ? name + "?" : name;
+
+    // A constructed generic type is a new symbol object at each read too: its display is its definition's name (kept per
+    // definition) and its type arguments' displays, as the display format writes them ("global::Ns.Task<string?>").
+    private static string ComposedCode(INamedTypeSymbol type)
+    {
+        var arguments = type.TypeArguments;
+        var names = new string[arguments.Length];
+        for (var i = 0; i < names.Length; i++)
+            names[i] = arguments[i].Code();
+        return s_genericPrefixes.GetValue(type.OriginalDefinition, static s => s.ToDisplayString(s_codeWithoutTypeArguments)) + "<" + string.Join(", ", names) + ">";
+    }
+
+    // A generic type whose display the composition reproduces: a class, struct, interface or delegate in a non-generic
+    // container, not a tuple, not Nullable<T> (written "T?"), every type argument a type the composition or the plain
+    // path can write (no arrays, pointers, type parameters, error types: those go through the display format).
+    private static INamedTypeSymbol? Composable(ISymbol symbol)
+    {
+        if (symbol is not INamedTypeSymbol { IsGenericType: true, IsTupleType: false, TypeKind: not TypeKind.Error } type
+            || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+            || type.IsUnboundGenericType)
+            return null;
+        for (var container = type.ContainingType; container is not null; container = container.ContainingType)
+        {
+            if (container.IsGenericType)
+                return null;
+        }
+
+        foreach (var argument in type.TypeArguments)
+        {
+            if (Plain(argument) is null && Composable(argument) is null)
+                return null;
+        }
+
+        return type;
     }
 
     // The identity format writes no nullable annotation at all.
@@ -172,12 +231,12 @@ internal static partial class CachedMethodParser
         var ns = NamespaceOf(type);
 
         return new CachedMethodSpec(
-            HintName: HintName(ns, type, method.Name + suffix),
+            HintName: HintName(type, method.Name + suffix),
             Namespace: ns,
             ContainingTypes: Containers(type),
             Type: typeSpec,
             Name: Identifier(method.Name),
-            Modifiers: string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text)),
+            Modifiers: ModifiersWithout(syntax.Modifiers, SyntaxKind.PartialKeyword),
             IsStatic: method.IsStatic,
             ReturnKind: returnKind,
             ReturnType: method.ReturnType.Code(),
@@ -186,7 +245,7 @@ internal static partial class CachedMethodParser
             BodyIsStatic: body.IsStatic,
             Parameters: EquatableArray.From(parameters),
             KeyParts: EquatableArray.From(keyParts),
-            Identity: Identity(ns, type, memberNames, method.Name, signature),
+            Identity: Identity(type, memberNames, method.Name, signature),
             Options: options,
             Tags: tags,
             ContextIndex: ImplementationLookup.ContextIndex(method, body),
@@ -219,13 +278,13 @@ internal static partial class CachedMethodParser
         var (ordinal, _) = Overload(method, Signature(method, keyOnly: false));
         var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
         var ns = NamespaceOf(type);
-        hintName ??= HintName(ns, type, method.Name + suffix);
+        hintName ??= HintName(type, method.Name + suffix);
         return new StubSpec(
             HintName: hintName.Substring(0, hintName.Length - ".g.cs".Length) + ".stub.g.cs",
             Namespace: ns,
             ContainingTypes: Containers(type),
             Type: Declaration(type),
-            Modifiers: string.Join(" ", syntax.Modifiers.Where(static m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(static m => m.Text)),
+            Modifiers: ModifiersWithout(syntax.Modifiers, SyntaxKind.PartialKeyword),
             ReturnByRef: method.ReturnsByRefReadonly ? ReturnByRef.RefReadonly : method.ReturnsByRef ? ReturnByRef.Ref : ReturnByRef.None,
             ReturnType: method.ReturnType.Code(),
             Name: Identifier(method.Name),
@@ -522,11 +581,31 @@ internal static partial class CachedMethodParser
         return method.ContainingType.GetMembers(trimmed).Any(static m => HasAttribute(m, KnownNames.CachedAttribute)) ? method.Name : trimmed;
     }
 
-    private static string Signature(IMethodSymbol method, bool keyOnly) =>
-        string.Join(",", method.Parameters.Where(p => !keyOnly || RoleOf(p) == ParameterRole.Key).Select(p => p.Type.IdentityName()));
+    private static string Signature(IMethodSymbol method, bool keyOnly)
+    {
+        var names = new List<string>(method.Parameters.Length);
+        foreach (var parameter in method.Parameters)
+        {
+            if (!keyOnly || RoleOf(parameter) == ParameterRole.Key)
+                names.Add(parameter.Type.IdentityName());
+        }
+
+        return string.Join(",", names);
+    }
 
     // "Ns.Outer<", "T", ">.Type[Member].Method(int,T)": literal text at even indexes, type parameter names at odd ones.
-    private static EquatableArray<string> Identity(string? ns, INamedTypeSymbol type, List<string> members, string methodName, string signature)
+    private static EquatableArray<string> Identity(INamedTypeSymbol type, List<string> members, string methodName, string signature)
+    {
+        var typeIdentity = s_typeIdentities.GetValue(type, static type => IdentityOf(NamespaceOf(type), type));
+        var pieces = new string[typeIdentity.Pieces.Length + 1];
+        typeIdentity.Pieces.CopyTo(pieces, 0);
+        var memberList = members.Count > 0 ? "[" + string.Join(",", members) + "]" : "";
+        pieces[pieces.Length - 1] = typeIdentity.Tail + memberList + "." + methodName + "(" + signature + ")";
+        return new EquatableArray<string>(pieces);
+    }
+
+    // A type's part of its methods' identities: the pieces before the last, and the text the last one starts with.
+    private static TypeIdentity IdentityOf(string? ns, INamedTypeSymbol type)
     {
         var pieces = new List<string>();
         var text = new StringBuilder();
@@ -555,11 +634,7 @@ internal static partial class CachedMethodParser
             text.Append('>');
         }
 
-        if (members.Count > 0)
-            text.Append('[').Append(string.Join(",", members)).Append(']');
-        text.Append('.').Append(methodName).Append('(').Append(signature).Append(')');
-        pieces.Add(text.ToString());
-        return EquatableArray.From(pieces);
+        return new TypeIdentity(pieces.ToArray(), text.ToString());
     }
 
     private static CachedTypeSpec TypeSpec(INamedTypeSymbol type)
@@ -592,7 +667,10 @@ internal static partial class CachedMethodParser
         return new TypeDeclarationSpec(keyword, Identifier(type.Name), typeParameters);
     }
 
-    private static EquatableArray<TypeDeclarationSpec> Containers(INamedTypeSymbol type)
+    private static EquatableArray<TypeDeclarationSpec> Containers(INamedTypeSymbol type) =>
+        s_containers.GetValue(type, static type => new(ContainersOf(type))).Value;
+
+    private static EquatableArray<TypeDeclarationSpec> ContainersOf(INamedTypeSymbol type)
     {
         var chain = new List<TypeDeclarationSpec>();
         for (var current = type.ContainingType; current is not null; current = current.ContainingType)
@@ -745,16 +823,31 @@ internal static partial class CachedMethodParser
         return type.TypeKind == TypeKind.Enum ? "(" + type.Code() + ")(" + literal + ")" : literal;
     }
 
-    private static string HintName(string? ns, INamedTypeSymbol type, string method)
+    // The method's modifiers as written, but for the ones the generated part does not repeat.
+    private static string ModifiersWithout(SyntaxTokenList modifiers, SyntaxKind left, SyntaxKind alsoLeft = SyntaxKind.None)
     {
         var text = new StringBuilder();
-        if (ns is not null)
-            text.Append(ns).Append('.');
+        foreach (var modifier in modifiers)
+        {
+            if (modifier.IsKind(left) || modifier.IsKind(alsoLeft))
+                continue;
+            if (text.Length > 0)
+                text.Append(' ');
+            text.Append(modifier.Text);
+        }
+
+        return text.ToString();
+    }
+
+    private static string HintName(INamedTypeSymbol type, string method) =>
+        s_hintPrefixes.GetValue(type, static type => HintPrefix(NamespaceOf(type), type)) + method + ".g.cs";
+
+    private static string HintPrefix(string? ns, INamedTypeSymbol type)
+    {
         var chain = new List<string>();
         for (var current = type; current is not null; current = current.ContainingType)
             chain.Insert(0, current.Arity == 0 ? current.Name : current.Name + "_" + current.Arity.ToString(CultureInfo.InvariantCulture));
-        text.Append(string.Join(".", chain)).Append('.').Append(method).Append(".g.cs");
-        return text.ToString();
+        return (ns is null ? "" : ns + ".") + string.Join(".", chain) + ".";
     }
 
     private static bool HasAttribute(ISymbol symbol, string metadataName)
