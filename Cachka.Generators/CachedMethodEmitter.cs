@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Reflection;
@@ -12,9 +14,9 @@ using Microsoft.CodeAnalysis.Text;
 namespace Cachka.Generators;
 
 /// <summary>
-/// Turns a <see cref="CachedMethodSpec"/> into one source file: the implementing part of the method,
-/// its key struct and typed invalidation inside the type, and the type's parts of
-/// <c>I{Type}Cached</c> and <c>{Type}CacheKeys</c> next to it.
+/// Turns the <see cref="CachedMethodSpec"/>s of a type into its file: for each method, the implementing part of the
+/// method, its key struct and typed invalidation inside the type, and the type's parts of <c>I{Type}Cached</c> and
+/// <c>{Type}CacheKeys</c> next to it.
 /// </summary>
 internal static partial class CachedMethodEmitter
 {
@@ -22,10 +24,32 @@ internal static partial class CachedMethodEmitter
         "[global::System.CodeDom.Compiler.GeneratedCode(\"Cachka.Generators\", \""
         + typeof(CachedMethodEmitter).Assembly.GetName().Version?.ToString() + "\")]";
 
-    public static void Emit(SourceProductionContext context, CachedMethodSpec spec)
+    /// <summary>The specs grouped by their file, each file's methods in the order of their hint names.</summary>
+    public static IEnumerable<CachedFileSpec> Files(ImmutableArray<CachedMethodSpec> specs) =>
+        specs
+            .GroupBy(static spec => spec.FileName, StringComparer.Ordinal)
+            .Select(static file => new CachedFileSpec(file.Key, new Helpers.EquatableArray<CachedMethodSpec>(file.OrderBy(static spec => spec.HintName, StringComparer.Ordinal).ToArray())));
+
+    public static void Emit(SourceProductionContext context, CachedFileSpec file)
     {
         context.CancellationToken.ThrowIfCancellationRequested();
-        context.AddSource(spec.HintName, SourceText.From(Render(spec), Encoding.UTF8));
+        context.AddSource(file.HintName, SourceText.From(Render(file), Encoding.UTF8));
+    }
+
+    /// <summary>A type's file: each method's part in turn (each opens its own namespace and type declarations).</summary>
+    public static string Render(CachedFileSpec file)
+    {
+        if (file.Methods.Count == 1)
+            return Render(file.Methods[0]);
+        var text = new StringBuilder();
+        foreach (var spec in file.Methods)
+        {
+            if (text.Length > 0)
+                text.Append('\n');
+            text.Append(Render(spec));
+        }
+
+        return text.ToString();
     }
 
     /// <summary>The file's text (deterministic: depends on the spec alone).</summary>

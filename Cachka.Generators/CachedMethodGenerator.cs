@@ -34,7 +34,12 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
             .Select(static (parsed, _) => parsed.Stub!)
             .WithTrackingName(TrackingNames.Stubs);
 
-        context.RegisterSourceOutput(methods, static (output, spec) => CachedMethodEmitter.Emit(output, spec));
+        // One file per type: an edit regenerates its type's file only (the specs compare equal elsewhere).
+        var files = methods
+            .Collect()
+            .SelectMany(static (specs, _) => CachedMethodEmitter.Files(specs))
+            .WithTrackingName(TrackingNames.Files);
+        context.RegisterSourceOutput(files, static (output, file) => CachedMethodEmitter.Emit(output, file));
         context.RegisterSourceOutput(stubs, static (output, stub) => CachedMethodEmitter.EmitStub(output, stub));
 
         // [InvalidatesCached]/[InvalidatesTag] methods: one item per method (a method with both is taken through the first).

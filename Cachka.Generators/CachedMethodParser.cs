@@ -232,6 +232,7 @@ internal static partial class CachedMethodParser
 
         return new CachedMethodSpec(
             HintName: HintName(type, method.Name + suffix),
+            FileName: FileName(type),
             Namespace: ns,
             ContainingTypes: Containers(type),
             Type: typeSpec,
@@ -839,8 +840,12 @@ internal static partial class CachedMethodParser
         return text.ToString();
     }
 
-    private static string HintName(INamedTypeSymbol type, string method) =>
-        s_hintPrefixes.GetValue(type, static type => HintPrefix(NamespaceOf(type), type)) + method + ".g.cs";
+    private static string HintName(INamedTypeSymbol type, string method) => HintPrefix(type) + method + ".g.cs";
+
+    // The file of a type's [Cached] methods ("cached": no type or namespace of the user's can make it another output's name).
+    private static string FileName(INamedTypeSymbol type) => HintPrefix(type) + "cached.g.cs";
+
+    private static string HintPrefix(INamedTypeSymbol type) => s_hintPrefixes.GetValue(type, static type => HintPrefix(NamespaceOf(type), type));
 
     private static string HintPrefix(string? ns, INamedTypeSymbol type)
     {

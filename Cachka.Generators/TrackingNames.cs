@@ -9,6 +9,9 @@ public static class TrackingNames
     /// <summary>The specs that get a cached implementation.</summary>
     public const string Specs = nameof(Specs);
 
+    /// <summary>The specs grouped into one file per type.</summary>
+    public const string Files = nameof(Files);
+
     /// <summary>The stubs: throwing implementations of methods the generator cannot implement.</summary>
     public const string Stubs = nameof(Stubs);
 

@@ -12,6 +12,7 @@ namespace Cachka.Generators.Model;
 /// </remarks>
 internal sealed record CachedMethodSpec(
     string HintName,
+    string FileName,
     string? Namespace,
     EquatableArray<TypeDeclarationSpec> ContainingTypes,
     CachedTypeSpec Type,

@@ -53,7 +53,7 @@ public sealed class GeneratorIncrementalityTests
 
     private static readonly string[] s_steps =
     [
-        TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Stubs,
+        TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Files, TrackingNames.Stubs,
         TrackingNames.ParseInvalidatesCached, TrackingNames.ParseInvalidatesTag, TrackingNames.InvalidationSpecs,
     ];
 
@@ -92,7 +92,35 @@ public sealed class GeneratorIncrementalityTests
 
         var reasons = result.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
         Assert.That(reasons, Has.Member(IncrementalStepRunReason.Modified));
-        Assert.That(result.GeneratedSources.Single(s => s.HintName == "Shop.Users.Score.g.cs").SourceText.ToString(), Does.Contain("FromSeconds(90)"));
+        Assert.That(result.GeneratedSources.Single(s => s.HintName == "Shop.Users.cached.g.cs").SourceText.ToString(), Does.Contain("FromSeconds(90)"));
+    }
+
+    [Test]
+    public void Editing_a_cached_method_regenerates_its_types_file_only()
+    {
+        const string orders = """
+            using Cachka;
+            namespace Shop;
+
+            public static partial class Orders
+            {
+                [Cached(Ttl = 30)]
+                public static partial int Count(int customer);
+                private static int CountCore(int customer) => customer;
+            }
+            """;
+        var compilation = GeneratorHarness.Compile(Service, orders);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var edited = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0], CSharpSyntaxTree.ParseText(Service.Replace("Ttl = 60)]\n    public partial int", "Ttl = 90)]\n    public partial int", StringComparison.Ordinal), GeneratorHarness.ParseOptions, "Input0.cs"));
+
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
+
+        var files = result.TrackedSteps[TrackingNames.Files].SelectMany(s => s.Outputs).ToList();
+        Assert.That(files.Select(o => (((Cachka.Generators.Model.CachedFileSpec)o.Value).HintName, o.Reason)), Is.EquivalentTo(new[]
+        {
+            ("Shop.Users.cached.g.cs", IncrementalStepRunReason.Modified),
+            ("Shop.Orders.cached.g.cs", IncrementalStepRunReason.Unchanged),
+        }));
     }
 
     [Test]
