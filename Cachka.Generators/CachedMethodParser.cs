@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -41,9 +42,11 @@ internal static partial class CachedMethodParser
     private static readonly ConditionalWeakTable<ISymbol, string> s_identityNames = new();
     private static readonly ConditionalWeakTable<INamespaceSymbol, string> s_namespaceNames = new();
     private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_hintPrefixes = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_fileNames = new();
     private static readonly ConditionalWeakTable<INamedTypeSymbol, TypeIdentity> s_typeIdentities = new();
     private static readonly ConditionalWeakTable<INamedTypeSymbol, Box<EquatableArray<TypeDeclarationSpec>>> s_containers = new();
     private static readonly ConditionalWeakTable<ISymbol, string> s_genericPrefixes = new();
+    private static readonly ConditionalWeakTable<ISymbol, ConcurrentDictionary<string, string>> s_singleArgumentCodes = new();
 
     private static readonly SymbolDisplayFormat s_codeWithoutTypeArguments = s_code.WithGenericsOptions(SymbolDisplayGenericsOptions.None);
 
@@ -85,11 +88,23 @@ internal static partial class CachedMethodParser
     private static string ComposedCode(INamedTypeSymbol type)
     {
         var arguments = type.TypeArguments;
+        // One type argument (Task<T>, ValueTask<T>, List<T>...): kept per definition and argument display, so the
+        // methods of a run that return Task<string> share one string.
+        if (arguments.Length == 1)
+        {
+            var composed = s_singleArgumentCodes.GetValue(type.OriginalDefinition, static _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+            var argument = arguments[0].Code();
+            return composed.TryGetValue(argument, out var known) ? known : composed.GetOrAdd(argument, Compose(type, [argument]));
+        }
+
         var names = new string[arguments.Length];
         for (var i = 0; i < names.Length; i++)
             names[i] = arguments[i].Code();
-        return s_genericPrefixes.GetValue(type.OriginalDefinition, static s => s.ToDisplayString(s_codeWithoutTypeArguments)) + "<" + string.Join(", ", names) + ">";
+        return Compose(type, names);
     }
+
+    private static string Compose(INamedTypeSymbol type, string[] names) =>
+        s_genericPrefixes.GetValue(type.OriginalDefinition, static s => s.ToDisplayString(s_codeWithoutTypeArguments)) + "<" + string.Join(", ", names) + ">";
 
     // A generic type whose display the composition reproduces: a class, struct, interface or delegate in a non-generic
     // container, not a tuple, not Nullable<T> (written "T?"), every type argument a type the composition or the plain
@@ -827,6 +842,9 @@ internal static partial class CachedMethodParser
     // The method's modifiers as written, but for the ones the generated part does not repeat.
     private static string ModifiersWithout(SyntaxTokenList modifiers, SyntaxKind left, SyntaxKind alsoLeft = SyntaxKind.None)
     {
+        // The common case, "public partial": one modifier kept, whose text needs no copy.
+        if (modifiers.Count == 2 && (modifiers[1].IsKind(left) || modifiers[1].IsKind(alsoLeft)) && !modifiers[0].IsKind(left) && !modifiers[0].IsKind(alsoLeft))
+            return modifiers[0].Text;
         var text = new StringBuilder();
         foreach (var modifier in modifiers)
         {
@@ -843,7 +861,7 @@ internal static partial class CachedMethodParser
     private static string HintName(INamedTypeSymbol type, string method) => HintPrefix(type) + method + ".g.cs";
 
     // The file of a type's [Cached] methods ("cached": no type or namespace of the user's can make it another output's name).
-    private static string FileName(INamedTypeSymbol type) => HintPrefix(type) + "cached.g.cs";
+    private static string FileName(INamedTypeSymbol type) => s_fileNames.GetValue(type, static type => HintPrefix(type) + "cached.g.cs");
 
     private static string HintPrefix(INamedTypeSymbol type) => s_hintPrefixes.GetValue(type, static type => HintPrefix(NamespaceOf(type), type));
 
