@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using Cachka.Internal;
 using Cachka.Layers;
 using StackExchange.Redis;
 
@@ -17,16 +17,51 @@ internal sealed partial class RedisCacheLayer
         }
     }
 
-    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken)
+    // The reply is opened when it arrives, without a state machine (see Continued); only a caller beyond
+    // MaxConnections takes an async method, to wait for a slot.
+    public ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken)
     {
         var storageKey = StorageKey(key);
-        cancellationToken.ThrowIfCancellationRequested();
-        using (await EnterAsync(cancellationToken).ConfigureAwait(false))
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<CacheLayerHit<T>>(cancellationToken);
+        return TryTakeSlot() ? Fetch<T>(key, storageKey) : GetAfterSlotAsync<T>(key, storageKey, cancellationToken);
+    }
+
+    private async ValueTask<CacheLayerHit<T>> GetAfterSlotAsync<T>(string key, RedisKey storageKey, CancellationToken cancellationToken)
+    {
+        _ = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false); // the slot Fetch releases
+        return await Fetch<T>(key, storageKey).ConfigureAwait(false);
+    }
+
+    // With a slot taken: GET, then the envelope opened and the slot released.
+    private ValueTask<CacheLayerHit<T>> Fetch<T>(string key, RedisKey storageKey)
+    {
+        ValueTask<Lease<byte>?> reply;
+        try
         {
-            using var stored = await _database.StringGetLeaseAsync(storageKey).ConfigureAwait(false);
-            return Open<T>(key, storageKey, stored);
+            reply = new ValueTask<Lease<byte>?>(_database.StringGetLeaseAsync(storageKey));
+        }
+        catch (Exception error)
+        {
+            reply = ValueTask.FromException<Lease<byte>?>(error);
+        }
+
+        return Continued<Lease<byte>?, CacheLayerHit<T>, Opening<T>>.After(reply, new Opening<T>(this, key, storageKey));
+    }
+
+    private readonly struct Opening<T>(RedisCacheLayer layer, string key, RedisKey storageKey) : IContinuation<Lease<byte>?, CacheLayerHit<T>>
+    {
+        public CacheLayerHit<T> Continue(ValueTask<Lease<byte>?> completed)
+        {
+            try
+            {
+                using var stored = completed.GetAwaiter().GetResult();
+                return layer.Open<T>(key, storageKey, stored);
+            }
+            finally
+            {
+                layer.ReleaseSlot();
+            }
         }
     }
 

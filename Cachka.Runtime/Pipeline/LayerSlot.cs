@@ -94,29 +94,65 @@ internal sealed class LayerSlot
     }
 
     /// <inheritdoc cref="Run{TOperation, TResult}"/>
-    /// <remarks>The caller's cancellation is not a failure of the layer: it propagates, and the caller records what was left undone.</remarks>
-    // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<TResult> RunAsync<TOperation, TResult>(LayerAccess access, TOperation operation, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The caller's cancellation is not a failure of the layer: it propagates, and the caller records what was left
+    /// undone. The guard runs when the layer's call completes, without a state machine of its own (<see cref="Continued{TInner, TResult, TNext}"/>).
+    /// </remarks>
+    public ValueTask<TResult> RunAsync<TOperation, TResult>(LayerAccess access, TOperation operation, CancellationToken cancellationToken)
+        where TOperation : struct, ILayerOperation<TResult> =>
+        RunAsync<TOperation, TResult, TResult, Unchanged<TResult>>(access, operation, default, cancellationToken);
+
+    /// <inheritdoc cref="RunAsync{TOperation, TResult}"/>
+    /// <remarks><paramref name="next"/>: what the caller does with the guarded result, run in the same step as the guard (one step per call, not two).</remarks>
+    public ValueTask<TOut> RunAsync<TOperation, TResult, TOut, TNext>(LayerAccess access, TOperation operation, in TNext next, CancellationToken cancellationToken)
         where TOperation : struct, ILayerOperation<TResult>
+        where TNext : struct, IContinuation<TResult, TOut>
     {
         if (!Enter(in access))
-            return default!;
+            return Continued<TResult, TOut, TNext>.After(new ValueTask<TResult>(default(TResult)!), in next);
+        ValueTask<TResult> call;
         try
         {
-            var result = await operation.RunAsync(Layer, cancellationToken).ConfigureAwait(false);
-            Succeeded(in access);
-            return result;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
+            call = operation.RunAsync(Layer, cancellationToken);
         }
         catch (Exception error)
         {
-            Failed(in access, error);
-            return default!;
+            call = ValueTask.FromException<TResult>(error); // thrown before the layer's task: guarded the same way
         }
+
+        return Continued<TResult, TOut, Guarded<TResult, TOut, TNext>>.After(call, new Guarded<TResult, TOut, TNext>(this, access, next, cancellationToken));
+    }
+
+    // The protocol around a call's outcome, then the caller's next step with the guarded result (or the caller's
+    // cancellation, which is not the layer's failure).
+    private readonly struct Guarded<TResult, TOut, TNext>(LayerSlot slot, LayerAccess access, TNext next, CancellationToken cancellationToken) : IContinuation<TResult, TOut>
+        where TNext : struct, IContinuation<TResult, TOut>
+    {
+        public TOut Continue(ValueTask<TResult> completed)
+        {
+            TResult result;
+            try
+            {
+                result = completed.GetAwaiter().GetResult();
+                slot.Succeeded(in access);
+            }
+            catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
+            {
+                return next.Continue(ValueTask.FromException<TResult>(cancelled)); // the next step sees the cancellation
+            }
+            catch (Exception error)
+            {
+                slot.Failed(in access, error);
+                result = default!;
+            }
+
+            return next.Continue(new ValueTask<TResult>(result));
+        }
+    }
+
+    private readonly struct Unchanged<TResult> : IContinuation<TResult, TResult>
+    {
+        public TResult Continue(ValueTask<TResult> completed) => completed.GetAwaiter().GetResult();
     }
 
     private bool Enter(in LayerAccess access)

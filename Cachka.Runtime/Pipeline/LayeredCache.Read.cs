@@ -80,9 +80,49 @@ internal sealed partial class LayeredCache
     /// (<typeparamref name="TShape"/>) and, with <paramref name="exit"/>, the operation the caller entered ends here,
     /// so 64 concurrent reads of a remote layer each pay for one frame of the pipeline, not four.
     /// </remarks>
+    private ValueTask<TResult> ReadThroughAsync<TKey, T, TResult, TShape>(TKey typedKey, string key, bool exit, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+        where TShape : struct, IReadShape<T, TResult>
+    {
+        // One layer below L1 (the common remote setup) with no span to keep current: the read's ending runs when the
+        // layer's call completes, without a state machine (a span is the caller's current activity until the read ends,
+        // which takes an async method).
+        if (_below.Length != 1 || Tracing)
+            return ReadThroughTracedAsync<TKey, T, TResult, TShape>(typedKey, key, exit, cancellationToken);
+        var ending = new ReadEnding<TKey, T, TResult, TShape>(this, typedKey, key, exit, StartBelow(), CoherenceEpoch);
+        return _below[0].RunAsync<GetOperation<T>, CacheLayerHit<T>, TResult, ReadEnding<TKey, T, TResult, TShape>>(
+            LayerAccess.Read(key), new(key), in ending, cancellationToken);
+    }
+
+    /// <summary>The end of a read of the one layer below L1: the hit copied into L1, the duration, the caller's result.</summary>
+    private readonly struct ReadEnding<TKey, T, TResult, TShape>(LayeredCache cache, TKey typedKey, string key, bool exit, long start, long epoch)
+        : IContinuation<CacheLayerHit<T>, TResult>
+        where TKey : struct, ICacheKey<TKey>
+        where TShape : struct, IReadShape<T, TResult>
+    {
+        public TResult Continue(ValueTask<CacheLayerHit<T>> completed)
+        {
+            try
+            {
+                var found = cache.Live(completed.GetAwaiter().GetResult());
+                // Promote: with one layer below L1 the only copy to make is L1's.
+                if (found.Found)
+                    cache.StoreCopy(in typedKey, key, in found, epoch);
+                cache.EndBelow(CacheOperation.Get, start);
+                return TShape.From(in found);
+            }
+            finally
+            {
+                if (exit)
+                    cache.Exit();
+            }
+        }
+    }
+
+    /// <inheritdoc cref="ReadThroughAsync{TKey, T, TResult, TShape}"/>
     // Pooled: awaited once, by the pipeline or the caller.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResult> ReadThroughAsync<TKey, T, TResult, TShape>(TKey typedKey, string key, bool exit, CancellationToken cancellationToken)
+    private async ValueTask<TResult> ReadThroughTracedAsync<TKey, T, TResult, TShape>(TKey typedKey, string key, bool exit, CancellationToken cancellationToken)
         where TKey : struct, ICacheKey<TKey>
         where TShape : struct, IReadShape<T, TResult>
     {
@@ -91,7 +131,6 @@ internal sealed partial class LayeredCache
             using var activity = _below.Length > 0 ? StartSpan("cachka.get", key) : null;
             var start = StartBelow();
             var epoch = CoherenceEpoch;
-            // One layer below L1 (the common remote setup) is read through its slot without a frame of its own.
             var found = _below.Length == 1
                 ? Live(await _below[0].RunAsync<GetOperation<T>, CacheLayerHit<T>>(LayerAccess.Read(key), new(key), cancellationToken).ConfigureAwait(false))
                 : await ReadBelowAsync<T>(key, cancellationToken).ConfigureAwait(false);

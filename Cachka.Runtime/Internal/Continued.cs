@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
+
+namespace Cachka.Internal;
+
+/// <summary>What runs once an awaited call has completed, with that call (completed: its result or exception is read from it).</summary>
+internal interface IContinuation<TInner, TResult>
+{
+    TResult Continue(ValueTask<TInner> completed);
+}
+
+/// <summary>
+/// A step that awaits one call and then runs <typeparamref name="TNext"/>, without an async method: a pooled
+/// <see cref="IValueTaskSource{TResult}"/> that registers itself on the call and completes with what the step returns.
+/// Steps nest (a remote read is three: the layer's decoding, the slot's guard, the pipeline's ending) and run one
+/// inside the other when the call completes, so a read that reaches Redis costs its caller no state machine of
+/// Cachka's: with many reads in flight the runtime's pools of async state machines are empty and each frame would
+/// be an allocation and a resumption. The pool here is per step type and holds as many as are in flight (bounded).
+/// </summary>
+/// <remarks>
+/// The step runs in the execution context of the call that started it (as an async method's continuation would), so
+/// a log scope or an AsyncLocal the caller set is seen by a failure logged in it. As with any pooled ValueTask, the
+/// result may be awaited once.
+/// </remarks>
+internal sealed class Continued<TInner, TResult, TNext> : IValueTaskSource<TResult>
+    where TNext : struct, IContinuation<TInner, TResult>
+{
+    private const int MaxPooled = 1024;
+    private static readonly ConcurrentQueue<Continued<TInner, TResult, TNext>> s_pool = new();
+    private static int s_pooled;
+    private static readonly ContextCallback s_continueInContext = static state => ((Continued<TInner, TResult, TNext>)state!).Continue();
+
+    private readonly Action _onCompleted;
+    private ManualResetValueTaskSourceCore<TResult> _core;
+    private ValueTask<TInner> _inner;
+    private TNext _next;
+    private ExecutionContext? _context;
+
+    private Continued() => _onCompleted = OnCompleted;
+
+    /// <summary>
+    /// <paramref name="next"/> run once <paramref name="inner"/> completes (at once if it has). An exception
+    /// <paramref name="next"/> throws is the returned task's, never thrown from here.
+    /// </summary>
+    public static ValueTask<TResult> After(ValueTask<TInner> inner, in TNext next)
+    {
+        if (inner.IsCompleted)
+        {
+            try
+            {
+                return new ValueTask<TResult>(next.Continue(inner));
+            }
+            catch (Exception error)
+            {
+                return ValueTask.FromException<TResult>(error);
+            }
+        }
+
+        var step = Rent();
+        step._inner = inner;
+        step._next = next;
+        step._context = ExecutionContext.Capture();
+        var version = step._core.Version;
+        inner.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(step._onCompleted);
+        return new ValueTask<TResult>(step, version);
+    }
+
+    private void OnCompleted()
+    {
+        if (_context is { } context)
+            ExecutionContext.Run(context, s_continueInContext, this);
+        else
+            Continue();
+    }
+
+    private void Continue()
+    {
+        TResult result;
+        try
+        {
+            result = _next.Continue(_inner);
+        }
+        catch (Exception error)
+        {
+            Clear();
+            _core.SetException(error);
+            return;
+        }
+
+        Clear();
+        _core.SetResult(result);
+    }
+
+    private void Clear()
+    {
+        _inner = default;
+        _next = default;
+        _context = null;
+    }
+
+    public TResult GetResult(short token)
+    {
+        // A second await of the same result, or a read before it is there, throws and leaves the step alone.
+        if (token != _core.Version || _core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+            return _core.GetResult(token);
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            _core.Reset();
+            Return(this);
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    private static Continued<TInner, TResult, TNext> Rent()
+    {
+        if (s_pool.TryDequeue(out var step))
+        {
+            Interlocked.Decrement(ref s_pooled);
+            return step;
+        }
+
+        return new Continued<TInner, TResult, TNext>();
+    }
+
+    private static void Return(Continued<TInner, TResult, TNext> step)
+    {
+        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
+        {
+            s_pool.Enqueue(step);
+            return;
+        }
+
+        Interlocked.Decrement(ref s_pooled);
+    }
+}
