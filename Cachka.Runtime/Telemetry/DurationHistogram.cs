@@ -15,7 +15,9 @@ internal enum CacheOperation
 /// <summary>
 /// Durations of one operation of one cache, in fixed buckets (the ones advertised to OpenTelemetry too), kept
 /// always so <c>GetMetricsText()</c> can render them. Lock-free and cheap: a duration costs one interlocked
-/// increment of its bucket and one interlocked add to the sum, both in <see cref="Stopwatch"/> ticks.
+/// increment of its bucket and one interlocked add to the sum, both in <see cref="Stopwatch"/> ticks, in a stripe
+/// of the calling thread's (threads recording at once would otherwise take turns owning one cache line: with 64
+/// remote reads in flight on two cores that was ~2% of a read). Reads sum the stripes.
 /// </summary>
 internal sealed class DurationHistogram
 {
@@ -24,16 +26,31 @@ internal sealed class DurationHistogram
 
     private static readonly long[] s_tickBounds = Array.ConvertAll(Bounds, bound => (long)(bound * Stopwatch.Frequency));
 
-    private readonly long[] _buckets = new long[Bounds.Length + 1];
-    private long _sumTicks;
+    // A stripe: the buckets (the last is +Inf), then the sum, padded to whole cache lines and apart from the array's header.
+    private const int SumCell = 17;
+    private const int StripeLength = 24;
+    private const int Padding = 8;
+
+    private static readonly int s_stripeMask = StripeMaskFor(Environment.ProcessorCount);
+
+    private readonly long[] _cells = new long[Padding + (s_stripeMask + 1) * StripeLength];
+
+    private static int StripeMaskFor(int processors)
+    {
+        var stripes = 1;
+        while (stripes < processors * 2)
+            stripes <<= 1;
+        return stripes - 1;
+    }
 
     public void Record(long ticks)
     {
         var i = 0;
         while (i < s_tickBounds.Length && ticks > s_tickBounds[i])
             i++;
-        Interlocked.Increment(ref _buckets[i]);
-        Interlocked.Add(ref _sumTicks, ticks);
+        var stripe = Padding + (Environment.CurrentManagedThreadId & s_stripeMask) * StripeLength;
+        Interlocked.Increment(ref _cells[stripe + i]);
+        Interlocked.Add(ref _cells[stripe + SumCell], ticks);
     }
 
     public long Count
@@ -41,8 +58,8 @@ internal sealed class DurationHistogram
         get
         {
             long count = 0;
-            for (var i = 0; i < _buckets.Length; i++)
-                count += Volatile.Read(ref _buckets[i]);
+            for (var bucket = 0; bucket <= Bounds.Length; bucket++)
+                count += Bucket(bucket);
             return count;
         }
     }
@@ -50,10 +67,19 @@ internal sealed class DurationHistogram
     /// <summary>Cumulative counts per bound (the last is +Inf), and the sum of every duration in seconds.</summary>
     public (long[] Cumulative, double Sum) Read()
     {
-        var cumulative = new long[_buckets.Length];
+        var cumulative = new long[Bounds.Length + 1];
         long running = 0;
-        for (var i = 0; i < _buckets.Length; i++)
-            cumulative[i] = running += Volatile.Read(ref _buckets[i]);
-        return (cumulative, (double)Volatile.Read(ref _sumTicks) / Stopwatch.Frequency);
+        for (var bucket = 0; bucket < cumulative.Length; bucket++)
+            cumulative[bucket] = running += Bucket(bucket);
+        return (cumulative, (double)Bucket(SumCell) / Stopwatch.Frequency);
+    }
+
+    // One cell summed over the stripes.
+    private long Bucket(int cell)
+    {
+        long total = 0;
+        for (var stripe = Padding; stripe < _cells.Length; stripe += StripeLength)
+            total += Volatile.Read(ref _cells[stripe + cell]);
+        return total;
     }
 }
