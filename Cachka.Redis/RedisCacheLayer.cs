@@ -23,10 +23,6 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     private readonly IConnectionMultiplexer _connection;
     private readonly bool _ownsConnection;
     private readonly IDatabase _database;
-    private int _inFlight;
-    private int _slotWaiters;
-    private bool _threadsReserved;
-    private readonly SemaphoreSlim _slotFreed = new(0);
     private readonly TimeSpan _slotTimeout;
     private readonly string _tagPrefix;
     private readonly RedisBackplane? _backplane;
@@ -58,20 +54,6 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
             _backplane = new RedisBackplane(_connection, RedisChannel.Literal(AuxiliaryPrefix(config.KeyPrefix) + "backplane"), this, context, _logger);
             _backplane.Start();
         }
-    }
-
-    // The sync path blocks its caller's thread for each command in flight, and StackExchange.Redis delivers
-    // replies on the thread pool: with too few pool threads, blocked callers would wait for the thread that
-    // brings their own reply (a stall of the pool's 0.5 s thread injection per thread). So the first sync call
-    // makes the pool keep MaxConnections worker threads beyond one per processor ready. Only then: more ready
-    // threads make the pool wake more of them for async bursts, which costs an async-only application throughput.
-    private void ReserveThreadsForSyncCallers()
-    {
-        _threadsReserved = true;
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        var wanted = Environment.ProcessorCount + _config.MaxConnections;
-        if (workers < wanted)
-            ThreadPool.SetMinThreads(wanted, io);
     }
 
     public string Name => _config.Name;
@@ -107,80 +89,6 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
         return ttl > TimeSpan.Zero ? ttl : null;
     }
 
-    // MaxConnections: the most commands in flight at once; an async caller waits at most OperationTimeout for a
-    // slot, a sync caller not at all.
-    // Taking a slot is one compare-and-swap; only callers beyond the bound wait, on a semaphore that every
-    // release signals while someone waits (a waiter woken for a slot another caller took waits again).
-    private Slot Enter()
-    {
-        if (!_threadsReserved)
-            ReserveThreadsForSyncCallers();
-        // A sync caller beyond the bound does not wait: it would block one more thread, and the commands holding
-        // the slots need pool threads to deliver their replies (StackExchange.Redis 3 reads on the thread pool).
-        // It misses this layer at once instead (counted as busy; the breaker does not move).
-        if (!TryTakeSlot())
-            throw new LayerBusyException($"Redis cache layer '{Name}': {_config.MaxConnections} commands are in flight (RedisCacheConfig.MaxConnections); a sync call does not wait for a slot.");
-        return new Slot(this);
-    }
-
-    private ValueTask<Slot> EnterAsync(CancellationToken cancellationToken) =>
-        TryTakeSlot() ? new(new Slot(this)) : WaitForSlotAsync(cancellationToken);
-
-    // A compare-and-swap, so the count never goes past the bound even for an instant.
-    private bool TryTakeSlot()
-    {
-        var current = Volatile.Read(ref _inFlight);
-        while (current < _config.MaxConnections)
-        {
-            var seen = Interlocked.CompareExchange(ref _inFlight, current + 1, current);
-            if (seen == current)
-                return true;
-            current = seen;
-        }
-
-        return false;
-    }
-
-    private void ReleaseSlot()
-    {
-        Interlocked.Decrement(ref _inFlight);
-        if (Volatile.Read(ref _slotWaiters) > 0)
-            _slotFreed.Release();
-    }
-
-    private async ValueTask<Slot> WaitForSlotAsync(CancellationToken cancellationToken)
-    {
-        var deadline = Environment.TickCount64 + (long)_slotTimeout.TotalMilliseconds;
-        Interlocked.Increment(ref _slotWaiters);
-        try
-        {
-            while (!TryTakeSlot())
-            {
-                if (!await _slotFreed.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
-                    ThrowNoSlot();
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _slotWaiters);
-        }
-
-        return new Slot(this);
-    }
-
-    private static int Remaining(long deadline) => (int)Math.Max(0, deadline - Environment.TickCount64);
-
-    private void ThrowNoSlot() =>
-        throw new LayerBusyException($"Redis cache layer '{Name}': {_config.MaxConnections} commands stayed in flight for {_slotTimeout.TotalMilliseconds:0} ms (RedisCacheConfig.MaxConnections, OperationTimeout).");
-
-    /// <summary>Commands of this layer in flight now (at most <see cref="RedisCacheConfig.MaxConnections"/>).</summary>
-    internal int InFlight => Volatile.Read(ref _inFlight);
-
-    private readonly struct Slot(RedisCacheLayer layer) : IDisposable
-    {
-        public void Dispose() => layer.ReleaseSlot();
-    }
-
     public int CleanupExpired() => 0; // Redis expires entries itself; live keys are never touched
 
     public ValueTask<int> CleanupExpiredAsync(CancellationToken cancellationToken) => new(0);
@@ -192,6 +100,7 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         _backplane?.Dispose();
+        _slotExpiry?.Dispose();
         if (_ownsConnection)
             _connection.Dispose();
         _codec.Cipher?.Dispose();
@@ -202,6 +111,7 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         _backplane?.Dispose();
+        _slotExpiry?.Dispose();
         if (_ownsConnection)
             await _connection.DisposeAsync().ConfigureAwait(false);
         _codec.Cipher?.Dispose();

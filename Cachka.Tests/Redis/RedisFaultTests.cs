@@ -132,4 +132,61 @@ public sealed class RedisFaultTests
         cache.Set("thawed", 2, TimeSpan.FromMinutes(1));
         Assert.That(other.Get<int>("thawed"), Is.EqualTo(2));
     }
+
+    [Test]
+    public async Task Callers_beyond_max_connections_wait_in_line_get_slots_as_commands_end_and_leave_at_their_timeout_or_cancellation()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var timeout = server.Layer().OperationTimeout;
+        await using var cache = (LayeredCache)new CacheConfig
+        {
+            Name = "line",
+            Layers = [server.Layer(backplane: false) with { MaxConnections = 2 }],
+            VacuumInterval = null,
+            CleanupOnStart = false,
+            CircuitBreakerThreshold = 1000,
+        }.CreateCache();
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        cache.Set("shared", "v", TimeSpan.FromMinutes(1));
+
+        // Frozen briefly: two reads hold the slots, four wait in line; the thaw comes before any wait runs out, and
+        // every slot passes down the line: all six read the value.
+        server.Freeze();
+        var reads = Enumerable.Range(0, 6).Select(_ => cache.TryGetAsync<string>("shared").AsTask()).ToList();
+        await RedisLayerTests.WaitUntil(() => layer.SlotWaiters == 4);
+        Assert.That(layer.InFlight, Is.EqualTo(2));
+        await Task.Delay(timeout / 5);
+        server.Thaw();
+        var values = await Task.WhenAll(reads);
+        Assert.That(values.Select(v => v.Value), Has.All.EqualTo("v"), "the waiters got slots as the held commands ended");
+
+        // Frozen until the waits run out: the waiters miss within the timeout, a cancelled one leaves at once.
+        server.Freeze();
+        try
+        {
+            var holders = Enumerable.Range(0, 2).Select(_ => cache.TryGetAsync<string>("shared").AsTask()).ToList();
+            await RedisLayerTests.WaitUntil(() => layer.InFlight == 2);
+            var watch = Stopwatch.StartNew();
+            using var leaving = new CancellationTokenSource();
+            var cancelled = cache.TryGetAsync<string>("shared", leaving.Token).AsTask();
+            var waiters = Enumerable.Range(0, 3).Select(_ => cache.TryGetAsync<string>("shared").AsTask()).ToList();
+            await RedisLayerTests.WaitUntil(() => layer.SlotWaiters == 4);
+            await leaving.CancelAsync();
+            Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(watch.Elapsed, Is.LessThan(timeout), "a cancelled waiter leaves the line at once");
+            // A waiter's slot wait ends at the timeout; one that got a slot then waits for its own command's timeout.
+            var missed = await Task.WhenAll(waiters);
+            Assert.That(missed.Select(v => v.HasValue), Has.All.False, "a waiter that ran out misses the layer");
+            Assert.That(watch.Elapsed, Is.LessThan(2 * timeout + TimeSpan.FromSeconds(1)));
+            Assert.That((await Task.WhenAll(holders)).Select(v => v.HasValue), Has.All.False);
+        }
+        finally
+        {
+            server.Thaw();
+        }
+
+        await RedisLayerTests.WaitUntil(() => layer.InFlight == 0 && layer.SlotWaiters == 0);
+        Assert.That((await cache.TryGetAsync<string>("shared")).Value, Is.EqualTo("v"), "slots flow again after the thaw");
+        Assert.That(cache.GetMetricsText(), Does.Contain("error_type=\"busy\""), "a wait that ran out is counted as busy");
+    }
 }
