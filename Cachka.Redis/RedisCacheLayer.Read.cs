@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Cachka.Redis;
 
 // Reads: one GET per lookup (the envelope carries the expiry, so value and expiry come back in one round trip).
-internal sealed partial class RedisCacheLayer
+internal sealed partial class RedisCacheLayer : IContinuedReads
 {
     public CacheLayerHit<T> Get<T>(string key)
     {
@@ -17,24 +17,46 @@ internal sealed partial class RedisCacheLayer
         }
     }
 
-    // The reply is opened when it arrives, without a state machine (see Continued); only a caller beyond
-    // MaxConnections takes an async method, to wait for a slot.
-    public ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken)
+    public ValueTask<CacheLayerHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken) =>
+        GetAsync<T, CacheLayerHit<T>, Unchanged<CacheLayerHit<T>>>(key, default, cancellationToken);
+
+    // The reply is opened when it arrives and the caller's next step runs with it, in one pooled step (see
+    // Continued); only a caller beyond MaxConnections takes an async method, to wait for a slot.
+    public ValueTask<TOut> GetAsync<T, TOut, TNext>(string key, in TNext next, CancellationToken cancellationToken)
+        where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
-        var storageKey = StorageKey(key);
-        if (cancellationToken.IsCancellationRequested)
-            return ValueTask.FromCanceled<CacheLayerHit<T>>(cancellationToken);
-        return TryTakeSlot() ? Fetch<T>(key, storageKey) : GetAfterSlotAsync<T>(key, storageKey, cancellationToken);
+        RedisKey storageKey;
+        try
+        {
+            storageKey = StorageKey(key);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch (Exception error)
+        {
+            return Continued<CacheLayerHit<T>, TOut, TNext>.After(ValueTask.FromException<CacheLayerHit<T>>(error), in next);
+        }
+
+        return TryTakeSlot() ? Fetch<T, TOut, TNext>(key, storageKey, in next) : GetAfterSlotAsync<T, TOut, TNext>(key, storageKey, next, cancellationToken);
     }
 
-    private async ValueTask<CacheLayerHit<T>> GetAfterSlotAsync<T>(string key, RedisKey storageKey, CancellationToken cancellationToken)
+    private async ValueTask<TOut> GetAfterSlotAsync<T, TOut, TNext>(string key, RedisKey storageKey, TNext next, CancellationToken cancellationToken)
+        where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
-        _ = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false); // the slot Fetch releases
-        return await Fetch<T>(key, storageKey).ConfigureAwait(false);
+        try
+        {
+            _ = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false); // the slot Fetch releases
+        }
+        catch (Exception error)
+        {
+            return next.Continue(ValueTask.FromException<CacheLayerHit<T>>(error));
+        }
+
+        return await Fetch<T, TOut, TNext>(key, storageKey, in next).ConfigureAwait(false);
     }
 
-    // With a slot taken: GET, then the envelope opened and the slot released.
-    private ValueTask<CacheLayerHit<T>> Fetch<T>(string key, RedisKey storageKey)
+    // With a slot taken: GET, then the envelope opened, the slot released, and the next step.
+    private ValueTask<TOut> Fetch<T, TOut, TNext>(string key, RedisKey storageKey, in TNext next)
+        where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
         ValueTask<Lease<byte>?> reply;
         try
@@ -46,22 +68,30 @@ internal sealed partial class RedisCacheLayer
             reply = ValueTask.FromException<Lease<byte>?>(error);
         }
 
-        return Continued<Lease<byte>?, CacheLayerHit<T>, Opening<T>>.After(reply, new Opening<T>(this, key, storageKey));
+        return Continued<Lease<byte>?, TOut, Opening<T, TOut, TNext>>.After(reply, new Opening<T, TOut, TNext>(this, key, storageKey, next));
     }
 
-    private readonly struct Opening<T>(RedisCacheLayer layer, string key, RedisKey storageKey) : IContinuation<Lease<byte>?, CacheLayerHit<T>>
+    private readonly struct Opening<T, TOut, TNext>(RedisCacheLayer layer, string key, RedisKey storageKey, TNext next) : IContinuation<Lease<byte>?, TOut>
+        where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
-        public CacheLayerHit<T> Continue(ValueTask<Lease<byte>?> completed)
+        public TOut Continue(ValueTask<Lease<byte>?> completed)
         {
+            CacheLayerHit<T> hit;
             try
             {
                 using var stored = completed.GetAwaiter().GetResult();
-                return layer.Open<T>(key, storageKey, stored);
+                hit = layer.Open<T>(key, storageKey, stored);
+            }
+            catch (Exception error)
+            {
+                return next.Continue(ValueTask.FromException<CacheLayerHit<T>>(error));
             }
             finally
             {
                 layer.ReleaseSlot();
             }
+
+            return next.Continue(new ValueTask<CacheLayerHit<T>>(hit));
         }
     }
 

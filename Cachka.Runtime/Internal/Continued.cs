@@ -9,6 +9,12 @@ internal interface IContinuation<TInner, TResult>
     TResult Continue(ValueTask<TInner> completed);
 }
 
+/// <summary>The call's own result, unchanged.</summary>
+internal readonly struct Unchanged<T> : IContinuation<T, T>
+{
+    public T Continue(ValueTask<T> completed) => completed.GetAwaiter().GetResult();
+}
+
 /// <summary>
 /// A step that awaits one call and then runs <typeparamref name="TNext"/>, without an async method: a pooled
 /// <see cref="IValueTaskSource{TResult}"/> that registers itself on the call and completes with what the step returns.

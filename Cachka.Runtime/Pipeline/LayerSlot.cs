@@ -123,6 +123,21 @@ internal sealed class LayerSlot
         return Continued<TResult, TOut, Guarded<TResult, TOut, TNext>>.After(call, new Guarded<TResult, TOut, TNext>(this, access, next, cancellationToken));
     }
 
+    /// <summary>
+    /// A guarded async read of <paramref name="key"/>, then <paramref name="next"/>: a layer that takes the next step
+    /// (<see cref="IContinuedReads"/>) runs the guard and it in the same step as its own ending.
+    /// </summary>
+    public ValueTask<TOut> ReadAsync<T, TOut, TNext>(string key, in TNext next, CancellationToken cancellationToken)
+        where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
+    {
+        if (Layer is not IContinuedReads continued)
+            return RunAsync<GetOperation<T>, CacheLayerHit<T>, TOut, TNext>(LayerAccess.Read(key), new(key), in next, cancellationToken);
+        var access = LayerAccess.Read(key);
+        if (!Enter(in access))
+            return Continued<CacheLayerHit<T>, TOut, TNext>.After(default, in next);
+        return continued.GetAsync<T, TOut, Guarded<CacheLayerHit<T>, TOut, TNext>>(key, new(this, access, next, cancellationToken), cancellationToken);
+    }
+
     // The protocol around a call's outcome, then the caller's next step with the guarded result (or the caller's
     // cancellation, which is not the layer's failure).
     private readonly struct Guarded<TResult, TOut, TNext>(LayerSlot slot, LayerAccess access, TNext next, CancellationToken cancellationToken) : IContinuation<TResult, TOut>
@@ -148,11 +163,6 @@ internal sealed class LayerSlot
 
             return next.Continue(new ValueTask<TResult>(result));
         }
-    }
-
-    private readonly struct Unchanged<TResult> : IContinuation<TResult, TResult>
-    {
-        public TResult Continue(ValueTask<TResult> completed) => completed.GetAwaiter().GetResult();
     }
 
     private bool Enter(in LayerAccess access)

@@ -90,8 +90,7 @@ internal sealed partial class LayeredCache
         if (_below.Length != 1 || Tracing)
             return ReadThroughTracedAsync<TKey, T, TResult, TShape>(typedKey, key, exit, cancellationToken);
         var ending = new ReadEnding<TKey, T, TResult, TShape>(this, typedKey, key, exit, StartBelow(), CoherenceEpoch);
-        return _below[0].RunAsync<GetOperation<T>, CacheLayerHit<T>, TResult, ReadEnding<TKey, T, TResult, TShape>>(
-            LayerAccess.Read(key), new(key), in ending, cancellationToken);
+        return _below[0].ReadAsync<T, TResult, ReadEnding<TKey, T, TResult, TShape>>(key, in ending, cancellationToken);
     }
 
     /// <summary>The end of a read of the one layer below L1: the hit copied into L1, the duration, the caller's result.</summary>
