@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Cachka.Redis;
 
 // Reads: one GET per lookup (the envelope carries the expiry, so value and expiry come back in one round trip).
-internal sealed partial class RedisCacheLayer : IContinuedReads
+internal sealed partial class RedisCacheLayer : IContinuedLayer
 {
     public CacheLayerHit<T> Get<T>(string key)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Cachka.Internal;
 using StackExchange.Redis;
 
 namespace Cachka.Redis;
@@ -48,13 +49,9 @@ internal sealed partial class RedisCacheLayer
         cancellationToken.ThrowIfCancellationRequested();
         using (await EnterAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (write.Blob is null)
+            if (write.Blob is null || tags.Count == 0)
             {
-                await _database.KeyDeleteAsync(write.StorageKey).ConfigureAwait(false);
-            }
-            else if (tags.Count == 0)
-            {
-                await _database.StringSetAsync(write.StorageKey, write.Blob, write.Ttl).ConfigureAwait(false);
+                await Send(in write).ConfigureAwait(false);
             }
             else
             {
@@ -71,6 +68,73 @@ internal sealed partial class RedisCacheLayer
 
         _backplane?.Publish(key);
     }
+
+    // Without tags and with a free slot, the SET and the caller's next step run as one pooled step when Redis
+    // answers (see Continued); otherwise the write above, then the next step.
+    public ValueTask SetAsync<T, TNext>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, in TNext next, CancellationToken cancellationToken)
+        where TNext : struct, IContinuation<bool, bool>
+    {
+        if (tags is { Count: > 0 } || !TryTakeSlot())
+            return SetThenAsync(key, value, expiresAt, keepUntil, tags, next, cancellationToken);
+        ValueTask<bool> sent;
+        try
+        {
+            var write = Prepare(key, value, expiresAt, keepUntil);
+            cancellationToken.ThrowIfCancellationRequested();
+            sent = new ValueTask<bool>(Send(in write));
+        }
+        catch (Exception error)
+        {
+            sent = ValueTask.FromException<bool>(error);
+        }
+
+        return Continued<bool, bool, Stored<TNext>>.AfterWithoutResult(sent, new Stored<TNext>(this, key, next));
+    }
+
+    private async ValueTask SetThenAsync<T, TNext>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, TNext next, CancellationToken cancellationToken)
+        where TNext : struct, IContinuation<bool, bool>
+    {
+        ValueTask<bool> outcome;
+        try
+        {
+            await SetAsync(key, value, expiresAt, keepUntil, tags, cancellationToken).ConfigureAwait(false);
+            outcome = new ValueTask<bool>(true);
+        }
+        catch (Exception error)
+        {
+            outcome = ValueTask.FromException<bool>(error);
+        }
+
+        next.Continue(outcome);
+    }
+
+    // The write's end with a slot taken: the slot released, the other processes told, then the next step.
+    private readonly struct Stored<TNext>(RedisCacheLayer layer, string key, TNext next) : IContinuation<bool, bool>
+        where TNext : struct, IContinuation<bool, bool>
+    {
+        public bool Continue(ValueTask<bool> completed)
+        {
+            try
+            {
+                completed.GetAwaiter().GetResult();
+            }
+            catch (Exception error)
+            {
+                return next.Continue(ValueTask.FromException<bool>(error));
+            }
+            finally
+            {
+                layer.ReleaseSlot();
+            }
+
+            layer._backplane?.Publish(key);
+            return next.Continue(new ValueTask<bool>(true));
+        }
+    }
+
+    // A refused or expired value removes any older entry; any other is stored with its remaining TTL as Redis expiry.
+    private Task<bool> Send(in PreparedWrite write) =>
+        write.Blob is null ? _database.KeyDeleteAsync(write.StorageKey) : _database.StringSetAsync(write.StorageKey, write.Blob, write.Ttl);
 
     public bool Delete(string key)
     {

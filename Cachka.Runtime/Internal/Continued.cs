@@ -28,7 +28,7 @@ internal readonly struct Unchanged<T> : IContinuation<T, T>
 /// a log scope or an AsyncLocal the caller set is seen by a failure logged in it. As with any pooled ValueTask, the
 /// result may be awaited once.
 /// </remarks>
-internal sealed class Continued<TInner, TResult, TNext> : IValueTaskSource<TResult>
+internal sealed class Continued<TInner, TResult, TNext> : IValueTaskSource<TResult>, IValueTaskSource
     where TNext : struct, IContinuation<TInner, TResult>
 {
     private const int MaxPooled = 1024;
@@ -62,13 +62,39 @@ internal sealed class Continued<TInner, TResult, TNext> : IValueTaskSource<TResu
             }
         }
 
+        var step = Start(inner, in next, out var version);
+        return new ValueTask<TResult>(step, version);
+    }
+
+    /// <summary>As <see cref="After"/>, for a caller that takes no result (a write's <see cref="ValueTask"/>).</summary>
+    public static ValueTask AfterWithoutResult(ValueTask<TInner> inner, in TNext next)
+    {
+        if (inner.IsCompleted)
+        {
+            try
+            {
+                next.Continue(inner);
+                return default;
+            }
+            catch (Exception error)
+            {
+                return ValueTask.FromException(error);
+            }
+        }
+
+        var step = Start(inner, in next, out var version);
+        return new ValueTask(step, version);
+    }
+
+    private static Continued<TInner, TResult, TNext> Start(ValueTask<TInner> inner, in TNext next, out short version)
+    {
         var step = Rent();
         step._inner = inner;
         step._next = next;
         step._context = ExecutionContext.Capture();
-        var version = step._core.Version;
+        version = step._core.Version;
         inner.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(step._onCompleted);
-        return new ValueTask<TResult>(step, version);
+        return step;
     }
 
     private void OnCompleted()
@@ -119,6 +145,8 @@ internal sealed class Continued<TInner, TResult, TNext> : IValueTaskSource<TResu
             Return(this);
         }
     }
+
+    void IValueTaskSource.GetResult(short token) => GetResult(token);
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 

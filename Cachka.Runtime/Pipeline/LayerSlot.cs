@@ -125,17 +125,31 @@ internal sealed class LayerSlot
 
     /// <summary>
     /// A guarded async read of <paramref name="key"/>, then <paramref name="next"/>: a layer that takes the next step
-    /// (<see cref="IContinuedReads"/>) runs the guard and it in the same step as its own ending.
+    /// (<see cref="IContinuedLayer"/>) runs the guard and it in the same step as its own ending.
     /// </summary>
     public ValueTask<TOut> ReadAsync<T, TOut, TNext>(string key, in TNext next, CancellationToken cancellationToken)
         where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
-        if (Layer is not IContinuedReads continued)
+        if (Layer is not IContinuedLayer continued)
             return RunAsync<GetOperation<T>, CacheLayerHit<T>, TOut, TNext>(LayerAccess.Read(key), new(key), in next, cancellationToken);
         var access = LayerAccess.Read(key);
         if (!Enter(in access))
             return Continued<CacheLayerHit<T>, TOut, TNext>.After(default, in next);
         return continued.GetAsync<T, TOut, Guarded<CacheLayerHit<T>, TOut, TNext>>(key, new(this, access, next, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// A guarded async write of <paramref name="key"/> into a layer that takes the next step (<see cref="IContinuedLayer"/>),
+    /// then <paramref name="next"/>, in the same step as the layer's own ending.
+    /// </summary>
+    public ValueTask WriteAsync<T, TNext>(string key, T value, in EntryTimes times, IReadOnlyList<string>? tags, in TNext next, CancellationToken cancellationToken)
+        where TNext : struct, IContinuation<bool, bool>
+    {
+        var access = LayerAccess.Write(key, "set");
+        if (!Enter(in access))
+            return Continued<bool, bool, TNext>.AfterWithoutResult(default, in next);
+        return ((IContinuedLayer)Layer).SetAsync<T, Guarded<bool, bool, TNext>>(
+            key, value, times.ExpiresAt, times.IsKept ? times.KeepUntil : times.ExpiresAt, tags, new(this, access, next, cancellationToken), cancellationToken);
     }
 
     // The protocol around a call's outcome, then the caller's next step with the guarded result (or the caller's

@@ -136,7 +136,42 @@ internal sealed partial class LayeredCache
         where TKey : struct, ICacheKey<TKey>
     {
         _l1.Store(in typedKey, key, value, in times);
+        // One remote layer below L1: its write and the write's ending run as one pooled step when Redis answers.
+        if (_below.Length == 1 && _below[0].Layer is IContinuedLayer)
+        {
+            _tags.Add(key, tags);
+            return _below[0].WriteAsync(key, value, in times, tags, new WriteEnding(this, key, StartBelow(), exit, cancellationToken), cancellationToken);
+        }
+
         return WriteBelowAsync(key, value, times, tags, _below.Length, "set", cancellationToken, exit);
+    }
+
+    /// <summary>The end of a write to the one layer below L1, as <see cref="WriteBelowAsync"/> ends one.</summary>
+    private readonly struct WriteEnding(LayeredCache cache, string key, long start, bool exit, CancellationToken cancellationToken) : IContinuation<bool, bool>
+    {
+        public bool Continue(ValueTask<bool> completed)
+        {
+            try
+            {
+                try
+                {
+                    completed.GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    MissedFrom(cache._below, 0, key);
+                    throw;
+                }
+
+                cache.EndBelow(CacheOperation.Set, start);
+                return true;
+            }
+            finally
+            {
+                if (exit)
+                    cache.Exit();
+            }
+        }
     }
 
     /// <summary>Writes the first <paramref name="count"/> layers below L1 (all of them for a write, those above the hit for a promotion).</summary>

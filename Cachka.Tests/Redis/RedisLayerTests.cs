@@ -236,6 +236,49 @@ public sealed class RedisLayerTests : RedisServerFixture
     }
 
     [Test]
+    public async Task A_write_cancelled_before_it_reaches_Redis_leaves_the_key_missed_so_the_older_value_there_is_never_served()
+    {
+        await using var cache = (LayeredCache)RedisOnly();
+        var slot = cache.Slots.Single(s => s.Layer is RedisCacheLayer);
+        await cache.SetAsync("k", "old", TimeSpan.FromMinutes(5));
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.CatchAsync<OperationCanceledException>(async () => await cache.SetAsync("k", "new", TimeSpan.FromMinutes(5), cancel.Token));
+
+        Assert.That(slot.MissedCount, Is.EqualTo(1), "the write did not reach Redis: the key is missed there");
+        Assert.That((await cache.TryGetAsync<string>("k")).Value, Is.Not.EqualTo("old"), "Redis's older value is not served");
+        await WaitUntil(async () => !await Db.KeyExistsAsync("test:k"), seconds: 10); // the repair removes it
+        Assert.That(slot.MissedCount, Is.Zero);
+        await cache.SetAsync("k", "newer", TimeSpan.FromMinutes(5));
+        Assert.That(await Db.KeyExistsAsync("test:k"), Is.True, "later writes reach Redis again");
+    }
+
+    [Test]
+    public async Task A_write_while_Redis_refuses_commands_is_missed_and_never_fails_the_caller()
+    {
+        await using var cache = (LayeredCache)RedisOnly();
+        var slot = cache.Slots.Single(s => s.Layer is RedisCacheLayer);
+        await cache.SetAsync("k", "old", TimeSpan.FromMinutes(5));
+        await Db.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
+        await Db.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        try
+        {
+            await cache.SetAsync("k", new string('x', 4096), TimeSpan.FromMinutes(5)); // OOM: refused by Redis
+            Assert.That(slot.MissedCount, Is.EqualTo(1), "the refused write is remembered");
+            Assert.That(cache.GetMetricsText(), Does.Contain("RedisServerException"));
+        }
+        finally
+        {
+            await Db.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+        }
+
+        Assert.That((await cache.TryGetAsync<string>("k")).Value, Is.Not.EqualTo("old"));
+        await WaitUntil(() => slot.MissedCount == 0, seconds: 10);
+        Assert.That(await Db.KeyExistsAsync("test:k"), Is.False, "the repair removed the older value");
+    }
+
+    [Test]
     public async Task Cleanup_and_maintenance_never_touch_live_keys()
     {
         await using var cache = RedisOnly();
