@@ -10,7 +10,7 @@ namespace Cachka.Redis;
 /// <summary>
 /// The Redis layer: values in the shared envelope (optionally encrypted) under <c>KeyPrefix + key</c> with the
 /// entry's TTL as the key's Redis expiry, tags as Redis sets, and the backplane that tells other processes what
-/// changed. One file per concern (read, write, tags, backplane); the sync members call StackExchange.Redis's sync
+/// changed. One file per concern (read, write, tags, slots, backplane); the sync members call StackExchange.Redis's sync
 /// API and the async members its async API. Whatever fails is thrown for the pipeline to count (breaker, missed
 /// keys); what cannot be read back is a miss and is removed.
 /// </summary>
