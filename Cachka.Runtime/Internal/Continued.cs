@@ -97,9 +97,11 @@ internal sealed class Continued<TInner, TResult, TNext> : IValueTaskSource<TResu
         return step;
     }
 
+    // Already in the caller's context (a thread pool thread and a caller without AsyncLocals share the default one):
+    // run the step as it is, without entering the context again.
     private void OnCompleted()
     {
-        if (_context is { } context)
+        if (_context is { } context && !ReferenceEquals(context, ExecutionContext.Capture()))
             ExecutionContext.Run(context, s_continueInContext, this);
         else
             Continue();
