@@ -39,19 +39,23 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
         return TryTakeSlot() ? Fetch<T, TOut, TNext>(key, storageKey, in next) : GetAfterSlotAsync<T, TOut, TNext>(key, storageKey, next, cancellationToken);
     }
 
+    // A caller beyond MaxConnections: its GET gets what the wait left of OperationTimeout.
     private async ValueTask<TOut> GetAfterSlotAsync<T, TOut, TNext>(string key, RedisKey storageKey, TNext next, CancellationToken cancellationToken)
         where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
+        CacheLayerHit<T> hit;
         try
         {
-            _ = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false); // the slot Fetch releases
+            using var slot = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+            using var stored = await slot.Within(_database.StringGetLeaseAsync(storageKey)).ConfigureAwait(false);
+            hit = Open<T>(key, storageKey, stored);
         }
         catch (Exception error)
         {
             return next.Continue(ValueTask.FromException<CacheLayerHit<T>>(error));
         }
 
-        return await Fetch<T, TOut, TNext>(key, storageKey, in next).ConfigureAwait(false);
+        return next.Continue(new ValueTask<CacheLayerHit<T>>(hit));
     }
 
     // With a slot taken: GET, then the envelope opened, the slot released, and the next step.

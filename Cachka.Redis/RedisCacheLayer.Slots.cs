@@ -21,6 +21,21 @@ internal sealed partial class RedisCacheLayer
     /// <summary>Async callers waiting for a slot now.</summary>
     internal int SlotWaiters => Volatile.Read(ref _slotWaiters);
 
+    /// <summary>Takes a slot as a command does, until disposed (for tests: callers beyond the bound then wait in line).</summary>
+    internal IDisposable HoldSlot() =>
+        TryTakeSlot() ? new HeldSlot(this) : throw new InvalidOperationException("every slot is taken");
+
+    private sealed class HeldSlot(RedisCacheLayer layer) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                layer.ReleaseSlot();
+        }
+    }
+
     private Slot Enter()
     {
         if (!_threadsReserved)
@@ -110,7 +125,7 @@ internal sealed partial class RedisCacheLayer
 
             using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static (waiter, token) => ((SlotWaiter)waiter!).TrySetCanceled(token), waiter) : default)
                 await waiter.Task.ConfigureAwait(false); // a timeout faults it, a cancellation cancels it
-            return new Slot(this);
+            return new Slot(this, waiter);
         }
         finally
         {
@@ -152,9 +167,23 @@ internal sealed partial class RedisCacheLayer
             waiter.TrySetException(new LayerBusyException($"Redis cache layer '{Name}': {_config.MaxConnections} commands stayed in flight for {_slotTimeout.TotalMilliseconds:0} ms (RedisCacheConfig.MaxConnections, OperationTimeout)."));
     }
 
-    private readonly struct Slot(RedisCacheLayer layer) : IDisposable
+    /// <summary>
+    /// A slot taken, given back when disposed. Taken after a wait in line, it gives the commands sent under it what is
+    /// left of the caller's OperationTimeout (<see cref="Within"/>), so a call beyond the bound still ends within it.
+    /// </summary>
+    private readonly struct Slot(RedisCacheLayer layer, SlotWaiter? waited = null) : IDisposable
     {
-        public void Dispose() => layer.ReleaseSlot();
+        /// <summary>The command, waited for until the caller's deadline when the slot came after a wait.</summary>
+        public Task<TResult> Within<TResult>(Task<TResult> command) => waited is null ? command : waited.WithinDeadline(layer, command);
+
+        /// <inheritdoc cref="Within{TResult}(Task{TResult})"/>
+        public Task Within(Task command) => waited is null ? command : waited.WithinDeadline(layer, command);
+
+        public void Dispose()
+        {
+            if (waited is null || !waited.LeftBehind)
+                layer.ReleaseSlot();
+        }
     }
 
     // Continuations run on the thread pool: a slot handed over inside a completing command never runs the next
@@ -162,5 +191,30 @@ internal sealed partial class RedisCacheLayer
     private sealed class SlotWaiter(long deadline) : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public long Deadline { get; } = deadline;
+
+        /// <summary>A command outlived the caller's deadline: the slot passes back when that command ends.</summary>
+        public bool LeftBehind { get; private set; }
+
+        public async Task<TResult> WithinDeadline<TResult>(RedisCacheLayer layer, Task<TResult> command)
+        {
+            await WithinDeadline(layer, (Task)command).ConfigureAwait(false);
+            return await command.ConfigureAwait(false);
+        }
+
+        // The caller goes on at its deadline (a timeout, counted as Redis's own would be); the command keeps its slot
+        // until it ends, so the commands in flight never exceed MaxConnections.
+        public async Task WithinDeadline(RedisCacheLayer layer, Task command)
+        {
+            try
+            {
+                await command.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(0, Deadline - Environment.TickCount64))).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (!command.IsCompleted)
+            {
+                LeftBehind = true;
+                _ = command.ContinueWith(static (_, layer) => ((RedisCacheLayer)layer!).ReleaseSlot(), layer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw new TimeoutException($"Redis cache layer '{layer.Name}': no reply within OperationTimeout ({layer._slotTimeout.TotalMilliseconds:0} ms), part of which went waiting for a slot (RedisCacheConfig.MaxConnections).");
+            }
+        }
     }
 }

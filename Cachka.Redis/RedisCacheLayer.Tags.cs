@@ -29,13 +29,13 @@ internal sealed partial class RedisCacheLayer
     {
         cancellationToken.ThrowIfCancellationRequested();
         string[] keys;
-        using (await EnterAsync(cancellationToken).ConfigureAwait(false))
+        using (var slot = await EnterAsync(cancellationToken).ConfigureAwait(false))
         {
-            keys = Members(await _database.ScriptEvaluateAsync(TagScripts.Take, [TagKey(tag)]).ConfigureAwait(false));
+            keys = Members(await slot.Within(_database.ScriptEvaluateAsync(TagScripts.Take, [TagKey(tag)])).ConfigureAwait(false));
             var deletes = new List<Task>();
             foreach (var group in BySlot(keys))
                 deletes.Add(_database.KeyDeleteAsync(group));
-            await Task.WhenAll(deletes).ConfigureAwait(false);
+            await slot.Within(Task.WhenAll(deletes)).ConfigureAwait(false);
         }
 
         _backplane?.Publish(keys);

@@ -47,11 +47,11 @@ internal sealed partial class RedisCacheLayer
         tags ??= [];
         var write = Prepare(key, value, expiresAt, keepUntil);
         cancellationToken.ThrowIfCancellationRequested();
-        using (await EnterAsync(cancellationToken).ConfigureAwait(false))
+        using (var slot = await EnterAsync(cancellationToken).ConfigureAwait(false))
         {
             if (write.Blob is null || tags.Count == 0)
             {
-                await Send(in write).ConfigureAwait(false);
+                await slot.Within(Send(in write)).ConfigureAwait(false);
             }
             else
             {
@@ -62,7 +62,7 @@ internal sealed partial class RedisCacheLayer
                     sent[i] = batch.ScriptEvaluateAsync(TagScripts.Add, [TagKey(tags[i])], write.TagArguments(key));
                 sent[tags.Count] = batch.StringSetAsync(write.StorageKey, write.Blob, write.Ttl);
                 batch.Execute();
-                await Task.WhenAll(sent).ConfigureAwait(false);
+                await slot.Within(Task.WhenAll(sent)).ConfigureAwait(false);
             }
         }
 
@@ -153,8 +153,8 @@ internal sealed partial class RedisCacheLayer
         var storageKey = StorageKey(key);
         cancellationToken.ThrowIfCancellationRequested();
         bool removed;
-        using (await EnterAsync(cancellationToken).ConfigureAwait(false))
-            removed = await _database.KeyDeleteAsync(storageKey).ConfigureAwait(false);
+        using (var slot = await EnterAsync(cancellationToken).ConfigureAwait(false))
+            removed = await slot.Within(_database.KeyDeleteAsync(storageKey)).ConfigureAwait(false);
         _backplane?.Publish(key);
         return removed;
     }

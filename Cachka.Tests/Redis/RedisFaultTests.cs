@@ -191,4 +191,53 @@ public sealed class RedisFaultTests
         Assert.That((await cache.TryGetAsync<string>("shared")).Value, Is.EqualTo("v"), "slots flow again after the thaw");
         Assert.That(cache.GetMetricsText(), Does.Contain("error_type=\"busy\""), "a wait that ran out is counted as busy");
     }
+
+    [Test]
+    public async Task A_caller_that_waited_for_a_slot_still_ends_within_the_operation_timeout_reads_writes_and_deletes_alike()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var timeout = TimeSpan.FromSeconds(1);
+        await using var cache = (LayeredCache)new CacheConfig
+        {
+            Name = "deadline",
+            Layers = [server.Layer(backplane: false) with { MaxConnections = 1, OperationTimeout = timeout }],
+            VacuumInterval = null,
+            CleanupOnStart = false,
+            CircuitBreakerThreshold = 1000,
+        }.CreateCache();
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        var calls = new (string Name, Func<Task> Call)[]
+        {
+            ("read", async () => Assert.That((await cache.TryGetAsync<string>("r")).HasValue, Is.False)),
+            ("write", async () => await cache.SetAsync("w", "v", TimeSpan.FromMinutes(1))),
+            ("delete", async () => await cache.DeleteAsync("d")),
+        };
+        foreach (var (name, call) in calls)
+        {
+            server.Freeze();
+            try
+            {
+                // The only slot is held; the caller waits in line, gets the slot when most of its timeout is gone,
+                // and sends its command to a frozen Redis: it must not wait a whole timeout more.
+                var held = layer.HoldSlot();
+                var watch = Stopwatch.StartNew();
+                var waiting = call();
+                await RedisLayerTests.WaitUntil(() => layer.SlotWaiters == 1);
+                await Task.Delay(timeout * 0.6);
+                held.Dispose();
+                await waiting;
+                Assert.That(watch.Elapsed, Is.LessThan(timeout + TimeSpan.FromMilliseconds(400)), name);
+            }
+            finally
+            {
+                server.Thaw();
+            }
+
+            // The command it left behind keeps its slot until it ends; then the slot comes back.
+            await RedisLayerTests.WaitUntil(() => layer.InFlight == 0, seconds: 10);
+        }
+
+        Assert.That(cache.Slots.Single(s => s.Layer == layer).MissedCount, Is.GreaterThan(0), "the write and delete left behind are repaired");
+        await RedisLayerTests.WaitUntil(() => cache.TryGet<string>("probe").HasValue is false && cache.Slots.Single(s => s.Layer == layer).MissedCount == 0, seconds: 10);
+    }
 }
