@@ -133,20 +133,22 @@ public sealed class RedisFaultTests
         Assert.That(other.Get<int>("thawed"), Is.EqualTo(2));
     }
 
+    // Redis alone, a bound of a few slots, a breaker that stays closed: the slots are what the test is about.
+    private static LayeredCache RedisOnlyWithSlots(RedisServer server, int maxConnections, TimeSpan timeout) => (LayeredCache)new CacheConfig
+    {
+        Layers = [server.Layer(backplane: false) with { MaxConnections = maxConnections, OperationTimeout = timeout }],
+        VacuumInterval = null,
+        CleanupOnStart = false,
+        CircuitBreakerThreshold = 1000,
+    }.CreateCache();
+
     [Test]
     public async Task Callers_beyond_max_connections_wait_in_line_get_slots_as_commands_end_and_leave_at_their_timeout_or_cancellation()
     {
         await using var server = await RedisServer.StartAsync();
         // Long enough that a loaded machine thaws the server well within it.
         var timeout = TimeSpan.FromSeconds(2);
-        await using var cache = (LayeredCache)new CacheConfig
-        {
-            Name = "line",
-            Layers = [server.Layer(backplane: false) with { MaxConnections = 2, OperationTimeout = timeout }],
-            VacuumInterval = null,
-            CleanupOnStart = false,
-            CircuitBreakerThreshold = 1000,
-        }.CreateCache();
+        await using var cache = RedisOnlyWithSlots(server, maxConnections: 2, timeout);
         var layer = (RedisCacheLayer)cache.Layers[0];
         cache.Set("shared", "v", TimeSpan.FromMinutes(1));
 
@@ -197,14 +199,7 @@ public sealed class RedisFaultTests
     {
         await using var server = await RedisServer.StartAsync();
         var timeout = TimeSpan.FromSeconds(1);
-        await using var cache = (LayeredCache)new CacheConfig
-        {
-            Name = "deadline",
-            Layers = [server.Layer(backplane: false) with { MaxConnections = 1, OperationTimeout = timeout }],
-            VacuumInterval = null,
-            CleanupOnStart = false,
-            CircuitBreakerThreshold = 1000,
-        }.CreateCache();
+        await using var cache = RedisOnlyWithSlots(server, maxConnections: 1, timeout);
         var layer = (RedisCacheLayer)cache.Layers[0];
         var calls = new (string Name, Func<Task> Call)[]
         {
