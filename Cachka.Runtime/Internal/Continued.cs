@@ -3,7 +3,10 @@ using System.Threading.Tasks.Sources;
 
 namespace Cachka.Internal;
 
-/// <summary>What runs once an awaited call has completed, with that call (completed: its result or exception is read from it).</summary>
+/// <summary>
+/// What runs once an awaited call has completed, with that call. It is always complete when passed, so reading its
+/// result (<c>completed.GetAwaiter().GetResult()</c>, once) never blocks: it returns the value or throws the call's exception.
+/// </summary>
 internal interface IContinuation<TInner, TResult>
 {
     TResult Continue(ValueTask<TInner> completed);
@@ -18,9 +21,9 @@ internal readonly struct Unchanged<T> : IContinuation<T, T>
 /// <summary>
 /// A step that awaits one call and then runs <typeparamref name="TNext"/>, without an async method: a pooled
 /// <see cref="IValueTaskSource{TResult}"/> that registers itself on the call and completes with what the step returns.
-/// Steps nest (a remote read is three: the layer's decoding, the slot's guard, the pipeline's ending) and run one
-/// inside the other when the call completes, so a read that reaches Redis costs its caller no state machine of
-/// Cachka's: with many reads in flight the runtime's pools of async state machines are empty and each frame would
+/// Continuations compose (a remote read's is three, each handing its outcome to the next: the layer's decoding, the
+/// slot's guard, the pipeline's ending), so a read that reaches Redis costs its caller one pooled step and no state
+/// machine of Cachka's: with many reads in flight the runtime's pools of async state machines are empty and each frame would
 /// be an allocation and a resumption. The pool here is per step type and holds as many as are in flight (bounded).
 /// </summary>
 /// <remarks>
