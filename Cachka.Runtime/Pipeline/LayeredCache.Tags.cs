@@ -16,10 +16,11 @@ internal sealed partial class LayeredCache
         try
         {
             var keys = TaggedKeys(tag);
-            foreach (var slot in _layers)
-                keys.UnionWith(slot.Run<InvalidateTagOperation, IReadOnlyCollection<string>?>(LayerAccess.Tag(tag), new(tag)) ?? []);
+            var removedBy = new HashSet<string>?[_layers.Length];
+            for (var i = 0; i < _layers.Length; i++)
+                keys.UnionWith(removedBy[i] = Removed(_layers[i].Run<InvalidateTagOperation, IReadOnlyCollection<string>?>(LayerAccess.Tag(tag), new(tag))));
             foreach (var key in keys)
-                DeleteEverywhere(key);
+                DeleteEverywhere(key, removedBy);
             activity?.SetTag("cache.removed", keys.Count);
         }
         finally
@@ -41,11 +42,12 @@ internal sealed partial class LayeredCache
         using var activity = StartSpan("cachka.invalidate_tag", null);
         var start = StartBelow();
         var keys = TaggedKeys(tag);
+        var removedBy = new HashSet<string>?[_layers.Length];
         var i = 0;
         try
         {
             for (; i < _layers.Length; i++)
-                keys.UnionWith(await _layers[i].RunAsync<InvalidateTagOperation, IReadOnlyCollection<string>?>(LayerAccess.Tag(tag), new(tag), cancellationToken).ConfigureAwait(false) ?? []);
+                keys.UnionWith(removedBy[i] = Removed(await _layers[i].RunAsync<InvalidateTagOperation, IReadOnlyCollection<string>?>(LayerAccess.Tag(tag), new(tag), cancellationToken).ConfigureAwait(false)));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -56,10 +58,14 @@ internal sealed partial class LayeredCache
         }
 
         foreach (var key in keys)
-            await DeleteEverywhereAsync(key, cancellationToken).ConfigureAwait(false);
+            await DeleteEverywhereAsync(key, cancellationToken, removedBy).ConfigureAwait(false);
         activity?.SetTag("cache.removed", keys.Count);
         EndBelow(CacheOperation.InvalidateTag, start);
     }
+
+    // The keys one layer removed for the tag: the other layers still delete them, that layer not again (a remote layer
+    // would pay a round trip and tell the other processes once more per key).
+    private static HashSet<string> Removed(IReadOnlyCollection<string>? keys) => new(keys ?? [], StringComparer.Ordinal);
 
     /// <summary>
     /// HybridCache's <c>RemoveByTagAsync("*")</c>: L1 is emptied, and every entry a layer below recorded with the reserved

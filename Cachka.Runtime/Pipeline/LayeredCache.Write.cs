@@ -211,18 +211,24 @@ internal sealed partial class LayeredCache
         }
     }
 
-    private bool DeleteEverywhere(string key)
+    // removedBy: per layer, keys it has already removed itself (a tag invalidation), which it is not asked again.
+    private bool DeleteEverywhere(string key, HashSet<string>?[]? removedBy = null)
     {
         Changing(key);
         var removed = false;
-        foreach (var slot in _layers)
-            removed |= slot.Run<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key));
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            if (removedBy?[i]?.Contains(key) != true)
+                removed |= _layers[i].Run<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key));
+        }
+
         return removed;
     }
 
+    /// <inheritdoc cref="DeleteEverywhere"/>
     // Pooled: awaited once, by the pipeline; a miss that reaches a remote layer allocates no state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> DeleteEverywhereAsync(string key, CancellationToken cancellationToken)
+    private async ValueTask<bool> DeleteEverywhereAsync(string key, CancellationToken cancellationToken, HashSet<string>?[]? removedBy = null)
     {
         await ChangingAsync(key).ConfigureAwait(false);
         var removed = false;
@@ -230,7 +236,10 @@ internal sealed partial class LayeredCache
         try
         {
             for (; i < _layers.Length; i++)
-                removed |= await _layers[i].RunAsync<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key), cancellationToken).ConfigureAwait(false);
+            {
+                if (removedBy?[i]?.Contains(key) != true)
+                    removed |= await _layers[i].RunAsync<DeleteOperation, bool>(LayerAccess.Write(key, "delete"), new(key), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

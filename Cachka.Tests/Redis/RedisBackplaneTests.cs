@@ -44,6 +44,63 @@ public sealed class RedisBackplaneTests : RedisServerFixture
     }
 
     [Test]
+    public async Task A_write_delete_or_tag_invalidation_costs_one_publish_of_keys_never_of_values([Values] bool async)
+    {
+        await using var a = Node("a");
+        using var watcher = Server.Connect();
+        var messages = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        await watcher.GetSubscriber().SubscribeAsync(RedisChannel.Literal("test#backplane"), (_, message) => messages.Enqueue((byte[])message!));
+        var secret = "value-" + Guid.NewGuid().ToString("N");
+        var steps = new (string Name, Func<Task> Step)[]
+        {
+            ("set", async () => { if (async) await a.SetAsync("k1", secret, TimeSpan.FromMinutes(5)); else a.Set("k1", secret, TimeSpan.FromMinutes(5)); }),
+            ("set with tags", async () =>
+            {
+                var options = new CacheEntryOptions(TimeSpan.FromMinutes(5)) { Tags = ["t"] };
+                if (async) await a.SetAsync("k2", secret, options); else a.Set("k2", secret, options);
+            }),
+            ("delete", async () => { if (async) await a.DeleteAsync("k1"); else a.Delete("k1"); }),
+            ("tag invalidation", async () => { if (async) await a.InvalidateTagAsync("t"); else a.InvalidateTag("t"); }),
+        };
+        var published = Backplane(a).Published;
+        foreach (var (name, step) in steps)
+        {
+            var seen = messages.Count;
+            await step();
+            Assert.That(Backplane(a).Published, Is.EqualTo(++published), name + ": one publish");
+            await RedisLayerTests.WaitUntil(() => messages.Count == seen + 1);
+        }
+
+        await Task.Delay(200); // nothing more arrives
+        Assert.That(messages.Select(m => System.Text.Encoding.UTF8.GetString(m)).ToList(), Has.Count.EqualTo(steps.Length));
+        Assert.That(messages.Select(m => System.Text.Encoding.UTF8.GetString(m)), Has.None.Contains(secret), "keys only, never values");
+    }
+
+    [Test]
+    public async Task Invalidating_a_tag_of_fifty_keys_is_one_publish_and_removes_them_from_every_layer_and_node([Values] bool async)
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        var options = new CacheEntryOptions(TimeSpan.FromMinutes(5)) { Tags = ["bulk"] };
+        var keys = Enumerable.Range(0, 50).Select(i => "bulk:" + i).ToArray();
+        foreach (var key in keys)
+            a.Set(key, key, options);
+        await RedisLayerTests.WaitUntil(() => Backplane(b).Received == keys.Length);
+        Assert.That(keys.Select(k => b.Get<string>(k)), Is.EqualTo(keys), "b reads them (and keeps copies in memory)");
+        var published = Backplane(a).Published;
+
+        if (async)
+            await a.InvalidateTagAsync("bulk");
+        else
+            a.InvalidateTag("bulk");
+
+        Assert.That(Backplane(a).Published, Is.EqualTo(published + 1), "one message names every key (was one more per key)");
+        Assert.That(keys.Select(k => a.TryGet<string>(k).HasValue), Has.All.False);
+        await RedisLayerTests.WaitUntil(() => keys.All(k => !Memory(b).Get<string>(k).Found));
+        Assert.That(keys.Select(k => b.TryGet<string>(k).HasValue), Has.All.False, "gone from Redis too");
+    }
+
+    [Test]
     public async Task A_delete_on_one_node_is_not_served_by_the_other([Values] bool async)
     {
         await using var a = Node("a");
