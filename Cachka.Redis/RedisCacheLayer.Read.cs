@@ -83,7 +83,7 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
             CacheLayerHit<T> hit;
             try
             {
-                using var stored = completed.GetAwaiter().GetResult();
+                using var stored = Completed.Outcome(completed);
                 hit = layer.Open<T>(key, storageKey, stored);
             }
             catch (Exception error)

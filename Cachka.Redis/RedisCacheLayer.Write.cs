@@ -116,7 +116,7 @@ internal sealed partial class RedisCacheLayer
         {
             try
             {
-                completed.GetAwaiter().GetResult();
+                Completed.Outcome(completed);
             }
             catch (Exception error)
             {

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
 namespace Cachka.Internal;
 
 /// <summary>
-/// What runs once an awaited call has completed, with that call. It is always complete when passed, so reading its
-/// result (<c>completed.GetAwaiter().GetResult()</c>, once) never blocks: it returns the value or throws the call's exception.
+/// What runs once an awaited call has completed, with that call. It is always complete when passed; its outcome is
+/// read once, through <see cref="Completed.Outcome{T}"/>.
 /// </summary>
 internal interface IContinuation<TInner, TResult>
 {
@@ -15,7 +16,21 @@ internal interface IContinuation<TInner, TResult>
 /// <summary>The call's own result, unchanged.</summary>
 internal readonly struct Unchanged<T> : IContinuation<T, T>
 {
-    public T Continue(ValueTask<T> completed) => completed.GetAwaiter().GetResult();
+    public T Continue(ValueTask<T> completed) => Completed.Outcome(completed);
+}
+
+/// <summary>The outcome of a call a continuation was handed.</summary>
+internal static class Completed
+{
+    /// <summary>
+    /// The value of <paramref name="completed"/>, or its exception thrown. Never blocks: a continuation runs only once
+    /// its call has completed (checked in debug builds), so this reads a result; it does not wait for one.
+    /// </summary>
+    public static T Outcome<T>(ValueTask<T> completed)
+    {
+        Debug.Assert(completed.IsCompleted, "a continuation runs only once its call has completed");
+        return completed.GetAwaiter().GetResult();
+    }
 }
 
 /// <summary>

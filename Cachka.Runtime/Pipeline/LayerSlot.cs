@@ -162,7 +162,7 @@ internal sealed class LayerSlot
             TResult result;
             try
             {
-                result = completed.GetAwaiter().GetResult();
+                result = Completed.Outcome(completed);
                 slot.Succeeded(in access);
             }
             catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)

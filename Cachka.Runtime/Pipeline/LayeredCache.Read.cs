@@ -103,7 +103,7 @@ internal sealed partial class LayeredCache
         {
             try
             {
-                var found = cache.Live(completed.GetAwaiter().GetResult());
+                var found = cache.Live(Completed.Outcome(completed));
                 // Promote: with one layer below L1 the only copy to make is L1's.
                 if (found.Found)
                     cache.StoreCopy(in typedKey, key, in found, epoch);

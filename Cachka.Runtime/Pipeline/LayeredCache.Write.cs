@@ -155,7 +155,7 @@ internal sealed partial class LayeredCache
             {
                 try
                 {
-                    completed.GetAwaiter().GetResult();
+                    Completed.Outcome(completed);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
