@@ -152,6 +152,9 @@ public sealed record RedisCacheConfig : CacheLayerConfig
         var timeout = (int)Math.Ceiling(CommandTimeout.TotalMilliseconds);
         options.SyncTimeout = timeout;
         options.AsyncTimeout = timeout;
+        // StackExchange.Redis finds async commands past their timeout on its heartbeat (every second by default), so
+        // a command could cost up to a second more than the timeout: a quarter of the timeout keeps that small.
+        options.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(timeout / 4, 50, 1000));
         options.ConnectTimeout = (int)Math.Ceiling((SocketConnectTimeout ?? TimeSpan.FromSeconds(5)).TotalMilliseconds);
         // Never fail start-up because Redis is away, and never queue commands while it is: a command without a
         // connection fails at once, so a caller gets the other layers instead of waiting for the timeout.

@@ -46,6 +46,14 @@ public sealed class RedisConfigTests
         Assert.That(options.AbortOnConnectFail, Is.False);
     }
 
+    // Async timeouts are found on the heartbeat: at the default one second, a frozen Redis could cost an async caller
+    // the timeout and one second more.
+    [TestCase(1000, 250)]
+    [TestCase(100, 50)]
+    [TestCase(10_000, 1000)]
+    public void The_heartbeat_that_finds_timed_out_commands_beats_four_times_per_timeout(int timeoutMs, int heartbeatMs) =>
+        Assert.That(new RedisCacheConfig { OperationTimeout = TimeSpan.FromMilliseconds(timeoutMs) }.ConnectionOptions().HeartbeatInterval, Is.EqualTo(TimeSpan.FromMilliseconds(heartbeatMs)));
+
     [TestCase("cachka:", "cachka#")]
     [TestCase("app#", "app$")]
     [TestCase("x", "#")]
