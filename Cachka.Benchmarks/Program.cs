@@ -24,6 +24,20 @@ if (args is ["backplane"])
     return;
 }
 
+// dotnet run -c Release --project Cachka.Benchmarks -- redis-interleaved  (64-caller Redis get/set against raw, round-robin)
+if (args is ["redis-interleaved"])
+{
+    await Cachka.Benchmarks.Redis.RedisInterleaved.RunAsync(Console.Out).ConfigureAwait(false);
+    return;
+}
+
+// dotnet run -c Release --project Cachka.Benchmarks -- redis-loop get 20    (one case alone, for a profiler)
+if (args is ["redis-loop", var loopCase, var loopSeconds])
+{
+    await Cachka.Benchmarks.Redis.RedisInterleaved.LoopAsync(loopCase, double.Parse(loopSeconds, System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
+    return;
+}
+
 if (args is ["stampede"])
 {
     await StampedeReport.RunAsync(Console.Out).ConfigureAwait(false);

@@ -4,7 +4,9 @@ using StackExchange.Redis;
 
 namespace Cachka.Redis;
 
-// Reads: one GET per lookup (the envelope carries the expiry, so value and expiry come back in one round trip).
+// Reads: one GET per lookup (the envelope carries the expiry, so value and expiry come back in one round trip), or
+// one MGET for a burst (see Batches). The reply comes as a byte[] (RedisValue), not a pooled lease: with 64 callers,
+// renting from and returning to the shared array pool on different threads cost more than the allocation.
 internal sealed partial class RedisCacheLayer : IContinuedLayer
 {
     public CacheLayerHit<T> Get<T>(string key)
@@ -12,8 +14,7 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
         var storageKey = StorageKey(key);
         using (Enter())
         {
-            using var stored = _database.StringGetLease(storageKey);
-            return Open<T>(key, storageKey, stored);
+            return Open<T>(key, storageKey, _database.StringGet(storageKey));
         }
     }
 
@@ -21,7 +22,8 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
         GetAsync<T, CacheLayerHit<T>, Unchanged<CacheLayerHit<T>>>(key, default, cancellationToken);
 
     // The reply is opened when it arrives and the caller's next step runs with it, in one pooled step (see
-    // Continued); only a caller beyond MaxConnections takes an async method, to wait for a slot.
+    // Continued); in a burst it joins a batch (see Batches); only a caller beyond MaxConnections takes an async
+    // method, to wait for a slot.
     public ValueTask<TOut> GetAsync<T, TOut, TNext>(string key, in TNext next, CancellationToken cancellationToken)
         where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
@@ -36,6 +38,8 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
             return Continued<CacheLayerHit<T>, TOut, TNext>.After(ValueTask.FromException<CacheLayerHit<T>>(error), in next);
         }
 
+        if (TryJoinBatch(storageKey, out var batched))
+            return Continued<RedisValue, TOut, Opening<T, TOut, TNext>>.After(batched, new Opening<T, TOut, TNext>(this, key, storageKey, next, ownsSlot: false));
         return TryTakeSlot() ? Fetch<T, TOut, TNext>(key, storageKey, in next) : GetAfterSlotAsync<T, TOut, TNext>(key, storageKey, next, cancellationToken);
     }
 
@@ -47,8 +51,7 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
         try
         {
             using var slot = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
-            using var stored = await slot.Within(_database.StringGetLeaseAsync(storageKey)).ConfigureAwait(false);
-            hit = Open<T>(key, storageKey, stored);
+            hit = Open<T>(key, storageKey, await slot.Within(_database.StringGetAsync(storageKey)).ConfigureAwait(false));
         }
         catch (Exception error)
         {
@@ -62,29 +65,29 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
     private ValueTask<TOut> Fetch<T, TOut, TNext>(string key, RedisKey storageKey, in TNext next)
         where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
-        ValueTask<Lease<byte>?> reply;
+        ValueTask<RedisValue> reply;
         try
         {
-            reply = new ValueTask<Lease<byte>?>(_database.StringGetLeaseAsync(storageKey));
+            reply = new ValueTask<RedisValue>(_database.StringGetAsync(storageKey));
         }
         catch (Exception error)
         {
-            reply = ValueTask.FromException<Lease<byte>?>(error);
+            reply = ValueTask.FromException<RedisValue>(error);
         }
 
-        return Continued<Lease<byte>?, TOut, Opening<T, TOut, TNext>>.After(reply, new Opening<T, TOut, TNext>(this, key, storageKey, next));
+        return Continued<RedisValue, TOut, Opening<T, TOut, TNext>>.After(reply, new Opening<T, TOut, TNext>(this, key, storageKey, next, ownsSlot: true));
     }
 
-    private readonly struct Opening<T, TOut, TNext>(RedisCacheLayer layer, string key, RedisKey storageKey, TNext next) : IContinuation<Lease<byte>?, TOut>
+    // A read sent alone releases its slot here; a batched read's slot is the batch's.
+    private readonly struct Opening<T, TOut, TNext>(RedisCacheLayer layer, string key, RedisKey storageKey, TNext next, bool ownsSlot) : IContinuation<RedisValue, TOut>
         where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>
     {
-        public TOut Continue(ValueTask<Lease<byte>?> completed)
+        public TOut Continue(ValueTask<RedisValue> completed)
         {
             CacheLayerHit<T> hit;
             try
             {
-                using var stored = Completed.Outcome(completed);
-                hit = layer.Open<T>(key, storageKey, stored);
+                hit = layer.Open<T>(key, storageKey, Completed.Outcome(completed));
             }
             catch (Exception error)
             {
@@ -92,7 +95,8 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
             }
             finally
             {
-                layer.ReleaseSlot();
+                if (ownsSlot)
+                    layer.ReleaseSlot();
             }
 
             return next.Continue(new ValueTask<CacheLayerHit<T>>(hit));
@@ -101,11 +105,11 @@ internal sealed partial class RedisCacheLayer : IContinuedLayer
 
     // An entry that cannot be read back (another key's, a foreign or damaged value, a key it cannot decrypt)
     // is a miss, counted, and removed.
-    private CacheLayerHit<T> Open<T>(string key, RedisKey storageKey, Lease<byte>? stored)
+    private CacheLayerHit<T> Open<T>(string key, RedisKey storageKey, RedisValue stored)
     {
-        if (stored is null)
+        if (stored.IsNull)
             return CacheLayerHit<T>.Miss;
-        var opened = _codec.Open<T>(stored.Span, key, NowMs);
+        var opened = _codec.Open<T>(((ReadOnlyMemory<byte>)stored).Span, key, NowMs);
         if (opened.InvalidReason is not null)
         {
             _codec.Dropped(opened.InvalidReason);

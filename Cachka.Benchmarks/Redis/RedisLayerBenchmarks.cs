@@ -117,6 +117,15 @@ public class RedisLayerBenchmarks
     [BenchmarkCategory("get"), Benchmark(Description = "raw StringGetAsync x64 concurrent callers", OperationsPerInvoke = Concurrency)]
     public Task RawGet64() => Task.WhenAll(_rawKeys.Select(async k => (string?)await _db.StringGetAsync(k)));
 
+    public Task RawMGet64()
+    {
+        var sources = new TaskCompletionSource<RedisValue>[Concurrency];
+        for (var i = 0; i < Concurrency; i++) sources[i] = new TaskCompletionSource<RedisValue>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var all = Task.WhenAll(sources.Select(async s => (string?)await s.Task));
+        _db.StringGetAsync(_rawKeys).ContinueWith(t => { var r = t.Result; for (var i = 0; i < r.Length; i++) sources[i].SetResult(r[i]); }, TaskContinuationOptions.ExecuteSynchronously);
+        return all;
+    }
+
     [BenchmarkCategory("get"), Benchmark(Description = "Cachka L3 get (async) x64 concurrent callers", OperationsPerInvoke = Concurrency)]
     public Task CachkaGet64() => Task.WhenAll(_keys.Select(async k => await _cache.GetAsync<string>(k)));
 

@@ -48,6 +48,25 @@ public sealed class RedisClusterTests
     }
 
     [Test]
+    public async Task A_burst_of_reads_over_every_master_gets_each_callers_own_value_and_batches_only_keys_of_one_slot()
+    {
+        await using var cache = Node("b", "burst:", memory: false);
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        // Keys spread over the masters, and keys that share a hash tag (one slot).
+        var keys = Enumerable.Range(0, 60).Select(i => "item:" + i).Concat(Enumerable.Range(0, 40).Select(i => "{team}:" + i)).ToList();
+        for (var i = 0; i < keys.Count; i++)
+            cache.Set(keys[i], i, TimeSpan.FromMinutes(5));
+
+        var held = RedisBatchTests.HoldUntilReadsBatch(layer);
+        var results = await Task.WhenAll(keys.Select(key => cache.TryGetAsync<int>(key).AsTask()));
+        held.ForEach(slot => slot.Dispose());
+
+        // An MGET across slots would fail in a cluster: every caller then would miss.
+        Assert.That(results.Select(r => r.Value), Is.EqualTo(Enumerable.Range(0, keys.Count)));
+        Assert.That(layer.BatchedReads.Reads, Is.GreaterThan(1));
+    }
+
+    [Test]
     public async Task A_tag_whose_entries_live_on_different_slots_is_invalidated_everywhere([Values] bool async)
     {
         await using var writer = Node("w", async ? "ta:" : "ts:", memory: false);

@@ -133,6 +133,38 @@ public sealed class RedisFaultTests
         Assert.That(other.Get<int>("thawed"), Is.EqualTo(2));
     }
 
+    [Test]
+    public async Task A_batch_sent_to_a_frozen_Redis_misses_for_each_of_its_callers_within_the_timeout_and_reads_flow_after_the_thaw()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var timeout = TimeSpan.FromSeconds(1);
+        await using var cache = RedisOnlyWithSlots(server, maxConnections: 50, timeout);
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        for (var i = 0; i < 40; i++)
+            cache.Set("k" + i, i, TimeSpan.FromMinutes(1));
+
+        server.Freeze();
+        try
+        {
+            var held = RedisBatchTests.HoldUntilReadsBatch(layer);
+            var watch = Stopwatch.StartNew();
+            var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => cache.TryGetAsync<int>("k" + i).AsTask()));
+            Assert.That(reads.Select(r => r.HasValue), Has.All.False, "each caller of a failed batch misses; none throws");
+            Assert.That(watch.Elapsed, Is.LessThan(timeout + TimeSpan.FromSeconds(1)));
+            Assert.That(layer.BatchedReads.Reads, Is.EqualTo(40));
+            held.ForEach(slot => slot.Dispose());
+        }
+        finally
+        {
+            server.Thaw();
+        }
+
+        await RedisLayerTests.WaitUntil(() => layer.InFlight == 0, seconds: 10);
+        Assert.That(cache.GetMetricsText(), Does.Contain("error_type=\"RedisTimeoutException\""), "each caller's failure is counted as its own GET's would be");
+        var after = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => cache.GetAsync<int>("k" + i).AsTask()));
+        Assert.That(after, Is.EqualTo(Enumerable.Range(0, 40)));
+    }
+
     // Redis alone, a bound of a few slots, a breaker that stays closed: the slots are what the test is about.
     private static LayeredCache RedisOnlyWithSlots(RedisServer server, int maxConnections, TimeSpan timeout) => (LayeredCache)new CacheConfig
     {
