@@ -4,17 +4,19 @@ using System.Globalization;
 namespace Cachka.Benchmarks.Redis;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Cachka.Benchmarks -- redis-interleaved</c>: the 64-caller get and set cases of
-/// <see cref="RedisLayerBenchmarks"/> round-robin in one process against one redis-server (a timed batch of each,
-/// many rounds), so raw StackExchange.Redis and Cachka see the same machine load. Reports the median batch per case
-/// and the throughput ratio to raw. <c>-- redis-loop &lt;case&gt; &lt;seconds&gt;</c> runs one case alone for a
-/// profiler (cases: raw-get, get, raw-set, set; get50 and set50 with MaxConnections 50).
+/// <c>dotnet run -c Release --project Cachka.Benchmarks -- redis-interleaved</c>: the get and set cases of
+/// <see cref="RedisLayerBenchmarks"/> (sequential sync, sequential async, 64 concurrent callers) round-robin in one
+/// process against one redis-server (a timed batch of each, many rounds), so raw StackExchange.Redis and Cachka see
+/// the same machine load. Reports the median batch per case and the throughput ratio to raw. <c>-- redis-loop &lt;case&gt; &lt;seconds&gt;</c> runs one case alone for a
+/// profiler (cases: raw-get, get, raw-set, set; get50 and set50 with MaxConnections 50; raw-get-sync, get-sync,
+/// raw-get-async, get-async and the same for set, one call at a time).
 /// </summary>
 internal static class RedisInterleaved
 {
     private const int Rounds = 25;
     private const int WarmupRounds = 3;
-    private const int BatchesPerRound = 150;
+    private const int BurstsPerRound = 150;
+    private const int SequentialPerRound = 200;
 
     public static async Task RunAsync(TextWriter output)
     {
@@ -25,16 +27,17 @@ internal static class RedisInterleaved
             {
                 foreach (var c in cases)
                 {
+                    var runs = c.CallsPerRun == 1 ? SequentialPerRound : BurstsPerRound;
                     var started = Stopwatch.GetTimestamp();
-                    for (var i = 0; i < BatchesPerRound; i++)
+                    for (var i = 0; i < runs; i++)
                         await c.Run();
                     if (round >= WarmupRounds)
-                        c.Times.Add(Stopwatch.GetElapsedTime(started).TotalNanoseconds / (BatchesPerRound * 64));
+                        c.Times.Add(Stopwatch.GetElapsedTime(started).TotalNanoseconds / (runs * c.CallsPerRun));
                 }
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Rounds - WarmupRounds} interleaved rounds per case ({BatchesPerRound} batches of 64 concurrent callers per round); medians; ratio = throughput / raw throughput."));
+                $"{Rounds - WarmupRounds} interleaved rounds per case ({SequentialPerRound} sequential calls or {BurstsPerRound} bursts of 64 concurrent callers per round); medians; ratio = throughput / raw throughput."));
             output.WriteLine();
             output.WriteLine("| Case | Median per call | Throughput vs raw |");
             output.WriteLine("|---|---:|---:|");
@@ -63,7 +66,7 @@ internal static class RedisInterleaved
             while (Stopwatch.GetTimestamp() < until)
             {
                 await c.Run();
-                calls += 64;
+                calls += c.CallsPerRun;
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {Stopwatch.GetElapsedTime(started).TotalNanoseconds / calls:0} ns per call"));
@@ -83,6 +86,14 @@ internal static class RedisInterleaved
         await narrow.Setup();
         Case[] cases =
         [
+            new("raw-get-sync", "get sync", "raw StringGet (sync)", () => Sync(wide.RawGet), 1),
+            new("get-sync", "get sync", "Cachka L3 get (sync)", () => Sync(wide.CachkaGet), 1),
+            new("raw-get-async", "get async", "raw StringGetAsync", wide.RawGetAsync, 1),
+            new("get-async", "get async", "Cachka L3 get (async)", wide.CachkaGetAsync, 1),
+            new("raw-set-sync", "set sync", "raw StringSet (sync)", () => Sync(wide.RawSet), 1),
+            new("set-sync", "set sync", "Cachka L3 set (sync)", () => Sync(wide.CachkaSet), 1),
+            new("raw-set-async", "set async", "raw StringSetAsync", wide.RawSetAsync, 1),
+            new("set-async", "set async", "Cachka L3 set (async)", () => wide.CachkaSetAsync().AsTask(), 1),
             new("raw-get", "get", "raw StringGetAsync x64", wide.RawGet64),
             new("raw-mget", "get", "raw MGET x64", wide.RawMGet64),
             new("get", "get", "Cachka L3 get x64, MaxConnections 100", wide.CachkaGet64),
@@ -94,8 +105,22 @@ internal static class RedisInterleaved
         return (wide, narrow, cases);
     }
 
-    private sealed class Case(string name, string operation, string description, Func<Task> run)
+    private static Task Sync<T>(Func<T> call)
     {
+        GC.KeepAlive(call());
+        return Task.CompletedTask;
+    }
+
+    private static Task Sync(Action call)
+    {
+        call();
+        return Task.CompletedTask;
+    }
+
+    private sealed class Case(string name, string operation, string description, Func<Task> run, int callsPerRun = 64)
+    {
+        public int CallsPerRun { get; } = callsPerRun;
+
         public string Name { get; } = name;
 
         public string Operation { get; } = operation;
