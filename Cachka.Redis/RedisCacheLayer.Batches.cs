@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Sources;
+using Cachka.Internal;
 using StackExchange.Redis;
 
 namespace Cachka.Redis;
@@ -22,6 +23,7 @@ internal sealed partial class RedisCacheLayer
     private ReadBatch? _forming;
     private long _batches;
     private long _batchedReads;
+    private bool _spansSlots;
 
     /// <summary>Reads that went in a batch, and the MGETs that carried them.</summary>
     internal (long Reads, long Batches) BatchedReads => (Interlocked.Read(ref _batchedReads), Interlocked.Read(ref _batches));
@@ -37,6 +39,8 @@ internal sealed partial class RedisCacheLayer
         if (InFlight < BatchFrom)
             return false;
         var hashSlot = _connection.HashSlot(storageKey);
+        if (hashSlot < 0 && Volatile.Read(ref _spansSlots))
+            return false; // a cluster whose layout StackExchange.Redis has not learned yet (see ReadBatch.IsCrossSlot)
         ReadBatch? started = null;
         ReadBatch? full = null;
         lock (_batchLock)
@@ -71,6 +75,7 @@ internal sealed partial class RedisCacheLayer
     private sealed class ReadBatch(RedisCacheLayer layer, int hashSlot) : IThreadPoolWorkItem
     {
         private readonly List<BatchedRead> _reads = new(8);
+        private int _unanswered;
 
         public int HashSlot { get; } = hashSlot;
 
@@ -119,15 +124,15 @@ internal sealed partial class RedisCacheLayer
                 command.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => Deliver(command));
         }
 
-        // The slot goes back first; each read then completes on a pool thread of its own (the first on this one), as
-        // the replies of separate GETs would.
+        // Runs once the MGET has completed. The slot goes back first; each read then completes on a pool thread of its
+        // own (the first on this one), as the replies of separate GETs would.
         private void Deliver(Task<RedisValue[]> command)
         {
             RedisValue[]? values = null;
             Exception? failure = null;
             try
             {
-                values = command.GetAwaiter().GetResult();
+                values = Completed.Outcome(new ValueTask<RedisValue[]>(command));
                 if (values.Length != _reads.Count)
                     throw new RedisException($"MGET of {_reads.Count} keys answered {values.Length} values.");
             }
@@ -135,13 +140,59 @@ internal sealed partial class RedisCacheLayer
             {
                 failure = error;
             }
-            finally
+
+            if (IsCrossSlot(failure))
             {
-                layer.ReleaseSlot();
+                ReadEachAlone();
+                return;
             }
 
+            layer.ReleaseSlot();
             for (var i = _reads.Count - 1; i >= 0; i--)
                 _reads[i].Complete(failure is null ? values![i] : RedisValue.Null, failure, inline: i == 0);
+        }
+
+        // The keys span hash slots of a cluster that StackExchange.Redis did not place them in yet (it learns a
+        // cluster's layout after connecting, and until then says every key has no slot). From now on only keys it
+        // places in a slot are batched; these are read again, each with a GET of its own, under the batch's slot.
+        private bool IsCrossSlot(Exception? failure)
+        {
+            if (failure is not RedisServerException { Message: var message } || !message.StartsWith("CROSSSLOT", StringComparison.Ordinal))
+                return false;
+            Volatile.Write(ref layer._spansSlots, true);
+            return true;
+        }
+
+        private void ReadEachAlone()
+        {
+            _unanswered = _reads.Count;
+            foreach (var read in _reads)
+            {
+                Task<RedisValue> get;
+                try
+                {
+                    get = layer._database.StringGetAsync(read.Key);
+                }
+                catch (Exception error)
+                {
+                    get = Task.FromException<RedisValue>(error);
+                }
+
+                get.ContinueWith(
+                    (answered, state) => Answer((BatchedRead)state!, answered),
+                    read,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+
+        private void Answer(BatchedRead read, Task<RedisValue> answered)
+        {
+            var failure = answered.IsCompletedSuccessfully ? null : answered.Exception?.InnerException ?? new TaskCanceledException(answered);
+            if (Interlocked.Decrement(ref _unanswered) == 0)
+                layer.ReleaseSlot();
+            read.Complete(failure is null ? answered.Result : RedisValue.Null, failure, inline: false);
         }
     }
 

@@ -36,7 +36,9 @@ internal sealed class RedisCluster : IAsyncDisposable
                 Assert.That(process.ExitCode, Is.Zero, "redis-cli --cluster create: " + output + await process.StandardError.ReadToEndAsync());
             }
 
-            await RedisLayerTests.WaitUntil(async () => (await ClusterInfo(cluster._nodes[0])).Contains("cluster_state:ok", StringComparison.Ordinal), seconds: 20);
+            // Every node, not only the first: until gossip has reached a node, it answers CLUSTERDOWN.
+            foreach (var node in cluster._nodes)
+                await RedisLayerTests.WaitUntil(async () => (await ClusterInfo(node)).Contains("cluster_state:ok", StringComparison.Ordinal), seconds: 20);
             return cluster;
         }
         catch

@@ -52,8 +52,9 @@ public sealed class RedisClusterTests
     {
         await using var cache = Node("b", "burst:", memory: false);
         var layer = (RedisCacheLayer)cache.Layers[0];
-        // Keys spread over the masters, and keys that share a hash tag (one slot).
-        var keys = Enumerable.Range(0, 60).Select(i => "item:" + i).Concat(Enumerable.Range(0, 40).Select(i => "{team}:" + i)).ToList();
+        // Keys that share a hash tag (one slot: each joins the batch forming, or starts one), then keys spread over the
+        // masters (a key of another slot than the batch forming goes alone).
+        var keys = Enumerable.Range(0, 40).Select(i => "{team}:" + i).Concat(Enumerable.Range(0, 60).Select(i => "item:" + i)).ToList();
         for (var i = 0; i < keys.Count; i++)
             cache.Set(keys[i], i, TimeSpan.FromMinutes(5));
 
@@ -62,8 +63,53 @@ public sealed class RedisClusterTests
         held.ForEach(slot => slot.Dispose());
 
         // An MGET across slots would fail in a cluster: every caller then would miss.
-        Assert.That(results.Select(r => r.Value), Is.EqualTo(Enumerable.Range(0, keys.Count)));
-        Assert.That(layer.BatchedReads.Reads, Is.GreaterThan(1));
+        Assert.That(results.Select(r => r.Value), Is.EqualTo(Enumerable.Range(0, keys.Count)), string.Join("\n", cache.GetMetricsText().Split('\n').Where(l => l.Contains("error"))));
+        Assert.That(layer.BatchedReads.Reads, Is.GreaterThanOrEqualTo(40), "the keys of one slot went in batches");
+    }
+
+    [Test]
+    public async Task A_batch_whose_keys_span_slots_of_a_cluster_not_yet_seen_as_one_is_read_again_key_by_key()
+    {
+        // Two hash tags whose slots differ but live on the same master.
+        using var writer = Node("w", "blind:", memory: false);
+        var redis = ((RedisCacheLayer)writer.Layers[0]).Connection;
+        var layout = redis.GetServer(redis.GetEndPoints()[0]).ClusterConfiguration!;
+        var owner = (System.Net.IPEndPoint)layout.GetBySlot(redis.HashSlot("blind:{team}"))!.EndPoint!;
+        var other = Enumerable.Range(0, 1000).Select(i => "{x" + i + "}")
+            .First(tag => redis.HashSlot("blind:" + tag) != redis.HashSlot("blind:{team}") && owner.Equals(layout.GetBySlot(redis.HashSlot("blind:" + tag))!.EndPoint));
+        var keys = Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? "{team}:" : other + ":") + i).ToList();
+        for (var i = 0; i < keys.Count; i++)
+            writer.Set(keys[i], i, TimeSpan.FromMinutes(5));
+
+        // Without the CLUSTER command StackExchange.Redis cannot learn the layout and places no key in a slot, as just
+        // after it connects: a batch then mixes slots, and Redis refuses its MGET (CROSSSLOT).
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{owner.Port}");
+        options.CommandMap = CommandMap.Create(["CLUSTER"], available: false);
+        await using var blind = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var cache = (LayeredCache)new CacheConfig
+        {
+            Layers = [_cluster.Layer("blind:") with { Connection = blind, EnableBackplane = false }],
+            VacuumInterval = null,
+            CleanupOnStart = false,
+        }.CreateCache();
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        Assume.That(blind.HashSlot("blind:{team}:0"), Is.LessThan(0), "the connection places no key in a slot");
+
+        var held = RedisBatchTests.HoldUntilReadsBatch(layer);
+        var results = await Task.WhenAll(keys.Select(key => cache.TryGetAsync<int>(key).AsTask()));
+        held.ForEach(slot => slot.Dispose());
+
+        Assert.That(results.Select(r => r.Value), Is.EqualTo(Enumerable.Range(0, keys.Count)), "each read of the refused batch was read again alone\n" + cache.GetMetricsText());
+        Assert.That(layer.BatchedReads.Reads, Is.GreaterThan(1), "the reads went in a batch first");
+        Assert.That(cache.GetMetricsText(), Does.Not.Contain("RedisServerException"), "a refused batch is no caller's failure");
+        await RedisLayerTests.WaitUntil(() => layer.InFlight == 0);
+
+        // Known to span slots now: the next burst goes key by key, and still reads every value.
+        held = RedisBatchTests.HoldUntilReadsBatch(layer);
+        var again = await Task.WhenAll(keys.Select(key => cache.TryGetAsync<int>(key).AsTask()));
+        held.ForEach(slot => slot.Dispose());
+        Assert.That(again.Select(r => r.Value), Is.EqualTo(Enumerable.Range(0, keys.Count)));
+        Assert.That(layer.BatchedReads.Reads, Is.EqualTo(results.Length), "no key without a slot is batched any more");
     }
 
     [Test]
