@@ -189,10 +189,20 @@ internal sealed partial class RedisCacheLayer
 
         private void Answer(BatchedRead read, Task<RedisValue> answered)
         {
-            var failure = answered.IsCompletedSuccessfully ? null : answered.Exception?.InnerException ?? new TaskCanceledException(answered);
+            var value = RedisValue.Null;
+            Exception? failure = null;
+            try
+            {
+                value = Completed.Outcome(new ValueTask<RedisValue>(answered));
+            }
+            catch (Exception error)
+            {
+                failure = error;
+            }
+
             if (Interlocked.Decrement(ref _unanswered) == 0)
                 layer.ReleaseSlot();
-            read.Complete(failure is null ? answered.Result : RedisValue.Null, failure, inline: false);
+            read.Complete(value, failure, inline: false);
         }
     }
 
