@@ -118,15 +118,17 @@ internal sealed partial class RedisCacheLayer
                 command = Task.FromException<RedisValue[]>(error);
             }
 
+            // Done at once (refused before it was sent), it runs on the thread that sent it, which may be a caller's:
+            // no read's continuation runs there then.
             if (command.IsCompleted)
-                Deliver(command);
+                Deliver(command, inlineFirst: false);
             else
-                command.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => Deliver(command));
+                command.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => Deliver(command, inlineFirst: true));
         }
 
         // Runs once the MGET has completed. The slot goes back first; each read then completes on a pool thread of its
-        // own (the first on this one), as the replies of separate GETs would.
-        private void Deliver(Task<RedisValue[]> command)
+        // own (the first on this one, when it is the reply's), as the replies of separate GETs would.
+        private void Deliver(Task<RedisValue[]> command, bool inlineFirst)
         {
             RedisValue[]? values = null;
             Exception? failure = null;
@@ -149,7 +151,7 @@ internal sealed partial class RedisCacheLayer
 
             layer.ReleaseSlot();
             for (var i = _reads.Count - 1; i >= 0; i--)
-                _reads[i].Complete(failure is null ? values![i] : RedisValue.Null, failure, inline: i == 0);
+                _reads[i].Complete(failure is null ? values![i] : RedisValue.Null, failure, inline: inlineFirst && i == 0);
         }
 
         // The keys span hash slots of a cluster that StackExchange.Redis did not place them in yet (it learns a
