@@ -43,11 +43,16 @@ internal readonly struct L1
     /// a hit found by its string key is linked to the typed key, so the next typed lookup needs no string.
     /// </summary>
     public bool Peek<TKey, T>(in TKey typedKey, string key, out T value)
+        where TKey : struct, ICacheKey<TKey> =>
+        Peek(in typedKey, key, KeyHash.Of(key), out value);
+
+    /// <summary>As <see cref="Peek{TKey, T}(in TKey, string, out T)"/>, with the key's <see cref="KeyHash"/>, which the caller's flight holds already.</summary>
+    public bool Peek<TKey, T>(in TKey typedKey, string key, int hash, out T value)
         where TKey : struct, ICacheKey<TKey>
     {
         // A typed lookup's miss was not counted (the typed index does not know whether the string index holds the
         // key): this look settles it, once. A string lookup's miss was counted already.
-        var entry = _layer?.Find(key, countMiss: IsTyped<TKey>());
+        var entry = _layer?.Find(key, hash, countMiss: IsTyped<TKey>());
         if (entry is not null && Values.TryCast(entry.Value, out value))
         {
             if (IsTyped<TKey>())
@@ -75,12 +80,20 @@ internal readonly struct L1
     public void Store<TKey, T>(in TKey typedKey, string key, T value, in EntryTimes times)
         where TKey : struct, ICacheKey<TKey>
     {
+        if (_layer is not null)
+            Store(in typedKey, key, KeyHash.Of(key), value, in times);
+    }
+
+    /// <summary>As <see cref="Store{TKey, T}(in TKey, string, T, in EntryTimes)"/>, with the key's <see cref="KeyHash"/>, which the caller's flight holds already.</summary>
+    public void Store<TKey, T>(in TKey typedKey, string key, int hash, T value, in EntryTimes times)
+        where TKey : struct, ICacheKey<TKey>
+    {
         if (_layer is null)
             return;
         if (IsTyped<TKey>())
-            _layer.Store(in typedKey, key, value, in times);
+            _layer.Store(in typedKey, key, hash, value, in times);
         else
-            _layer.Store(key, value, in times);
+            _layer.Store(key, hash, value, in times);
     }
 
     /// <summary>A stale copy of the key (its TTL over, kept by fail-safe) and its instants; false when there is none.</summary>

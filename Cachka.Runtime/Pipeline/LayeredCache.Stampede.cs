@@ -281,7 +281,7 @@ internal sealed partial class LayeredCache
         try
         {
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
-            found = _l1.Peek(in typedKey, key, out value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
+            found = _l1.Peek(in typedKey, key, flight.Hash, out value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
             if (!found)
             {
                 adapt?.Begin(policy.Ttl);
@@ -327,7 +327,7 @@ internal sealed partial class LayeredCache
             using var activity = StartFill(key);
             try
             {
-                found = _l1.Peek(in typedKey, key, out value)
+                found = _l1.Peek(in typedKey, key, flight.Hash, out value)
                     || (await ReadThroughAsync<TKey, T>(typedKey, key, flight.Token).ConfigureAwait(false)).TryGetValue(out value);
                 if (!found)
                 {
@@ -387,7 +387,7 @@ internal sealed partial class LayeredCache
         if (found || _below.Length != 0 || tags is not null)
             return false;
         activity?.SetTag("cache.hit", false);
-        flight.StoreAndComplete(value, (_l1, typedKey, key, value, times), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, in s.Item5));
+        flight.StoreAndComplete(value, (_l1, typedKey, key, flight.Hash, value, times), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, in s.Item6));
         return true;
     }
 

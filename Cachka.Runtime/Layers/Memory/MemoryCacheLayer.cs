@@ -74,9 +74,12 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     // ---- the fast paths used by the pipeline ----
 
-    internal MemoryEntry? Find(string key, bool countMiss = true)
+    internal MemoryEntry? Find(string key, bool countMiss = true) => Find(key, KeyHash.Of(key), countMiss);
+
+    /// <summary>As <see cref="Find(string, bool)"/>, for a caller that holds the key's <see cref="KeyHash"/> already (a flight).</summary>
+    internal MemoryEntry? Find(string key, int hash, bool countMiss)
     {
-        if (_index.Find(key, KeyHash.Of(key)) is { } entry)
+        if (_index.Find(key, hash) is { } entry)
         {
             if (_clock.NowMs < entry.ExpiresMs || IsFreshLate(entry))
             {
@@ -160,49 +163,60 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     }
 
     internal MemoryEntry Store(string key, object? value, DateTimeOffset expiresAt) =>
-        Store(key, value, ClampExpiry(expiresAt), link: null);
+        Store(key, KeyHash.Of(key), value, expiresAt, link: null);
 
     internal MemoryEntry Store<TKey>(in TKey typedKey, string key, object? value, DateTimeOffset expiresAt)
         where TKey : struct, ICacheKey<TKey> =>
-        Store(key, value, ClampExpiry(expiresAt), new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
+        Store(key, KeyHash.Of(key), value, expiresAt, new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
 
     /// <summary>
     /// Stores an entry with a refresh point and a fail-safe keep (<see cref="TimedMemoryEntry"/>); the layer's TTL caps
     /// the TTL (the keep lasts as long past the capped TTL as past the original one).
     /// </summary>
-    internal MemoryEntry Store(string key, object? value, in EntryTimes times) =>
-        times.IsPlain ? Store(key, value, ClampExpiry(times.ExpiresAt, times.Origin), link: null) : Store(Timed(key, value, in times), link: null);
+    internal MemoryEntry Store(string key, object? value, in EntryTimes times) => Store(key, KeyHash.Of(key), value, in times, link: null);
+
+    /// <summary>As <see cref="Store(string, object?, in EntryTimes)"/>, for a caller that holds the key's <see cref="KeyHash"/> already (a flight).</summary>
+    internal MemoryEntry Store(string key, int hash, object? value, in EntryTimes times) => Store(key, hash, value, in times, link: null);
 
     /// <inheritdoc cref="Store(string, object?, in EntryTimes)"/>
     internal MemoryEntry Store<TKey>(in TKey typedKey, string key, object? value, in EntryTimes times)
         where TKey : struct, ICacheKey<TKey> =>
-        times.IsPlain
-            ? Store(key, value, ClampExpiry(times.ExpiresAt, times.Origin), new TypedLink<TKey>(IndexFor<TKey>(), typedKey))
-            : Store(Timed(key, value, in times), new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
+        Store(key, KeyHash.Of(key), value, in times, new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
 
-    private TimedMemoryEntry Timed(string key, object? value, in EntryTimes times)
+    /// <inheritdoc cref="Store(string, int, object?, in EntryTimes)"/>
+    internal MemoryEntry Store<TKey>(in TKey typedKey, string key, int hash, object? value, in EntryTimes times)
+        where TKey : struct, ICacheKey<TKey> =>
+        Store(key, hash, value, in times, new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
+
+    private MemoryEntry Store(string key, int hash, object? value, DateTimeOffset expiresAt, TypedLink? link)
     {
         var nowMs = _clock.NowMs;
+        return Store(new MemoryEntry(key, value, ClampExpiry(expiresAt, origin: default, nowMs)), hash, link, nowMs);
+    }
+
+    private MemoryEntry Store(string key, int hash, object? value, in EntryTimes times, TypedLink? link)
+    {
+        var nowMs = _clock.NowMs;
+        var entry = times.IsPlain ? new MemoryEntry(key, value, ClampExpiry(times.ExpiresAt, times.Origin, nowMs)) : Timed(key, value, in times, nowMs);
+        return Store(entry, hash, link, nowMs);
+    }
+
+    private TimedMemoryEntry Timed(string key, object? value, in EntryTimes times, long nowMs)
+    {
         var fresh = ClampExpiry(times.ExpiresAt, times.Origin, nowMs);
         var keep = fresh + Math.Max(0, (long)(times.KeepUntil - times.ExpiresAt).TotalMilliseconds);
         var hitUntil = times.RefreshAt < times.ExpiresAt ? Math.Min(_clock.ToClockMs(times.RefreshAt, times.Origin, nowMs), fresh) : fresh;
         return new TimedMemoryEntry(key, value, hitUntil, fresh, keep);
     }
 
-    private long ClampExpiry(DateTimeOffset expiresAt) => ClampExpiry(expiresAt, origin: default, _clock.NowMs);
-
-    private long ClampExpiry(DateTimeOffset expiresAt, DateTimeOffset origin) => ClampExpiry(expiresAt, origin, _clock.NowMs);
-
     private long ClampExpiry(DateTimeOffset expiresAt, DateTimeOffset origin, long nowMs) =>
         Math.Min(_clock.ToClockMs(expiresAt, origin, nowMs), nowMs + _maxTtlMs);
 
-    private MemoryEntry Store(string key, object? value, long expiresMs, TypedLink? link) =>
-        Store(new MemoryEntry(key, value, expiresMs), link);
-
-    private MemoryEntry Store(MemoryEntry entry, TypedLink? link)
+    // hash: the entry key's KeyHash; nowMs: the clock a moment ago (what eviction takes for now).
+    private MemoryEntry Store(MemoryEntry entry, int hash, TypedLink? link, long nowMs)
     {
         var expiresMs = entry.KeepUntilMs;
-        entry.Hash = KeyHash.Of(entry.Key);
+        entry.Hash = hash;
         var shard = ShardFor(entry.Hash);
         long count;
         lock (shard)
@@ -219,7 +233,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
             {
                 _index.Add(entry);
                 if (shard.Count >= shard.Capacity)
-                    EvictOne(shard);
+                    EvictOne(shard, nowMs);
             }
 
             shard.PushFront(entry);
@@ -383,9 +397,8 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
 
     // Caller holds the shard lock and the shard is full: drop one entry, expired ones first,
     // otherwise the least recently used one that has not been read since it last reached the tail.
-    private void EvictOne(Shard shard)
+    private void EvictOne(Shard shard, long now)
     {
-        var now = _clock.NowMs;
 
         // An expired entry near the cold end goes first; it costs no live data.
         var scanned = shard.EarliestExpiryMs <= now ? 0 : ExpiredScanDepth;
