@@ -71,15 +71,17 @@ internal sealed partial class RedisCacheLayer
 
     // Without tags and with a free slot, the SET and the caller's next step run as one pooled step when Redis
     // answers (see Continued); otherwise the write above, then the next step.
-    public ValueTask SetAsync<T, TNext>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, in TNext next, CancellationToken cancellationToken)
+    public ValueTask SetAsync<T, TNext>(string key, T value, in EntryTimes times, IReadOnlyList<string>? tags, in TNext next, CancellationToken cancellationToken)
         where TNext : struct, IContinuation<bool, bool>
     {
+        var keepUntil = times.IsKept ? times.KeepUntil : times.ExpiresAt;
         if (tags is { Count: > 0 } || !TryTakeSlot())
-            return SetThenAsync(key, value, expiresAt, keepUntil, tags, next, cancellationToken);
+            return SetThenAsync(key, value, times.ExpiresAt, keepUntil, tags, next, cancellationToken);
         ValueTask<bool> sent;
         try
         {
-            var write = Prepare(key, value, expiresAt, keepUntil);
+            // Sent now (a slot was free): the time left is counted from the instant the times came from.
+            var write = Prepare(key, value, times.ExpiresAt, keepUntil, times.Origin);
             cancellationToken.ThrowIfCancellationRequested();
             sent = new ValueTask<bool>(Send(in write));
         }
@@ -161,10 +163,11 @@ internal sealed partial class RedisCacheLayer
 
     // A value that is refused, too large or already expired is not stored, and any older entry is removed
     // (it would be outdated): Blob is null then.
-    private PreparedWrite Prepare<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil)
+    // origin: the instant the expiry was computed from, a moment ago (default: unknown, read the clock).
+    private PreparedWrite Prepare<T>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, DateTimeOffset origin = default)
     {
         var storageKey = StorageKey(key);
-        var ttl = TimeToLive(keepUntil > expiresAt ? keepUntil : expiresAt);
+        var ttl = TimeToLive(keepUntil > expiresAt ? keepUntil : expiresAt, origin);
         var blob = ttl is null ? null : _codec.Seal(key, value, expiresAt, keepUntil);
         return new PreparedWrite(storageKey, blob, ttl ?? TimeSpan.Zero);
     }

@@ -24,6 +24,7 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     private readonly bool _ownsConnection;
     private readonly IDatabase _database;
     private readonly TimeSpan _slotTimeout;
+    private readonly RedisKey _keyPrefix; // its UTF-8 bytes: a key goes out as these and the cache key, with no string joined per call
     private readonly string _tagPrefix;
     private readonly RedisBackplane? _backplane;
     private int _disposed;
@@ -35,6 +36,7 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
         _logger = context.LoggerFactory.CreateLogger("Cachka.Redis");
         _codec = new ValueCodec(config.Name, config.Serializer, cipher, config.MaxPayloadBytes, context.ReportError, _logger);
         _slotTimeout = config.OperationTimeout;
+        _keyPrefix = System.Text.Encoding.UTF8.GetBytes(config.KeyPrefix);
         _tagPrefix = AuxiliaryPrefix(config.KeyPrefix) + "tag:";
         if (config.Connection is { } shared)
         {
@@ -77,15 +79,15 @@ internal sealed partial class RedisCacheLayer : ICacheLayer
     private RedisKey StorageKey(string key)
     {
         Guard.Key(key);
-        return _config.KeyPrefix + KeyDigest.Fit(key, _config.MaxKeyLength, out _);
+        return ((RedisKey)KeyDigest.Fit(key, _config.MaxKeyLength, out _)).Prepend(_keyPrefix);
     }
 
     private RedisKey TagKey(string tag) => _tagPrefix + tag;
 
     // The remaining time to live, or null when the entry is already expired (then it is removed instead).
-    private TimeSpan? TimeToLive(DateTimeOffset expiresAt)
+    private TimeSpan? TimeToLive(DateTimeOffset expiresAt, DateTimeOffset origin = default)
     {
-        var ttl = expiresAt - _time.GetUtcNow();
+        var ttl = expiresAt - (origin == default ? _time.GetUtcNow() : origin);
         return ttl > TimeSpan.Zero ? ttl : null;
     }
 

@@ -17,9 +17,12 @@ internal interface IContinuedLayer
         where TNext : struct, IContinuation<CacheLayerHit<T>, TOut>;
 
     /// <summary>
-    /// As the keep-aware <c>ICacheLayer.SetAsync</c>, then <paramref name="next"/> with its outcome (true once
-    /// stored, or the exception the plain write would have faulted with). Never throws itself.
+    /// As the keep-aware <c>ICacheLayer.SetAsync</c> (the entry's TTL ends at <see cref="EntryTimes.ExpiresAt"/>, and it
+    /// is kept until <see cref="EntryTimes.KeepUntil"/> when <see cref="EntryTimes.IsKept"/>), then <paramref name="next"/>
+    /// with its outcome (true once stored, or the exception the plain write would have faulted with). Never throws
+    /// itself. The times were computed a moment ago from <see cref="EntryTimes.Origin"/> (when set): a layer that needs
+    /// the time left takes it from there instead of reading the clock again.
     /// </summary>
-    ValueTask SetAsync<T, TNext>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, in TNext next, CancellationToken cancellationToken)
+    ValueTask SetAsync<T, TNext>(string key, T value, in EntryTimes times, IReadOnlyList<string>? tags, in TNext next, CancellationToken cancellationToken)
         where TNext : struct, IContinuation<bool, bool>;
 }

@@ -149,7 +149,7 @@ internal sealed class LayerSlot
         if (!Enter(in access))
             return Continued<bool, bool, TNext>.AfterWithoutResult(default, in next);
         return ((IContinuedLayer)Layer).SetAsync<T, Guarded<bool, bool, TNext>>(
-            key, value, times.ExpiresAt, times.IsKept ? times.KeepUntil : times.ExpiresAt, tags, new(this, access, next, cancellationToken), cancellationToken);
+            key, value, in times, tags, new(this, access, next, cancellationToken), cancellationToken);
     }
 
     // The protocol around a call's outcome, then the caller's next step with the guarded result (or the caller's
