@@ -99,6 +99,7 @@ internal static class RedisInterleaved
             new("get", "get", "Cachka L3 get x64, MaxConnections 100", wide.CachkaGet64),
             new("get50", "get", "Cachka L3 get x64, MaxConnections 50", narrow.CachkaGet64),
             new("raw-set", "set", "raw StringSetAsync x64", wide.RawSet64),
+            new("raw-set-batch", "set", "raw StringSetAsync x64 in one IBatch", wide.RawSetBatch64),
             new("set", "set", "Cachka L3 set x64, MaxConnections 100", wide.CachkaSet64),
             new("set50", "set", "Cachka L3 set x64, MaxConnections 50", narrow.CachkaSet64),
         ];

@@ -46,7 +46,8 @@ internal sealed class CacheClock(TimeProvider time)
     public long ToClockMs(DateTimeOffset expiresAt, DateTimeOffset origin, long nowMs) =>
         origin == default ? ToClockMs(expiresAt) : nowMs + RemainingMs(expiresAt - origin);
 
-    private static long RemainingMs(TimeSpan remaining) => remaining <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(remaining.TotalMilliseconds);
+    /// <summary>A span in whole milliseconds, rounded up (zero for none or less).</summary>
+    public static long RemainingMs(TimeSpan remaining) => remaining <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(remaining.TotalMilliseconds);
 
     public DateTimeOffset ToUtc(long clockMs) => UtcNow.AddMilliseconds(clockMs - NowMs);
 }

@@ -96,6 +96,18 @@ internal readonly struct L1
             _layer.Store(key, hash, value, in times);
     }
 
+    /// <summary>Stores a plain entry whose TTL starts now (capped by the layer's TTL), with the key's <see cref="KeyHash"/>, which the caller's flight holds already.</summary>
+    public void Store<TKey, T>(in TKey typedKey, string key, int hash, T value, TimeSpan ttl)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_layer is null)
+            return;
+        if (IsTyped<TKey>())
+            _layer.Store(in typedKey, key, hash, value, ttl);
+        else
+            _layer.Store(key, hash, value, ttl);
+    }
+
     /// <summary>A stale copy of the key (its TTL over, kept by fail-safe) and its instants; false when there is none.</summary>
     public bool PeekStale<T>(string key, out T value, out EntryTimes times)
     {

@@ -299,8 +299,10 @@ internal sealed partial class LayeredCache
             throw;
         }
 
+        if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity))
+            return value;
         var times = FillTimesFor(in policy);
-        if (!TryLandLocal(in typedKey, key, value, found, in times, tags, flight, activity) && Land(in typedKey, key, value, found, times, flight, flight, activity))
+        if (Land(in typedKey, key, value, found, times, flight, flight, activity))
         {
             try
             {
@@ -346,8 +348,10 @@ internal sealed partial class LayeredCache
                 return;
             }
 
+            if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity))
+                return;
             var times = FillTimesFor(in policy);
-            if (!TryLandLocal(in typedKey, key, value, found, in times, tags, flight, activity) && Land(in typedKey, key, value, found, times, flight, flight, activity))
+            if (Land(in typedKey, key, value, found, times, flight, flight, activity))
             {
                 try
                 {
@@ -380,14 +384,18 @@ internal sealed partial class LayeredCache
     }
 
     // A miss that writes nothing below L1 (no layer there, no tags) lands in one lock: the L1 store unless the key
-    // changed, and the value to the waiters (Land, and EndStore, in one). False: land the long way.
-    private bool TryLandLocal<TKey, T>(in TKey typedKey, string key, T value, bool found, in EntryTimes times, IReadOnlyList<string>? tags, Flight<T> flight, Activity? activity)
+    // changed, and the value to the waiters (Land, and EndStore, in one). False: land the long way. A plain entry's
+    // TTL starts now in L1's own clock: no instants to compute and convert back.
+    private bool TryLandLocal<TKey, T>(in TKey typedKey, string key, T value, bool found, in FillPolicy policy, IReadOnlyList<string>? tags, Flight<T> flight, Activity? activity)
         where TKey : struct, ICacheKey<TKey>
     {
         if (found || _below.Length != 0 || tags is not null)
             return false;
         activity?.SetTag("cache.hit", false);
-        flight.StoreAndComplete(value, (_l1, typedKey, key, flight.Hash, value, times), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, in s.Item6));
+        if (policy.IsPlain)
+            flight.StoreAndComplete(value, (_l1, typedKey, key, flight.Hash, value, policy.Ttl), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, s.Item6));
+        else
+            flight.StoreAndComplete(value, (_l1, typedKey, key, flight.Hash, value, FillTimesFor(in policy)), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, in s.Item6));
         return true;
     }
 

@@ -37,6 +37,65 @@ public class MemoryLayerTests
         Assert.That(cache.TryGet<int>("k").HasValue, Is.False);
     }
 
+    // A miss stores its value with the TTL counted from the store, in the memory layer's own clock (no instants
+    // converted): each way in, string or typed key, sync or async.
+    [TestCase(false, false)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    [TestCase(true, true)]
+    public async Task A_filled_entry_lives_until_its_ttl_and_not_a_tick_longer(bool typed, bool async)
+    {
+        var clock = TestCaches.Clock();
+        using var cache = TestCaches.Memory(clock);
+        var calls = 0;
+
+        await Fill(cache, typed, async, TimeSpan.FromSeconds(10), () => ++calls);
+        clock.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromMilliseconds(1));
+        await Fill(cache, typed, async, TimeSpan.FromSeconds(10), () => ++calls);
+        Assert.That(calls, Is.EqualTo(1), "the entry is still fresh");
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Fill(cache, typed, async, TimeSpan.FromSeconds(10), () => ++calls);
+        Assert.That(calls, Is.EqualTo(2), "the entry's TTL is over");
+    }
+
+    [TestCase(false, false)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    [TestCase(true, true)]
+    public async Task A_fills_ttl_is_capped_by_the_memory_ttl(bool typed, bool async)
+    {
+        var clock = TestCaches.Clock();
+        using var cache = TestCaches.Memory(clock, memoryTtl: TimeSpan.FromSeconds(30));
+        var calls = 0;
+
+        await Fill(cache, typed, async, TimeSpan.FromHours(1), () => ++calls);
+        clock.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromMilliseconds(1));
+        await Fill(cache, typed, async, TimeSpan.FromHours(1), () => ++calls);
+        Assert.That(calls, Is.EqualTo(1));
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Fill(cache, typed, async, TimeSpan.FromHours(1), () => ++calls);
+        Assert.That(calls, Is.EqualTo(2), "the memory layer's TTL caps the call's");
+    }
+
+    private static async Task<int> Fill(LayeredCache cache, bool typed, bool async, TimeSpan ttl, Func<int> factory)
+    {
+        var options = new CacheEntryOptions(ttl);
+        return (typed, async) switch
+        {
+            (false, false) => cache.GetOrCreate("k", factory, static f => f(), options),
+            (false, true) => await cache.GetOrCreateAsync("k", factory, static (f, _) => new ValueTask<int>(f()), options),
+            (true, false) => cache.GetOrCreate(new FillKey(1), factory, static f => f(), options),
+            (true, true) => await cache.GetOrCreateAsync(new FillKey(1), factory, static (f, _) => new ValueTask<int>(f()), options),
+        };
+    }
+
+    private readonly record struct FillKey(int Id) : ICacheKey<FillKey>
+    {
+        public string ToKeyString() => "fill:" + Id;
+    }
+
     [Test]
     public void Without_a_ttl_the_cache_default_applies()
     {

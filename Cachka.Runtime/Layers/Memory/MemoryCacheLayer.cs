@@ -188,6 +188,20 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         where TKey : struct, ICacheKey<TKey> =>
         Store(key, hash, value, in times, new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
 
+    /// <summary>Stores a plain entry whose TTL starts now (a fill's: no instants to convert); the layer's TTL caps it.</summary>
+    internal MemoryEntry Store(string key, int hash, object? value, TimeSpan ttl) => Store(key, hash, value, ttl, link: null);
+
+    /// <inheritdoc cref="Store(string, int, object?, TimeSpan)"/>
+    internal MemoryEntry Store<TKey>(in TKey typedKey, string key, int hash, object? value, TimeSpan ttl)
+        where TKey : struct, ICacheKey<TKey> =>
+        Store(key, hash, value, ttl, new TypedLink<TKey>(IndexFor<TKey>(), typedKey));
+
+    private MemoryEntry Store(string key, int hash, object? value, TimeSpan ttl, TypedLink? link)
+    {
+        var nowMs = _clock.NowMs;
+        return Store(new MemoryEntry(key, value, nowMs + Math.Min(CacheClock.RemainingMs(ttl), _maxTtlMs)), hash, link, nowMs);
+    }
+
     private MemoryEntry Store(string key, int hash, object? value, DateTimeOffset expiresAt, TypedLink? link)
     {
         var nowMs = _clock.NowMs;
