@@ -12,7 +12,10 @@ namespace Cachka.Benchmarks.Shared;
 /// every case sees the same machine load; on a shared, noisy machine the load shifts BenchmarkDotNet's
 /// one-case-at-a-time results by more than the differences being measured. Reports the fastest and the
 /// median batch per case, the ratios of the fastest batches to the floors (when the suite has them), and
-/// bytes allocated per call on the calling thread.
+/// bytes allocated per call on the calling thread. On Linux it also reports the calling thread's CPU time per call
+/// (median batch, and its ratio to the baseline's): time the thread spent descheduled while other processes ran is
+/// not in it, so on a busy machine it moves far less than the batch's elapsed time (a case that runs on other
+/// threads, or waits, is not measured by it).
 /// </summary>
 internal static class Interleaved
 {
@@ -39,12 +42,15 @@ internal static class Interleaved
                 foreach (var c in cases)
                 {
                     var allocated = GC.GetAllocatedBytesForCurrentThread();
+                    var cpu = ThreadCpu.Nanoseconds();
                     var started = Stopwatch.GetTimestamp();
                     c.Run(c.Calls);
                     var nanoseconds = Stopwatch.GetElapsedTime(started).TotalNanoseconds / c.Operations;
+                    var cpuNanoseconds = (ThreadCpu.Nanoseconds() - cpu) / c.Operations;
                     if (round >= WarmupRounds)
                     {
                         c.Times.Add(nanoseconds);
+                        c.CpuTimes.Add(cpuNanoseconds);
                         c.Bytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)c.Operations;
                     }
                 }
@@ -57,12 +63,14 @@ internal static class Interleaved
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{suiteName}: {Rounds - WarmupRounds} interleaved rounds of {CallsPerBatch:N0} calls per case (one call for a case that runs many operations per call; times are per operation); ratios are of the fastest batches. Allocated counts this thread only."));
             output.WriteLine();
-            output.WriteLine("| Case | Fastest | Median | vs string-key floor | vs int floor | vs baseline | Allocated |");
-            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            output.WriteLine("| Case | Fastest | Median | vs string-key floor | vs int floor | vs baseline | Allocated | Thread CPU (median) | CPU vs baseline |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var c in cases)
             {
+                var cpu = ThreadCpu.Available ? string.Create(CultureInfo.InvariantCulture, $"{Median(c.CpuTimes):0.0} ns") : "-";
+                var cpuRatio = ThreadCpu.Available ? Ratio(Median(c.CpuTimes), baseline is null ? null : Median(baseline.CpuTimes), "0.00") : "-";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {c.Description} | {c.Fastest:0.0} ns | {c.Median:0.0} ns | {Ratio(c.Fastest, stringFloor, "0.00")} | {Ratio(c.Fastest, intFloor, "0.0")} | {Ratio(c.Fastest, baseline?.Fastest, "0.00")} | {Math.Round(c.Bytes):0} B |"));
+                    $"| {c.Description} | {c.Fastest:0.0} ns | {c.Median:0.0} ns | {Ratio(c.Fastest, stringFloor, "0.00")} | {Ratio(c.Fastest, intFloor, "0.0")} | {Ratio(c.Fastest, baseline?.Fastest, "0.00")} | {Math.Round(c.Bytes):0} B | {cpu} | {cpuRatio} |"));
             }
         }
         finally
@@ -150,15 +158,40 @@ internal static class Interleaved
 
         public double Bytes { get; set; }
 
+        public List<double> CpuTimes { get; } = [];
+
         public double Fastest => Times.Min();
 
-        public double Median
+        public double Median => Interleaved.Median(Times);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>The calling thread's CPU time (Linux: <c>clock_gettime(CLOCK_THREAD_CPUTIME_ID)</c>, nanosecond resolution).</summary>
+    private static class ThreadCpu
+    {
+        private const int ClockThreadCpuTime = 3;
+
+        public static bool Available { get; } = OperatingSystem.IsLinux();
+
+        public static double Nanoseconds()
         {
-            get
-            {
-                var sorted = Times.Order().ToList();
-                return sorted[sorted.Count / 2];
-            }
+            if (!Available || clock_gettime(ClockThreadCpuTime, out var time) != 0)
+                return 0;
+            return time.Seconds * 1e9 + time.Nanoseconds;
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+        private static extern int clock_gettime(int clock, out Timespec time);
+
+        private struct Timespec
+        {
+            public long Seconds;
+            public long Nanoseconds;
         }
     }
 }
