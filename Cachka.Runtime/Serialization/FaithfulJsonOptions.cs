@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -22,15 +23,18 @@ internal static class FaithfulJsonOptions
     }
 
     /// <summary>
-    /// The per-value checks: a string or char with a lone surrogate, and an instance whose run-time type differs from
-    /// the declared type of an object (it would come back as the declared type), throw <see cref="UnfaithfulValueException"/>.
-    /// Converters the options already hold for string or char come first and are trusted.
+    /// The per-value checks: a string or char with a lone surrogate, an instance whose run-time type differs from the
+    /// declared type of an object (it would come back as the declared type), and a set or dictionary whose comparer is
+    /// not the one a new instance of its type gets (it would come back with that one), throw
+    /// <see cref="UnfaithfulValueException"/>. Converters the options already hold for string or char come first and are trusted.
     /// </summary>
     public static JsonSerializerOptions AddGuards(JsonSerializerOptions options)
     {
         options.Converters.Add(StrictStringJsonConverter.Instance);
         options.Converters.Add(StrictCharJsonConverter.Instance);
-        options.TypeInfoResolver = (options.TypeInfoResolver ?? ReflectionResolver()).WithAddedModifier(RefuseDerivedInstances);
+        options.TypeInfoResolver = (options.TypeInfoResolver ?? ReflectionResolver())
+            .WithAddedModifier(RefuseDerivedInstances)
+            .WithAddedModifier(RefuseCustomComparers);
         return options;
     }
 
@@ -57,4 +61,61 @@ internal static class FaithfulJsonOptions
             next?.Invoke(value);
         };
     }
+
+    // System.Text.Json reads a set or dictionary back into a new instance of its type (JsonTypeInfo.CreateObject), so it
+    // comes back with the comparer that instance gets: a HashSet<string> made case-insensitive would come back
+    // case-sensitive and stop finding items it found before. A value whose comparer is not that one is refused. The
+    // comparer is the type's public Comparer (or KeyComparer) property; a collection without one, or one System.Text.Json
+    // does not create through CreateObject (the immutable collections), is not checked. A trimmed application that
+    // never reads the property may have lost it: then it is not checked either.
+    private static void RefuseCustomComparers(JsonTypeInfo info)
+    {
+        if (info.Kind is not (JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary) || info.CreateObject is not { } create)
+            return;
+        var property = ComparerProperty(info.Type);
+        if (property is null)
+            return;
+        object? fresh;
+        try
+        {
+            fresh = property.GetValue(create());
+        }
+        catch (Exception error) when (error is TargetInvocationException or NotSupportedException or InvalidOperationException or MemberAccessException)
+        {
+            return;
+        }
+
+        var next = info.OnSerializing;
+        info.OnSerializing = value =>
+        {
+            var comparer = property.GetValue(value);
+            if (!Alike(comparer, fresh))
+                throw JsonFidelity.CustomComparer(value.GetType(), comparer);
+            next?.Invoke(value);
+        };
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "A comparer property trimmed away is not checked (see RefuseCustomComparers).")]
+    private static PropertyInfo? ComparerProperty(Type type)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["Comparer", "KeyComparer"])
+        {
+            var property = type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance);
+            if (property is { CanRead: true } && property.GetIndexParameters().Length == 0
+                && (Implements(property.PropertyType, typeof(IEqualityComparer<>)) || Implements(property.PropertyType, typeof(IComparer<>))))
+                return property;
+        }
+
+        return null;
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "An interface trimmed away is not checked (see RefuseCustomComparers).")]
+    private static bool Implements(Type type, Type genericInterface) =>
+        (type.IsGenericType && type.GetGenericTypeDefinition() == genericInterface)
+        || Array.Exists(type.GetInterfaces(), i => i.IsGenericType && i.GetGenericTypeDefinition() == genericInterface);
+
+    // The same comparer, or the ordinal string comparer where a new instance has the default string equality (which is
+    // ordinal). The ordinal string comparer is not the default string order (that one follows the culture).
+    private static bool Alike(object? comparer, object? fresh) =>
+        Equals(comparer, fresh) || (ReferenceEquals(fresh, EqualityComparer<string>.Default) && Equals(comparer, StringComparer.Ordinal));
 }

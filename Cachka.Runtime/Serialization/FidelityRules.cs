@@ -37,6 +37,9 @@ internal enum FidelityRule
 
     /// <summary>The serializer has no metadata for the type (a trimmed or Native AOT application without a JsonSerializerContext for it).</summary>
     NoJsonMetadata,
+
+    /// <summary>A set or dictionary made with a comparer of its own (case-insensitive keys): it would come back with the comparer a new one gets.</summary>
+    CustomComparer,
 }
 
 internal static class FidelityRules
@@ -53,6 +56,7 @@ internal static class FidelityRules
         FidelityRule.PolymorphicValue => "polymorphic_value",
         FidelityRule.LoneSurrogate => "lone_surrogate",
         FidelityRule.NoJsonMetadata => "no_json_metadata",
+        FidelityRule.CustomComparer => "custom_comparer",
         _ => "unfaithful_type",
     };
 
@@ -68,6 +72,7 @@ internal static class FidelityRules
         FidelityRule.PolymorphicValue => "store the value under its own type, or list the derived types with [JsonDerivedType] on the base type",
         FidelityRule.LoneSurrogate => "store the text as bytes (byte[]), or repair it before caching",
         FidelityRule.NoJsonMetadata => "pass a JsonSerializerContext that includes the type: new JsonCacheSerializer(MyJsonContext.Default)",
+        FidelityRule.CustomComparer => "store the items with the default comparer (normalize the keys, for example to lower case) and rebuild the collection with its comparer after reading, or cache a type whose constructor sets that comparer",
         _ => "add a JsonConverter for the type",
     };
 

@@ -37,6 +37,11 @@ internal static class JsonFidelity
         "An instance of '" + Display(actual) + "' was stored where '" + Display(declared) + "' is declared: it would come back as a '"
         + Display(declared) + "' without the derived part; " + FidelityRules.Advice(FidelityRule.PolymorphicValue) + ".");
 
+    public static UnfaithfulValueException CustomComparer(Type collection, object? comparer) => new(
+        FidelityRules.ErrorType(FidelityRule.CustomComparer),
+        "A '" + Display(collection) + "' made with the comparer '" + (comparer is null ? "null" : Display(comparer.GetType())) + "' would come back with the comparer a new '"
+        + Display(collection) + "' gets, and find different items; " + FidelityRules.Advice(FidelityRule.CustomComparer) + ".");
+
     public static string Display(Type type)
     {
         if (Nullable.GetUnderlyingType(type) is { } underlying)

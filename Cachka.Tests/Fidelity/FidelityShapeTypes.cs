@@ -234,3 +234,6 @@ public sealed class DerivedFromPrivateSetter : BaseWithPrivateSetter
 
     public void Bump() => Version++;
 }
+
+/// <summary>A dictionary type whose own constructor sets its comparer: a new instance has it, so it comes back with it.</summary>
+public sealed class CaseInsensitiveCounts() : Dictionary<string, int>(System.StringComparer.OrdinalIgnoreCase);

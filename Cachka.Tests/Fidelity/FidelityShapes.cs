@@ -86,6 +86,7 @@ public static class FidelityShapes
     private const string LoneSurrogate = "lone_surrogate";
     private const string NotInstantiable = "not_instantiable";
     private const string Unsupported = "unsupported_type";
+    private const string CustomComparer = "custom_comparer";
 
     public static IEnumerable<FidelityShape> All()
     {
@@ -169,6 +170,16 @@ public static class FidelityShapes
         yield return Shape("concurrent stack", () => new ConcurrentStack<int>([1, 2, 3]), Reversed);
         yield return Shape<IReadOnlyList<int>>("read-only list interface", () => new List<int> { 4, 5 });
 
+        // Comparers: a set or dictionary comes back with the comparer a new instance of its type gets.
+        yield return Shape("hash set with a case-insensitive comparer", () => new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "a", "B" }, CustomComparer);
+        yield return Shape("dictionary with a case-insensitive comparer", () => new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase) { ["a"] = 1 }, CustomComparer);
+        yield return Shape("concurrent dictionary with a case-insensitive comparer", () => new ConcurrentDictionary<string, int>([new KeyValuePair<string, int>("a", 1)], StringComparer.OrdinalIgnoreCase), CustomComparer);
+        yield return Shape("sorted set in descending order", () => new SortedSet<int>(Comparer<int>.Create(static (a, b) => b.CompareTo(a))) { 1, 3, 2 }, CustomComparer);
+        yield return Shape("sorted dictionary in ordinal order", () => new SortedDictionary<string, int>(StringComparer.Ordinal) { ["b"] = 2, ["B"] = 1 }, CustomComparer);
+        yield return Shape("hash set with the ordinal comparer (the default string equality)", () => new HashSet<string>(StringComparer.Ordinal) { "a", "A" });
+        yield return Shape("dictionary type whose constructor sets its comparer", () => new CaseInsensitiveCounts { ["a"] = 1, ["b"] = 2 });
+        yield return Shape("dictionary of sets with a case-insensitive comparer", () => new Dictionary<int, HashSet<string>> { [1] = new(StringComparer.OrdinalIgnoreCase) { "x" } }, CustomComparer);
+
         // Temporal values.
         yield return Shape("DateTime UTC", () => new DateTime(2024, 2, 29, 23, 59, 59, DateTimeKind.Utc).AddTicks(1234567));
         yield return Shape("DateTime local", () => new DateTime(2024, 7, 1, 12, 0, 0, DateTimeKind.Local).AddTicks(7));
@@ -247,6 +258,8 @@ public static class Exact
         var type = expected.GetType();
         if (type.IsPrimitive)
             return expected.Equals(actual) ? null : $"{path}: {expected} vs {actual}";
+        if (ComparerOf(expected) is var (comparer, name) && !SameComparer(comparer, ComparerOf(actual)!.Value.Comparer))
+            return $"{path}: {name} {Show(comparer)} vs {Show(ComparerOf(actual)!.Value.Comparer)}";
         if (expected is IDictionary dictionary)
         {
             var other = (IDictionary)actual;
@@ -303,6 +316,25 @@ public static class Exact
 
         return null;
     }
+
+    // A set's or dictionary's comparer (Comparer, or KeyComparer for the immutable ones), when its type has one.
+    private static (object? Comparer, string Name)? ComparerOf(object value)
+    {
+        foreach (var name in new[] { "Comparer", "KeyComparer" })
+        {
+            if (value.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance) is { } property && property.GetIndexParameters().Length == 0)
+                return (property.GetValue(value), name);
+        }
+
+        return null;
+    }
+
+    // The ordinal string comparer finds what the default string equality finds.
+    private static bool SameComparer(object? expected, object? actual) =>
+        Equals(expected, actual) || (Ordinal(expected) && Ordinal(actual));
+
+    private static bool Ordinal(object? comparer) =>
+        ReferenceEquals(comparer, EqualityComparer<string>.Default) || ReferenceEquals(comparer, StringComparer.Ordinal);
 
     private static bool IsUnordered(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() is var definition
