@@ -133,8 +133,13 @@ public ref struct CacheKeyBuilder
         if (value is null)
             AppendNull();
         else
-            AppendEscaped(value.FormatCacheKey());
+            AppendEscaped(TextOf(value));
     }
+
+    // A value's key text. Null is refused: it would encode as "" and give the value another value's key.
+    private static string TextOf(ICacheKeyFormattable value) =>
+        value.FormatCacheKey() ?? throw new InvalidOperationException(
+            $"{value.GetType().FullName}.FormatCacheKey() returned null for a value in a cache key: it must return the value's key text (\"\" for an empty one), so that values that are not equal never share a key.");
 
     /// <summary>Starts a sequence of <paramref name="count"/> elements: <c>[count:</c> (elements follow, separated by <see cref="AppendItemSeparator"/>, then <see cref="AppendGroupEnd"/>).</summary>
     public void AppendSequenceStart(int count)
@@ -223,7 +228,7 @@ public ref struct CacheKeyBuilder
             case TimeOnly v: Append(v); break;
             case TimeSpan v: Append(v); break;
             case Enum: AppendEnum(value, type); break;
-            case ICacheKeyFormattable formattable: AppendEscaped(formattable.FormatCacheKey()); break;
+            case ICacheKeyFormattable formattable: AppendEscaped(TextOf(formattable)); break;
             case IEnumerable sequence: return TryAppendObjects(sequence);
             default: return false;
         }
