@@ -10,6 +10,13 @@ if (args is ["interleaved", var suite])
     return;
 }
 
+// dotnet run -c Release --project Cachka.Benchmarks -- loop ColdMissBenchmarks Cachka_GetOrCreate 10   (one case alone, for a profiler)
+if (args is ["loop", var loopSuite, var suiteCase, var suiteSeconds])
+{
+    Cachka.Benchmarks.Shared.Interleaved.Loop(loopSuite, suiteCase, double.Parse(suiteSeconds, System.Globalization.CultureInfo.InvariantCulture), Console.Out);
+    return;
+}
+
 // dotnet run -c Release --project Cachka.Benchmarks -- sqlite-interleaved (the SQLite L2 cases round-robin)
 if (args is ["sqlite-interleaved"])
 {

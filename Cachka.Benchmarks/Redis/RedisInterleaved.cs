@@ -62,6 +62,8 @@ internal static class RedisInterleaved
             var c = cases.Single(c => c.Name == name);
             var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
             long calls = 0;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var collections = GC.CollectionCount(0);
             var started = Stopwatch.GetTimestamp();
             while (Stopwatch.GetTimestamp() < until)
             {
@@ -69,7 +71,7 @@ internal static class RedisInterleaved
                 calls += c.CallsPerRun;
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {Stopwatch.GetElapsedTime(started).TotalNanoseconds / calls:0} ns per call"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {Stopwatch.GetElapsedTime(started).TotalNanoseconds / calls:0} ns per call, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)calls:0} B allocated per call, {GC.CollectionCount(0) - collections} gen0 collections"));
         }
         finally
         {
@@ -100,6 +102,9 @@ internal static class RedisInterleaved
             new("get50", "get", "Cachka L3 get x64, MaxConnections 50", narrow.CachkaGet64),
             new("raw-set", "set", "raw StringSetAsync x64", wide.RawSet64),
             new("raw-set-batch", "set", "raw StringSetAsync x64 in one IBatch", wide.RawSetBatch64),
+            new("raw-set-script", "set", "raw script of 64 SETs", wide.RawScriptSet64),
+            new("raw-set-script16", "set", "raw scripts of 16 SETs", wide.RawScriptSet16),
+            new("raw-set-script8", "set", "raw scripts of 8 SETs", wide.RawScriptSet8),
             new("set", "set", "Cachka L3 set x64, MaxConnections 100", wide.CachkaSet64),
             new("set50", "set", "Cachka L3 set x64, MaxConnections 50", narrow.CachkaSet64),
         ];

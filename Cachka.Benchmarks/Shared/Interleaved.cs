@@ -89,6 +89,36 @@ internal static class Interleaved
     private static string Ratio(double value, double? floor, string format) =>
         floor is { } f ? (value / f).ToString(format, CultureInfo.InvariantCulture) + "x" : "-";
 
+    /// <summary>One case of a suite alone for <paramref name="seconds"/> (for a profiler): calls per second and bytes per call.</summary>
+    public static void Loop(string suiteName, string caseName, double seconds, TextWriter output)
+    {
+        var suiteType = typeof(Interleaved).Assembly.GetTypes().SingleOrDefault(t => t.Name == suiteName)
+            ?? throw new ArgumentException($"No benchmark class named {suiteName}.", nameof(suiteName));
+        var suite = Activator.CreateInstance(suiteType)!;
+        Invoke<GlobalSetupAttribute>(suite);
+        try
+        {
+            var run = Batch(suite, suiteType.GetMethod(caseName) ?? throw new ArgumentException($"{suiteName} has no case {caseName}.", nameof(caseName)));
+            var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+            long calls = 0;
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var started = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                run(10_000);
+                calls += 10_000;
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalNanoseconds;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{caseName}: {elapsed / calls:0.0} ns per call, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)calls:0} B per call ({calls} calls)"));
+        }
+        finally
+        {
+            Invoke<GlobalCleanupAttribute>(suite);
+        }
+    }
+
     private static void Invoke<TAttribute>(object suite)
         where TAttribute : Attribute
     {
