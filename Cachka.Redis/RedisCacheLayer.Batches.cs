@@ -4,13 +4,16 @@ using StackExchange.Redis;
 
 namespace Cachka.Redis;
 
-// Reads in a burst. While BatchFrom or more commands of this layer are in flight, an async read does not go alone: it
-// joins the batch being formed, which goes as one MGET (one command, one slot, one reply to parse) as soon as a pool
-// thread takes it up, or at once when it holds MaxBatch keys. Below that, each read goes at once, so a lone or lightly
-// concurrent read never waits for others. Each caller gets its own key's value, or the failure its own GET would have
-// met. A batch holds the keys of one cluster hash slot (outside a cluster, any key). Reads of overlapping callers may
-// reach Redis in either order, as they may without batches. Writes are not batched: a script of SETs (Redis 7 has no
-// multi-key SET with expiries) cost the server more than it saved the client.
+// Commands in a burst. While BatchFrom or more commands of this layer are in flight, an async read or write does not go
+// alone: it joins the batch of its kind being formed, which goes as soon as a pool thread takes it up, or at once when it
+// holds MaxBatch. Below that, each goes at once, so a lone or lightly concurrent call never waits for others. A batch
+// holds one slot of MaxConnections, however many callers it carries.
+// - Reads go as one MGET (one command, one reply to parse). Each caller gets its own key's value, or the failure its
+//   own GET would have met. A read batch holds the keys of one cluster hash slot (outside a cluster, any key).
+// - Writes go as their SETs written to the socket together (one IBatch): each keeps its own SET, expiry and reply, so
+//   each caller gets its own write's outcome. Redis 7 has no multi-key SET with expiries; a script of SETs cost the
+//   server what it saved the client (measured: docs/benchmarks.md).
+// Calls of overlapping callers may reach Redis in either order, as they may without batches.
 internal sealed partial class RedisCacheLayer
 {
     /// <summary>Commands in flight from which an async read joins a batch instead of going alone.</summary>
@@ -69,6 +72,119 @@ internal sealed partial class RedisCacheLayer
             ThreadPool.UnsafeQueueUserWorkItem(started, preferLocal: false);
         full?.Send();
         return true;
+    }
+
+    private WriteBatch? _formingWrites;
+    private long _writeBatches;
+    private long _batchedWrites;
+
+    /// <summary>Writes that went in a batch, and the batches that carried them.</summary>
+    internal (long Writes, long Batches) BatchedWrites => (Interlocked.Read(ref _batchedWrites), Interlocked.Read(ref _writeBatches));
+
+    /// <summary>
+    /// Queues the write's SET on the batch being formed, or starts one; false when it should go alone: few commands in
+    /// flight, or no slot free for a new batch (at MaxConnections the write waits in line instead).
+    /// </summary>
+    private bool TryJoinWrites(in PreparedWrite write, out WriteBatch? batch, out Task<bool> sent)
+    {
+        batch = null;
+        sent = null!;
+        if (InFlight < BatchFrom)
+            return false;
+        WriteBatch? started = null;
+        var full = false;
+        lock (_batchLock)
+        {
+            batch = _formingWrites;
+            if (batch is null)
+            {
+                if (!TryTakeSlot())
+                    return false;
+                _formingWrites = started = batch = new WriteBatch(this);
+            }
+
+            sent = batch.Add(in write);
+            if (batch.Count == MaxBatch)
+            {
+                _formingWrites = null;
+                full = true;
+            }
+        }
+
+        if (full)
+            batch.Send();
+        else if (started is not null)
+            ThreadPool.UnsafeQueueUserWorkItem(started, preferLocal: false);
+        return true;
+    }
+
+    /// <summary>
+    /// SETs written to the socket together: queued on one <see cref="IBatch"/> as callers join, sent once, by whoever
+    /// takes the batch out of <see cref="_formingWrites"/>. Its slot is released when every write has been answered.
+    /// </summary>
+    private sealed class WriteBatch(RedisCacheLayer layer) : IThreadPoolWorkItem
+    {
+        private readonly IBatch _commands = layer._database.CreateBatch();
+
+        // One per write not answered yet, and one for the sender until the batch has gone: a write refused before it
+        // was sent may be answered first.
+        private int _unanswered = 1;
+
+        public int Count { get; private set; }
+
+        // Under the layer's batch lock.
+        public Task<bool> Add(in PreparedWrite write)
+        {
+            Count++;
+            Interlocked.Increment(ref _unanswered);
+            try
+            {
+                return _commands.StringSetAsync(write.StorageKey, write.Blob, write.Ttl);
+            }
+            catch (Exception error)
+            {
+                return Task.FromException<bool>(error);
+            }
+        }
+
+        // A pool thread takes the batch up: it goes unless it filled up and went already.
+        public void Execute()
+        {
+            lock (layer._batchLock)
+            {
+                if (layer._formingWrites != this)
+                    return;
+                layer._formingWrites = null;
+            }
+
+            Send();
+        }
+
+        // Once the batch is out of _formingWrites: nobody adds to it any more.
+        public void Send()
+        {
+            Interlocked.Increment(ref layer._writeBatches);
+            Interlocked.Add(ref layer._batchedWrites, Count);
+            try
+            {
+                _commands.Execute();
+            }
+            catch (Exception)
+            {
+                // No server to send to: StackExchange.Redis failed every SET of the batch before throwing, so each
+                // caller gets that failure from its own write (and a pool thread must not be left with an exception).
+            }
+            finally
+            {
+                Answered();
+            }
+        }
+
+        public void Answered()
+        {
+            if (Interlocked.Decrement(ref _unanswered) == 0)
+                layer.ReleaseSlot();
+        }
     }
 
     /// <summary>Keys read together: sent once, by whoever takes the batch out of <see cref="_forming"/>.</summary>

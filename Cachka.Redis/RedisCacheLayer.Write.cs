@@ -69,20 +69,34 @@ internal sealed partial class RedisCacheLayer
         _backplane?.Publish(key);
     }
 
-    // Without tags and with a free slot, the SET and the caller's next step run as one pooled step when Redis
-    // answers (see Continued); otherwise the write above, then the next step.
+    // Without tags, the SET and the caller's next step run as one pooled step when Redis answers (see Continued): in a
+    // burst the SET joins the writes being sent together (see Batches), otherwise it goes at once with a slot of its
+    // own, or after a wait for one. With tags, the write above, then the next step.
     public ValueTask SetAsync<T, TNext>(string key, T value, in EntryTimes times, IReadOnlyList<string>? tags, in TNext next, CancellationToken cancellationToken)
         where TNext : struct, IContinuation<bool, bool>
     {
         var keepUntil = times.IsKept ? times.KeepUntil : times.ExpiresAt;
-        if (tags is { Count: > 0 } || !TryTakeSlot())
+        if (tags is { Count: > 0 })
             return SetThenAsync(key, value, times.ExpiresAt, keepUntil, tags, next, cancellationToken);
+        PreparedWrite write;
+        try
+        {
+            // Sent now or within a moment: the time left is counted from the instant the times came from.
+            write = Prepare(key, value, times.ExpiresAt, keepUntil, times.Origin);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch (Exception error)
+        {
+            return Continued<bool, bool, Stored<TNext>>.AfterWithoutResult(ValueTask.FromException<bool>(error), new Stored<TNext>(this, key, SlotShare.None, null, next));
+        }
+
+        if (write.Blob is not null && TryJoinWrites(in write, out var batch, out var batched))
+            return Continued<bool, bool, Stored<TNext>>.AfterWithoutResult(new ValueTask<bool>(batched), new Stored<TNext>(this, key, SlotShare.Batch, batch, next));
+        if (!TryTakeSlot())
+            return SendAfterSlotAsync(key, write, next, cancellationToken);
         ValueTask<bool> sent;
         try
         {
-            // Sent now (a slot was free): the time left is counted from the instant the times came from.
-            var write = Prepare(key, value, times.ExpiresAt, keepUntil, times.Origin);
-            cancellationToken.ThrowIfCancellationRequested();
             sent = new ValueTask<bool>(Send(in write));
         }
         catch (Exception error)
@@ -90,7 +104,7 @@ internal sealed partial class RedisCacheLayer
             sent = ValueTask.FromException<bool>(error);
         }
 
-        return Continued<bool, bool, Stored<TNext>>.AfterWithoutResult(sent, new Stored<TNext>(this, key, next));
+        return Continued<bool, bool, Stored<TNext>>.AfterWithoutResult(sent, new Stored<TNext>(this, key, SlotShare.Own, null, next));
     }
 
     private async ValueTask SetThenAsync<T, TNext>(string key, T value, DateTimeOffset expiresAt, DateTimeOffset keepUntil, IReadOnlyList<string>? tags, TNext next, CancellationToken cancellationToken)
@@ -110,8 +124,37 @@ internal sealed partial class RedisCacheLayer
         next.Continue(outcome);
     }
 
-    // The write's end with a slot taken: the slot released, the other processes told, then the next step.
-    private readonly struct Stored<TNext>(RedisCacheLayer layer, string key, TNext next) : IContinuation<bool, bool>
+    // A write beyond MaxConnections: its SET gets what the wait left of OperationTimeout.
+    private async ValueTask SendAfterSlotAsync<TNext>(string key, PreparedWrite write, TNext next, CancellationToken cancellationToken)
+        where TNext : struct, IContinuation<bool, bool>
+    {
+        ValueTask<bool> outcome;
+        try
+        {
+            using (var slot = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false))
+                await slot.Within(Send(in write)).ConfigureAwait(false);
+            _backplane?.Publish(key);
+            outcome = new ValueTask<bool>(true);
+        }
+        catch (Exception error)
+        {
+            outcome = ValueTask.FromException<bool>(error);
+        }
+
+        next.Continue(outcome);
+    }
+
+    // What a write sent from the pooled step holds of MaxConnections: a slot of its own, a share of its batch's, or
+    // nothing (it failed before it was sent).
+    private enum SlotShare : byte
+    {
+        None,
+        Own,
+        Batch,
+    }
+
+    // The write's end: its slot (or its batch's share) released, the other processes told, then the next step.
+    private readonly struct Stored<TNext>(RedisCacheLayer layer, string key, SlotShare share, WriteBatch? batch, TNext next) : IContinuation<bool, bool>
         where TNext : struct, IContinuation<bool, bool>
     {
         public bool Continue(ValueTask<bool> completed)
@@ -126,7 +169,10 @@ internal sealed partial class RedisCacheLayer
             }
             finally
             {
-                layer.ReleaseSlot();
+                if (share == SlotShare.Own)
+                    layer.ReleaseSlot();
+                else if (share == SlotShare.Batch)
+                    batch!.Answered();
             }
 
             layer._backplane?.Publish(key);

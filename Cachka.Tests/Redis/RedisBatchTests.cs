@@ -5,7 +5,8 @@ namespace Cachka.Tests.Redis;
 
 /// <summary>
 /// Reads in a burst go to Redis as MGETs (<see cref="RedisCacheLayer.BatchFrom"/> commands in flight and more): each
-/// caller still gets exactly its own key's value, or a miss where its own GET would have missed.
+/// caller still gets exactly its own key's value, or a miss where its own GET would have missed. Writes in a burst go
+/// as their SETs sent together: each still stores its own value with its own expiry, and gets its own outcome.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -93,5 +94,106 @@ public sealed class RedisBatchTests : RedisServerFixture
 
         Assert.That(results, Is.EqualTo(Enumerable.Range(0, 3 * RedisCacheLayer.MaxBatch)));
         Assert.That(layer.BatchedReads.Batches, Is.GreaterThanOrEqualTo(3), "no MGET asks for more than MaxBatch keys");
+    }
+
+    [Test]
+    public async Task Each_write_in_a_burst_stores_its_own_value_with_its_own_expiry([Values] bool encrypted)
+    {
+        await using var cache = RedisOnly(encrypted);
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        const int Writes = 150;
+
+        var held = HoldUntilReadsBatch(layer);
+        // Each key its own TTL; values of several types; no two writes of one key (overlapping writes of one key have no order).
+        var writes = Enumerable.Range(0, Writes)
+            .Select(i => (i % 3 == 0 ? cache.SetAsync("w" + i, i, TimeSpan.FromSeconds(600 + (7 * i))) : cache.SetAsync("w" + i, "value-" + i, TimeSpan.FromSeconds(600 + (7 * i)))).AsTask())
+            .ToList();
+        await Task.WhenAll(writes);
+        held.ForEach(slot => slot.Dispose());
+
+        var (batchedWrites, batches) = layer.BatchedWrites;
+        Assert.That(batchedWrites, Is.EqualTo(Writes), "every write of the burst went in a batch");
+        Assert.That(batches, Is.InRange((Writes + RedisCacheLayer.MaxBatch - 1) / RedisCacheLayer.MaxBatch, Writes - 1), "no batch holds more than MaxBatch writes");
+        await RedisLayerTests.WaitUntil(() => layer.InFlight == 0);
+
+        // Read back from Redis (the cache has no memory layer), with Redis's own expiry.
+        for (var i = 0; i < Writes; i++)
+        {
+            if (i % 3 == 0)
+                Assert.That(await cache.GetAsync<int>("w" + i), Is.EqualTo(i));
+            else
+                Assert.That(await cache.GetAsync<string>("w" + i), Is.EqualTo("value-" + i));
+            var ttl = await Db.KeyTimeToLiveAsync("batch:w" + i);
+            Assert.That(ttl, Is.Not.Null, "w" + i);
+            Assert.That(ttl!.Value.TotalSeconds, Is.InRange(600 + (7 * i) - 60, 600 + (7 * i)), "w" + i + ": its own TTL as Redis expiry");
+        }
+    }
+
+    [Test]
+    public async Task A_write_alone_or_beside_few_others_goes_at_once_without_a_batch()
+    {
+        await using var cache = RedisOnly();
+        var layer = (RedisCacheLayer)cache.Layers[0];
+
+        for (var i = 0; i < 20; i++)
+            await cache.SetAsync("k" + i, i, TimeSpan.FromMinutes(1));
+        await Task.WhenAll(Enumerable.Range(0, RedisCacheLayer.BatchFrom).Select(i => cache.SetAsync("few" + i, i, TimeSpan.FromMinutes(1)).AsTask()));
+
+        Assert.That(layer.BatchedWrites, Is.EqualTo((0L, 0L)));
+        Assert.That(await cache.GetAsync<int>("few3"), Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task A_burst_of_writes_beyond_MaxConnections_stores_every_write_through_batches_and_the_slot_line()
+    {
+        // One slot left beside those held: the batch forming takes it; writes that come once it has gone wait in line.
+        await using var cache = (LayeredCache)new CacheConfig
+        {
+            Layers = [Server.Layer(prefix: "batch:", backplane: false) with { MaxConnections = RedisCacheLayer.BatchFrom + 1 }],
+            VacuumInterval = null,
+            CleanupOnStart = false,
+        }.CreateCache();
+        var layer = (RedisCacheLayer)cache.Layers[0];
+
+        var held = HoldUntilReadsBatch(layer);
+        var writes = Enumerable.Range(0, 100).Select(i => cache.SetAsync("slot" + i, i, TimeSpan.FromMinutes(1)).AsTask()).ToList();
+        Assert.That(layer.InFlight, Is.LessThanOrEqualTo(RedisCacheLayer.BatchFrom + 1), "a batch holds one slot");
+        await Task.WhenAll(writes);
+        held.ForEach(slot => slot.Dispose());
+
+        Assert.That(layer.BatchedWrites.Writes, Is.GreaterThanOrEqualTo(1));
+        await RedisLayerTests.WaitUntil(() => layer.InFlight == 0 && layer.SlotWaiters == 0);
+        for (var i = 0; i < 100; i++)
+            Assert.That(await cache.GetAsync<int>("slot" + i), Is.EqualTo(i), "slot" + i);
+        Assert.That(cache.GetMetricsText(), Does.Not.Contain("error_type="), "no write failed");
+    }
+
+    [Test]
+    public async Task Batched_writes_that_cannot_reach_Redis_fail_no_caller_and_never_leave_their_older_value_to_be_served()
+    {
+        await using var cache = RedisOnly();
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        for (var i = 0; i < 40; i++)
+            await cache.SetAsync("old" + i, "before", TimeSpan.FromMinutes(10));
+
+        Server.Freeze();
+        try
+        {
+            var held = HoldUntilReadsBatch(layer);
+            var writes = Enumerable.Range(0, 40).Select(i => cache.SetAsync("old" + i, "after", TimeSpan.FromMinutes(10)).AsTask()).ToList();
+            await Task.WhenAll(writes); // no caller sees the layer's failure
+            held.ForEach(slot => slot.Dispose());
+            Assert.That(layer.BatchedWrites.Writes, Is.EqualTo(40), "the writes went in batches");
+        }
+        finally
+        {
+            Server.Thaw();
+        }
+
+        await RedisLayerTests.WaitUntil(() => layer.InFlight == 0);
+        // Redis may have kept "before" (the SETs timed out unsent) or taken "after" (answered too late): either way the
+        // pipeline marked the keys missed, so Redis never serves "before" as if it were current.
+        for (var i = 0; i < 40; i++)
+            Assert.That(await cache.TryGetAsync<string>("old" + i), Is.Not.EqualTo(new CacheResult<string>(true, "before")), "old" + i);
     }
 }

@@ -68,6 +68,23 @@ public sealed class RedisClusterTests
     }
 
     [Test]
+    public async Task A_burst_of_writes_over_every_master_stores_each_callers_own_value()
+    {
+        await using var cache = Node("b", "wburst:", memory: false);
+        var layer = (RedisCacheLayer)cache.Layers[0];
+        // Keys spread over the masters in one batch: each SET goes to its own key's master.
+        var keys = Enumerable.Range(0, 100).Select(i => "item:" + i).ToList();
+
+        var held = RedisBatchTests.HoldUntilReadsBatch(layer);
+        await Task.WhenAll(keys.Select((key, i) => cache.SetAsync(key, i, TimeSpan.FromMinutes(5)).AsTask()));
+        held.ForEach(slot => slot.Dispose());
+
+        Assert.That(layer.BatchedWrites.Writes, Is.EqualTo(keys.Count), "every write went in a batch");
+        for (var i = 0; i < keys.Count; i++)
+            Assert.That(await cache.GetAsync<int>(keys[i]), Is.EqualTo(i), keys[i] + "\n" + cache.GetMetricsText());
+    }
+
+    [Test]
     public async Task A_batch_whose_keys_span_slots_of_a_cluster_not_yet_seen_as_one_is_read_again_key_by_key()
     {
         // Two hash tags whose slots differ but live on the same master.
