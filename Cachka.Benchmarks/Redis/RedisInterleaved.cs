@@ -71,7 +71,7 @@ internal static class RedisInterleaved
                 calls += c.CallsPerRun;
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {Stopwatch.GetElapsedTime(started).TotalNanoseconds / calls:0} ns per call, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)calls:0} B allocated per call, {GC.CollectionCount(0) - collections} gen0 collections"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {Stopwatch.GetElapsedTime(started).TotalNanoseconds / calls:0} ns per call, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)calls:0} B allocated per call, {GC.CollectionCount(0) - collections} gen0 collections; wide: {wide.Batches()}; narrow: {narrow.Batches()}"));
         }
         finally
         {

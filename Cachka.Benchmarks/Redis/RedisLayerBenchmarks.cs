@@ -90,6 +90,15 @@ public class RedisLayerBenchmarks
         }
     }
 
+    /// <summary>Reads and writes that went in batches, and the batches (for the loop's report).</summary>
+    internal string Batches()
+    {
+        var layer = (RedisCacheLayer)((LayeredCache)_cache).Layers[0];
+        var (reads, readBatches) = layer.BatchedReads;
+        var (writes, writeBatches) = layer.BatchedWrites;
+        return $"{reads} reads in {readBatches} MGETs, {writes} writes in {writeBatches} batches";
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
