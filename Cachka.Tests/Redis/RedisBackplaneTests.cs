@@ -44,6 +44,32 @@ public sealed class RedisBackplaneTests : RedisServerFixture
     }
 
     [Test]
+    public async Task A_burst_of_writes_sent_in_batches_drops_each_of_the_other_nodes_memory_copies()
+    {
+        await using var a = Node("a");
+        await using var b = Node("b");
+        const int Keys = 120;
+        for (var i = 0; i < Keys; i++)
+            a.Set("item" + i, i, TimeSpan.FromMinutes(5));
+        await RedisLayerTests.WaitUntil(() => Backplane(b).Received == Keys);
+        for (var i = 0; i < Keys; i++)
+            Assert.That(b.Get<int>("item" + i), Is.EqualTo(i));
+        Assert.That(Memory(b).Get<int>("item7").Found, Is.True, "b holds copies in memory");
+
+        var layer = (RedisCacheLayer)a.Layers[1];
+        var held = RedisBatchTests.HoldUntilReadsBatch(layer);
+        var published = Backplane(a).Published;
+        await Task.WhenAll(Enumerable.Range(0, Keys).Select(i => a.SetAsync("item" + i, 1000 + i, TimeSpan.FromMinutes(5)).AsTask()));
+        held.ForEach(slot => slot.Dispose());
+
+        Assert.That(layer.BatchedWrites.Writes, Is.EqualTo(Keys), "the writes went in batches");
+        Assert.That(Backplane(a).Published, Is.EqualTo(published + Keys), "one publish per write");
+        await RedisLayerTests.WaitUntil(() => Enumerable.Range(0, Keys).All(i => !Memory(b).Get<int>("item" + i).Found));
+        for (var i = 0; i < Keys; i++)
+            Assert.That(b.Get<int>("item" + i), Is.EqualTo(1000 + i), "item" + i);
+    }
+
+    [Test]
     public async Task A_write_delete_or_tag_invalidation_costs_one_publish_of_keys_never_of_values([Values] bool async)
     {
         await using var a = Node("a");
