@@ -92,6 +92,13 @@ internal static class EntryOptionRules
         return problems;
     }
 
+    /// <summary>Whether some value other than <c>Ttl</c> is invalid: <see cref="Problems"/> is not empty (without building it).</summary>
+    public static bool HasProblems(EntryOptionValues values) =>
+        values.FailSafeMaxDuration < 0 || values.FailSafeThrottleDuration < 0 || values.FactorySoftTimeoutMs < 0 || values.FactoryHardTimeoutMs < 0
+        || (values.FactorySoftTimeoutMs > 0 && values.FactoryHardTimeoutMs > 0 && values.FactorySoftTimeoutMs >= values.FactoryHardTimeoutMs)
+        || (values.EagerRefreshThreshold != 0 && !(values.EagerRefreshThreshold > 0 && values.EagerRefreshThreshold < 1))
+        || values.Jitter < 0;
+
     /// <summary>Whether <c>Ttl</c> is valid (CACHKA009): a positive number of seconds.</summary>
     public static bool IsValidTtl(int ttl) => ttl > 0;
 
