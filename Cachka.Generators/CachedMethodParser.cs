@@ -518,15 +518,16 @@ internal static partial class CachedMethodParser
     private static List<(string Name, ITypeSymbol Type)> KeyMembers(INamedTypeSymbol type)
     {
         var members = new List<(string Name, ITypeSymbol Type)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        List<string>? seen = null;
         for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
         {
             foreach (var member in current.GetMembers())
             {
                 // The kind test first: reading attributes is the costly part, and most members are methods.
                 if (member is not (IFieldSymbol or IPropertySymbol) || member.IsStatic
-                    || !HasAttribute(member, KnownNames.CacheKeyAttribute) || !seen.Add(member.Name))
+                    || !HasAttribute(member, KnownNames.CacheKeyAttribute) || seen?.Contains(member.Name) == true)
                     continue;
+                (seen ??= []).Add(member.Name);
                 if (!SymbolEqualityComparer.Default.Equals(current, type) && member.DeclaredAccessibility == Accessibility.Private)
                     continue;
                 switch (member)
@@ -678,6 +679,8 @@ internal static partial class CachedMethodParser
     // A type's part of its methods' identities: the pieces before the last, and the text the last one starts with.
     private static TypeIdentity IdentityOf(string? ns, INamedTypeSymbol type)
     {
+        if (type.ContainingType is null && type.Arity == 0)
+            return new TypeIdentity([], ns is null ? type.Name : ns + "." + type.Name);
         var pieces = new List<string>();
         var text = new StringBuilder();
         if (ns is not null)
@@ -710,7 +713,7 @@ internal static partial class CachedMethodParser
 
     // What a type's [Cached] methods share, read once per run: its spec (null when the generator cannot implement methods in
     // it), and which of its member names are overloaded.
-    private sealed class TypeFacts(CachedTypeSpec? spec, HashSet<string>? overloaded, int rank)
+    private sealed class TypeFacts(CachedTypeSpec? spec, List<string>? overloaded, int rank)
     {
         public CachedTypeSpec? Spec { get; } = spec;
 
@@ -759,12 +762,23 @@ internal static partial class CachedMethodParser
                 uncached = Uncached.KeyNotEncodable;
         }
 
-        HashSet<string>? seen = null;
-        HashSet<string>? overloaded = null;
-        foreach (var member in type.GetMembers())
+        // A type has few members: a pair scan builds nothing when no name repeats (the common case).
+        var typeMembers = type.GetMembers();
+        List<string>? overloaded = null;
+        for (var i = 1; i < typeMembers.Length; i++)
         {
-            if (member is IMethodSymbol && !(seen ??= new(StringComparer.Ordinal)).Add(member.Name))
-                (overloaded ??= new(StringComparer.Ordinal)).Add(member.Name);
+            if (typeMembers[i] is not IMethodSymbol)
+                continue;
+            var name = typeMembers[i].Name;
+            for (var j = 0; j < i; j++)
+            {
+                if (typeMembers[j] is IMethodSymbol && typeMembers[j].Name == name)
+                {
+                    if (overloaded?.Contains(name) != true)
+                        (overloaded ??= []).Add(name);
+                    break;
+                }
+            }
         }
 
         var ns = NamespaceOf(type);
@@ -979,6 +993,8 @@ internal static partial class CachedMethodParser
 
     private static string HintPrefix(string? ns, INamedTypeSymbol type)
     {
+        if (type.ContainingType is null && type.Arity == 0)
+            return ns is null ? type.Name + "." : ns + "." + type.Name + ".";
         var chain = new List<string>();
         for (var current = type; current is not null; current = current.ContainingType)
             chain.Insert(0, current.Arity == 0 ? current.Name : current.Name + "_" + current.Arity.ToString(CultureInfo.InvariantCulture));

@@ -15,9 +15,12 @@ internal readonly struct OptionProblem(string property, string value, string adv
 }
 
 /// <summary>The entry options written on a <c>[Cached]</c> attribute (0: the cache's default; <c>Ttl</c> defaults to 300 s).</summary>
-internal sealed class EntryOptionValues
+/// <remarks>A struct: the generator reads one for every method on every run.</remarks>
+internal struct EntryOptionValues
 {
-    public int Ttl { get; private set; } = 300;
+    private EntryOptionValues(int ttl) => Ttl = ttl;
+
+    public int Ttl { get; private set; }
 
     public int FailSafeMaxDuration { get; private set; }
 
@@ -33,7 +36,7 @@ internal sealed class EntryOptionValues
 
     public static EntryOptionValues Read(AttributeData cached)
     {
-        var values = new EntryOptionValues();
+        var values = new EntryOptionValues(300);
         foreach (var argument in cached.NamedArguments)
         {
             if (argument.Value.Kind == TypedConstantKind.Array)
