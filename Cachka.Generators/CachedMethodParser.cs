@@ -804,7 +804,20 @@ internal static partial class CachedMethodParser
             uncached,
             CacheSource(type, forStatic: true),
             CacheSource(type, forStatic: false));
-        return new TypeFacts(spec, overloaded, Rank(type));
+        return new TypeFacts(Latest(spec), overloaded, Rank(type));
+    }
+
+    // The type's spec of the previous run when this run's equals it, so that the comparison of each of its methods' specs
+    // with the previous run's (twice per method: the parse step and the specs step) finds the same object, not a copy to
+    // compare field by field. Values only are kept, one per generated file; an unequal spec replaces the kept one.
+    private static readonly ConcurrentDictionary<string, CachedTypeSpec> s_latestTypeSpecs = new(StringComparer.Ordinal);
+
+    private static CachedTypeSpec Latest(CachedTypeSpec spec)
+    {
+        if (s_latestTypeSpecs.TryGetValue(spec.FileName, out var latest) && latest.Equals(spec))
+            return latest;
+        s_latestTypeSpecs[spec.FileName] = spec;
+        return spec;
     }
 
     private static TypeDeclarationSpec Declaration(INamedTypeSymbol type)
