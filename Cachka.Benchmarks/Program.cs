@@ -45,6 +45,14 @@ if (args is ["redis-loop", var loopCase, var loopSeconds])
     return;
 }
 
+// dotnet run -c Release --project Cachka.Benchmarks -- generator-loop 400 rerun   (one GeneratorRunBenchmarks case in a loop, for a profiler)
+// dotnet run -c Release --project Cachka.Benchmarks -- generator-loop 300 allocations   (time, bytes and gen0 collections per run of each case)
+if (args is ["generator-loop", var generatorRuns, .. var generatorMode])
+{
+    Cachka.Benchmarks.Generator.GeneratorLoop.Run(int.Parse(generatorRuns, System.Globalization.CultureInfo.InvariantCulture), generatorMode is [var mode] ? mode : "rerun", Console.Out);
+    return;
+}
+
 if (args is ["stampede"])
 {
     await StampedeReport.RunAsync(Console.Out).ConfigureAwait(false);

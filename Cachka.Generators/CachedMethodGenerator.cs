@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Immutable;
 using System.Linq;
 using Cachka.Generators.Emit;
 using Cachka.Generators.Helpers;
@@ -22,16 +23,15 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
                 static (syntax, cancellationToken) => CachedMethodParser.Parse(syntax, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 
+        // One step each rather than a Where and a Select: a re-run walks every step's table for each of the methods.
         var methods = parsed
-            .Where(static parsed => parsed.Method is not null)
-            .Select(static (parsed, _) => parsed.Method!)
+            .SelectMany(static (parsed, _) => parsed.Method is { } method ? ImmutableArray.Create(method) : ImmutableArray<CachedMethodSpec>.Empty)
             .WithTrackingName(TrackingNames.Specs);
 
         // Methods the generator cannot implement get a throwing body, so the compiler reports the
         // CACHKA error on them instead of stopping at CS8795 before the analyzers run.
         var stubs = parsed
-            .Where(static parsed => parsed.Stub is not null)
-            .Select(static (parsed, _) => parsed.Stub!)
+            .SelectMany(static (parsed, _) => parsed.Stub is { } stub ? ImmutableArray.Create(stub) : ImmutableArray<StubSpec>.Empty)
             .WithTrackingName(TrackingNames.Stubs);
 
         // One file per type: an edit regenerates its type's file only (the specs compare equal elsewhere).

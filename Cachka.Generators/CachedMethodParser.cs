@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -35,15 +36,11 @@ internal static partial class CachedMethodParser
     // compilation), and its methods share a few containing and parameter types: what is read from a type is kept per
     // symbol object, so once per run. Symbols belong to one compilation, so nothing outlives it or crosses runs.
     private static readonly ConditionalWeakTable<INamedTypeSymbol, List<(string Name, ITypeSymbol Type)>> s_keyMembers = new();
-    private static readonly ConditionalWeakTable<INamedTypeSymbol, CachedTypeSpec> s_typeSpecs = new();
-    private static readonly ConditionalWeakTable<INamedTypeSymbol, Box<string?>> s_staticSources = new();
-    private static readonly ConditionalWeakTable<INamedTypeSymbol, Box<string?>> s_instanceSources = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, TypeFacts> s_typeFacts = new();
     private static readonly ConditionalWeakTable<ISymbol, string> s_codeNames = new();
     private static readonly ConditionalWeakTable<ISymbol, string> s_identityNames = new();
     private static readonly ConditionalWeakTable<INamespaceSymbol, string> s_namespaceNames = new();
     private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_hintPrefixes = new();
-    private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_fileNames = new();
-    private static readonly ConditionalWeakTable<INamedTypeSymbol, TypeIdentity> s_typeIdentities = new();
     private static readonly ConditionalWeakTable<INamedTypeSymbol, Box<EquatableArray<TypeDeclarationSpec>>> s_containers = new();
     private static readonly ConditionalWeakTable<ISymbol, string> s_genericPrefixes = new();
     private static readonly ConditionalWeakTable<ISymbol, ConcurrentDictionary<string, string>> s_singleArgumentCodes = new();
@@ -162,116 +159,105 @@ internal static partial class CachedMethodParser
     }
 
     // The spec of a [Cached] method; model is null when the method is parsed as the target of an [InvalidatesCached]
-    // (only its key and cache are read then, not its nullable context).
+    // (only its key and cache are read then, not its nullable context). Each read of a method's parameters, a parameter's
+    // type or a generic type's arguments builds new symbol objects in a new compilation: each is read once here.
     private static CachedMethodSpec? ParseMethod(AttributeData attribute, Compilation compilation, SemanticModel? model, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
     {
-        if (ReadAttribute(attribute) is not { } arguments)
+        if (!ReadAttribute(attribute, out var arguments))
             return null;
-        var (options, simplified, implementation) = (arguments.Options, arguments.Simplified, arguments.Implementation);
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod
             || method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly)
             return null;
 
         var type = method.ContainingType;
-        if (!IsSupportedType(type, cancellationToken))
+        if (Facts(type, compilation, cancellationToken) is not var (typeSpec, facts))
             return null;
-        if (!TryReturn(method.ReturnType, out var returnKind, out var valueType))
+        var returnType = method.ReturnType;
+        if (!TryReturn(returnType, out var returnKind, out var valueType))
             return null;
 
-        var parameters = new List<ParameterSpec>(method.Parameters.Length);
-        foreach (var parameter in method.Parameters)
+        var symbols = method.Parameters;
+        var types = new ITypeSymbol[symbols.Length];
+        var parameters = new ParameterSpec[symbols.Length];
+        var uncached = Uncached.No;
+        var keyParameters = 0;
+        for (var i = 0; i < symbols.Length; i++)
         {
-            if (parameter.RefKind != RefKind.None || !IsStorable(parameter.Type))
+            var parameter = symbols[i];
+            var parameterType = types[i] = parameter.Type;
+            if (parameter.RefKind != RefKind.None || !IsStorable(parameterType))
                 return null;
-            parameters.Add(new ParameterSpec(
-                Identifier(parameter.Name),
-                parameter.Type.Code(),
-                RoleOf(parameter),
-                parameter.IsParams,
-                DefaultValue(parameter)));
+            var name = Identifier(parameter.Name);
+            var code = parameterType.Code();
+            var role = RoleOf(parameter, parameterType);
+            var encoding = KeyEncoding.Direct;
+            var equality = KeyEquality.Operator;
+            string? underlying = null;
+            KeyShapeSpec? shape = null;
+            if (role == ParameterRole.Key)
+            {
+                keyParameters++;
+                if (!KeyForm(parameterType, compilation, cancellationToken, out encoding, out equality, out underlying, out shape))
+                    uncached = Uncached.KeyNotEncodable;
+            }
+
+            parameters[i] = new ParameterSpec(name, code, role, parameter.IsParams, DefaultValue(parameter, parameterType),
+                parameterType.IdentityName(), encoding, equality, underlying, shape);
         }
 
         // The analyzers explain a body that does not match (CACHKA002/003); the generator then leaves the method alone.
-        var body = ImplementationLookup.Find(method, implementation ?? method.Name + ImplementationLookup.CoreSuffix, out var mismatch);
+        var body = ImplementationLookup.Find(method, symbols, types, returnType, arguments.Implementation ?? method.Name + ImplementationLookup.CoreSuffix, out var mismatch, out var contextIndex);
         if (body is null || mismatch is not null)
             return null;
         cancellationToken.ThrowIfCancellationRequested();
 
         // A call is cached only under a key that cannot collide: every part has an injective form and an
         // instance method says how its instance counts. Otherwise the method calls its body (the analyzers say why).
-        var uncached = Uncached.No;
-        var keyParts = new List<KeyPartSpec>();
-        var memberNames = new List<string>();
-        if (!method.IsStatic && !simplified)
-        {
-            var members = s_keyMembers.GetValue(type, static t => KeyMembers(t));
-            if (members.Count == 0)
-                uncached = Uncached.NoInstanceIdentity;
-            foreach (var (name, memberType) in members)
-            {
-                memberNames.Add(name);
-                if (Classify(Identifier(name), isMember: true, memberType, compilation, cancellationToken) is { } part)
-                    keyParts.Add(part);
-                else
-                    uncached = Uncached.KeyNotEncodable;
-            }
-        }
-
-        for (var i = 0; i < method.Parameters.Length; i++)
-        {
-            if (parameters[i].Role != ParameterRole.Key)
-                continue;
-            if (Classify(parameters[i].Name, isMember: false, method.Parameters[i].Type, compilation, cancellationToken) is { } part)
-                keyParts.Add(part);
-            else
-                uncached = Uncached.KeyNotEncodable;
-        }
+        var readsMembers = !method.IsStatic && !arguments.Simplified;
+        if (readsMembers && uncached == Uncached.No)
+            uncached = typeSpec.KeyMembersUncached;
 
         // Tags name key parts; a template naming anything else (a [NotCacheKey] or token parameter, nothing) is CACHKA020.
-        if (!TagNamesOnly(arguments.Tags, method, memberNames))
+        var memberNames = readsMembers ? typeSpec.KeyMemberNames : EquatableArray<string>.Empty;
+        if (!TagNamesOnly(arguments.Tags, parameters, symbols, memberNames))
             return null;
-        if (uncached != Uncached.No)
-        {
-            keyParts.Clear();
-            memberNames.Clear();
-        }
-
-        if (ResolveTags(uncached == Uncached.No ? arguments.Tags : [], keyParts) is not { } tags)
+        if (ResolveTags(uncached == Uncached.No ? arguments.Tags : null, uncached == Uncached.No && readsMembers ? typeSpec.KeyMembers : EquatableArray<KeyPartSpec>.Empty, parameters) is not { } tags)
             return null;
 
-        var signature = Signature(method, keyOnly: false);
-        var (ordinal, surfaceClash) = Overload(method, signature);
-        var suffix = ordinal == 0 ? "" : "_" + ordinal.ToString(CultureInfo.InvariantCulture);
-        var typeSpec = s_typeSpecs.GetValue(type, static t => TypeSpec(t));
-        var ns = NamespaceOf(type);
-
+        var (ordinal, surfaceClash) = facts.Overloaded(method.Name) ? Overload(method, Signature(types, parameters, keyOnly: false)) : (0, false);
         return new CachedMethodSpec(
-            HintName: HintName(type, method.Name + suffix),
-            FileName: FileName(type),
-            Namespace: ns,
-            ContainingTypes: Containers(type),
             Type: typeSpec,
+            MethodName: method.Name,
             Name: Identifier(method.Name),
+            Ordinal: ordinal,
+            SurfaceClash: surfaceClash,
             Modifiers: ModifiersWithout(syntax.Modifiers, SyntaxKind.PartialKeyword),
             IsStatic: method.IsStatic,
             ReturnKind: returnKind,
-            ReturnType: method.ReturnType.Code(),
+            ReturnType: returnKind == ReturnKind.Sync ? valueType.Code() : ReturnCode((INamedTypeSymbol)returnType, valueType),
             ValueType: valueType.Code(),
             BodyName: Identifier(body.Name),
             BodyIsStatic: body.IsStatic,
-            Parameters: EquatableArray.From(parameters),
-            KeyParts: EquatableArray.From(keyParts),
-            Identity: Identity(type, memberNames, method.Name, signature),
-            Options: options,
+            Parameters: new EquatableArray<ParameterSpec>(parameters),
+            KeyReadsMembers: readsMembers,
+            Options: arguments.Options,
             Tags: tags,
-            ContextIndex: ImplementationLookup.ContextIndex(method, body),
-            KeyStructName: "__" + method.Name + suffix + "CacheKey",
-            SurfaceName: surfaceClash ? method.Name + ordinal.ToString(CultureInfo.InvariantCulture) : method.Name,
-            InvalidationName: InvalidationName(method) + (surfaceClash ? ordinal.ToString(CultureInfo.InvariantCulture) : ""),
-            CacheSource: (method.IsStatic ? s_staticSources : s_instanceSources).GetValue(type, method.IsStatic ? static t => new(CacheSource(t, forStatic: true)) : static t => new(CacheSource(t, forStatic: false))).Value,
-            OnSurface: OnSurface(compilation, type, method),
+            ContextIndex: contextIndex,
+            InvalidationDropsAsync: InvalidationDropsAsync(method),
+            OnSurface: OnSurface(compilation, type, facts, types, returnType, returnKind == ReturnKind.Sync ? null : valueType),
             NullableOblivious: model is not null && !model.GetNullableContext(syntax.SpanStart).AnnotationsEnabled(),
             Uncached: uncached);
+    }
+
+    // Task<T> or ValueTask<T> as Code() writes it, from the value type's display (its arguments are not read again).
+    private static string ReturnCode(INamedTypeSymbol returnType, ITypeSymbol valueType)
+    {
+        if (Plain(valueType) is null && Composable(valueType) is null)
+            return returnType.Code();
+        var composed = s_singleArgumentCodes.GetValue(returnType.OriginalDefinition, static _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+        var argument = valueType.Code();
+        var code = composed.TryGetValue(argument, out var known) ? known : composed.GetOrAdd(argument, Compose(returnType, [argument]));
+        return Annotated(returnType, code);
     }
 
     // A throwing implementation part for a partial definition the compiler needs implemented (CS8795's
@@ -352,34 +338,46 @@ internal static partial class CachedMethodParser
         _ => kind.ToString() == "RefReadOnlyParameter" ? PassedBy.RefReadonly : PassedBy.Value,
     };
 
-    // The attribute's named arguments; null when a value is invalid (the analyzers report CACHKA009/019/020).
-    private static CachedArguments? ReadAttribute(AttributeData attribute)
+    // The attribute's named arguments; false when a value is invalid (the analyzers report CACHKA009/019/020).
+    private static bool ReadAttribute(AttributeData attribute, out CachedArguments arguments)
     {
+        arguments = default;
         var values = EntryOptionValues.Read(attribute);
-        if (!EntryOptionRules.IsValidTtl(values.Ttl) || EntryOptionRules.Problems(values).Count > 0)
-            return null;
+        if (!EntryOptionRules.IsValidTtl(values.Ttl) || EntryOptionRules.HasProblems(values))
+            return false;
         var simplified = false;
         string? implementation = null;
-        var tags = new List<string>();
+        List<string>? tags = null;
         foreach (var argument in attribute.NamedArguments)
         {
             if (argument.Key == "Tags" && argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull)
-                tags.AddRange(argument.Value.Values.Select(static tag => tag.Value as string ?? ""));
+            {
+                tags ??= [];
+                foreach (var tag in argument.Value.Values)
+                    tags.Add(tag.Value as string ?? "");
+            }
             else if (argument.Key == "SimplifiedSelfSerialization" && argument.Value.Value is bool flag)
+            {
                 simplified = flag;
+            }
             else if (argument.Key == "Implementation" && argument.Value.Value is string name)
+            {
                 implementation = name;
+            }
         }
 
         var options = new EntryOptionsSpec(values.Ttl, values.FailSafeMaxDuration, values.FailSafeThrottleDuration,
             values.FactorySoftTimeoutMs, values.FactoryHardTimeoutMs, values.EagerRefreshThreshold, values.Jitter);
-        return new CachedArguments(options, simplified, implementation, tags);
+        arguments = new CachedArguments(options, simplified, implementation, tags);
+        return true;
     }
 
     // Every {name} of every template names a key parameter or a [CacheKey] member (checked before an uncached
     // method drops its key parts, so the generator skips exactly what the analyzers report).
-    private static bool TagNamesOnly(List<string> templates, IMethodSymbol method, List<string> memberNames)
+    private static bool TagNamesOnly(List<string>? templates, ParameterSpec[] parameters, ImmutableArray<IParameterSymbol> symbols, EquatableArray<string> memberNames)
     {
+        if (templates is null)
+            return true;
         foreach (var template in templates)
         {
             if (TagTemplate.Parse(template, out _) is not { } pieces)
@@ -389,8 +387,14 @@ internal static partial class CachedMethodParser
                 if (!piece.IsName)
                     continue;
                 // A parameter of the name hides a member of it (as the analyzer reads the template).
-                var parameter = method.Parameters.FirstOrDefault(p => p.Name == piece.Text);
-                if (parameter is not null ? RoleOf(parameter) != ParameterRole.Key : !memberNames.Contains(piece.Text))
+                var parameter = -1;
+                for (var i = 0; i < symbols.Length && parameter < 0; i++)
+                {
+                    if (symbols[i].Name == piece.Text)
+                        parameter = i;
+                }
+
+                if (parameter >= 0 ? parameters[parameter].Role != ParameterRole.Key : !memberNames.Contains(piece.Text))
                     return false;
             }
         }
@@ -398,11 +402,14 @@ internal static partial class CachedMethodParser
         return true;
     }
 
-    private sealed record CachedArguments(EntryOptionsSpec Options, bool Simplified, string? Implementation, List<string> Tags);
+    private readonly record struct CachedArguments(EntryOptionsSpec Options, bool Simplified, string? Implementation, List<string>? Tags);
 
-    // The tags with each {name} resolved to its key part; null when a template is invalid or names no key part (CACHKA020).
-    private static EquatableArray<TagSpec>? ResolveTags(List<string> templates, List<KeyPartSpec> keyParts)
+    // The tags with each {name} resolved to its key part (the members' parts first, then the key parameters'); null when a
+    // template is invalid or names no key part (CACHKA020).
+    private static EquatableArray<TagSpec>? ResolveTags(List<string>? templates, EquatableArray<KeyPartSpec> members, ParameterSpec[] parameters)
     {
+        if (templates is null)
+            return EquatableArray<TagSpec>.Empty;
         var tags = new List<TagSpec>(templates.Count);
         foreach (var template in templates)
         {
@@ -418,9 +425,27 @@ internal static partial class CachedMethodParser
                 }
 
                 // A parameter hides a [CacheKey] member of the same name, as in C# (and as [InvalidatesTag] resolves it).
-                var index = keyParts.FindIndex(p => !p.IsMember && string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
-                if (index < 0)
-                    index = keyParts.FindIndex(p => p.IsMember && string.Equals(p.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal));
+                var index = -1;
+                var part = members.Count;
+                foreach (var parameter in parameters)
+                {
+                    if (parameter.Role != ParameterRole.Key)
+                        continue;
+                    if (string.Equals(parameter.Name.TrimStart('@'), piece.Text, StringComparison.Ordinal))
+                    {
+                        index = part;
+                        break;
+                    }
+
+                    part++;
+                }
+
+                for (var i = 0; i < members.Count && index < 0; i++)
+                {
+                    if (string.Equals(members[i].Name.TrimStart('@'), piece.Text, StringComparison.Ordinal))
+                        index = i;
+                }
+
                 if (index < 0)
                     return null;
                 resolved.Add(new TagPieceSpec("", index));
@@ -474,9 +499,11 @@ internal static partial class CachedMethodParser
     private static bool IsStorable(ITypeSymbol type) =>
         !type.IsRefLikeType && type.TypeKind is not (TypeKind.Pointer or TypeKind.FunctionPointer) && type.SpecialType != SpecialType.System_Void;
 
-    private static ParameterRole RoleOf(IParameterSymbol parameter)
+    private static ParameterRole RoleOf(IParameterSymbol parameter) => RoleOf(parameter, parameter.Type);
+
+    private static ParameterRole RoleOf(IParameterSymbol parameter, ITypeSymbol type)
     {
-        if (parameter.Type is INamedTypeSymbol { Name: "CancellationToken" } token && IsIn(token, "System.Threading"))
+        if (type is INamedTypeSymbol { Name: "CancellationToken" } token && IsIn(token, "System.Threading"))
             return ParameterRole.CancellationToken;
         foreach (var attribute in parameter.GetAttributes())
         {
@@ -491,15 +518,16 @@ internal static partial class CachedMethodParser
     private static List<(string Name, ITypeSymbol Type)> KeyMembers(INamedTypeSymbol type)
     {
         var members = new List<(string Name, ITypeSymbol Type)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        List<string>? seen = null;
         for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
         {
             foreach (var member in current.GetMembers())
             {
                 // The kind test first: reading attributes is the costly part, and most members are methods.
                 if (member is not (IFieldSymbol or IPropertySymbol) || member.IsStatic
-                    || !HasAttribute(member, KnownNames.CacheKeyAttribute) || !seen.Add(member.Name))
+                    || !HasAttribute(member, KnownNames.CacheKeyAttribute) || seen?.Contains(member.Name) == true)
                     continue;
+                (seen ??= []).Add(member.Name);
                 if (!SymbolEqualityComparer.Default.Equals(current, type) && member.DeclaredAccessibility == Accessibility.Private)
                     continue;
                 switch (member)
@@ -518,28 +546,54 @@ internal static partial class CachedMethodParser
         return members;
     }
 
-    // The part's storage and comparison by its key shape; null when its type has no key form.
-    private static KeyPartSpec? Classify(string name, bool isMember, ITypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    // The part's storage and comparison by its key shape; false when its type has no key form. The direct forms
+    // (numbers, strings, enums and their nullables) are told from the type alone, without building its key shape.
+    private static bool KeyForm(ITypeSymbol type, Compilation compilation, CancellationToken cancellationToken,
+        out KeyEncoding encoding, out KeyEquality equality, out string? underlying, out KeyShapeSpec? shapeSpec)
     {
-        var shape = KeyShapes.Of(type, compilation, out _, cancellationToken);
-        if (shape is null)
-            return null;
-        var display = type.Code();
-        switch (shape.Kind)
+        underlying = null;
+        shapeSpec = null;
+        if (KeyShapes.IsScalar(type))
         {
+            (encoding, equality) = (KeyEncoding.Direct, ScalarEquality(type));
+            return true;
+        }
+
+        if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } enumUnderlying })
+        {
+            (encoding, equality, underlying) = (KeyEncoding.Enum, KeyEquality.Operator, enumUnderlying.Code());
+            return true;
+        }
+
+        var shape = KeyShapes.Of(type, compilation, out _, cancellationToken);
+        (encoding, equality) = (KeyEncoding.Encoded, KeyEquality.String);
+        switch (shape?.Kind)
+        {
+            case null:
+                return false;
             case KeyShapeKind.Scalar:
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.Direct, ScalarEquality(type), null, null);
+                (encoding, equality) = (KeyEncoding.Direct, ScalarEquality(type));
+                return true;
             case KeyShapeKind.Enum:
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.Enum, KeyEquality.Operator, shape.Underlying!.Code(), null);
+                (encoding, equality, underlying) = (KeyEncoding.Enum, KeyEquality.Operator, shape.Underlying!.Code());
+                return true;
             case KeyShapeKind.Nullable when shape.Inner!.Kind == KeyShapeKind.Scalar:
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.Nullable,
-                    ScalarEquality(shape.Inner.Type) == KeyEquality.Exact ? KeyEquality.Exact : KeyEquality.Operator, null, null);
+                (encoding, equality) = (KeyEncoding.Nullable, ScalarEquality(shape.Inner.Type) == KeyEquality.Exact ? KeyEquality.Exact : KeyEquality.Operator);
+                return true;
             case KeyShapeKind.Nullable when shape.Inner!.Kind == KeyShapeKind.Enum:
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.NullableEnum, KeyEquality.Operator, shape.Inner.Underlying!.Code(), null);
+                (encoding, equality, underlying) = (KeyEncoding.NullableEnum, KeyEquality.Operator, shape.Inner.Underlying!.Code());
+                return true;
             default:
-                return new KeyPartSpec(name, isMember, display, KeyEncoding.Encoded, KeyEquality.String, null, ShapeSpec(shape));
+                shapeSpec = ShapeSpec(shape);
+                return true;
         }
     }
+
+    // A [CacheKey] member's part; null when its type has no key form.
+    private static KeyPartSpec? MemberPart(string name, ITypeSymbol type, Compilation compilation, CancellationToken cancellationToken) =>
+        KeyForm(type, compilation, cancellationToken, out var encoding, out var equality, out var underlying, out var shape)
+            ? new KeyPartSpec(Identifier(name), true, type.Code(), encoding, equality, underlying, shape)
+            : null;
 
     private static KeyShapeSpec ShapeSpec(KeyShape shape)
     {
@@ -588,13 +642,13 @@ internal static partial class CachedMethodParser
     }
 
     // GetUserAsync is invalidated by InvalidateGetUser and InvalidateGetUserAsync, unless a cached GetUser exists too.
-    private static string InvalidationName(IMethodSymbol method)
+    private static bool InvalidationDropsAsync(IMethodSymbol method)
     {
         const string suffix = "Async";
         if (method.Name.Length <= suffix.Length || !method.Name.EndsWith(suffix, StringComparison.Ordinal))
-            return method.Name;
+            return false;
         var trimmed = method.Name.Substring(0, method.Name.Length - suffix.Length);
-        return method.ContainingType.GetMembers(trimmed).Any(static m => HasAttribute(m, KnownNames.CachedAttribute)) ? method.Name : trimmed;
+        return !method.ContainingType.GetMembers(trimmed).Any(static m => HasAttribute(m, KnownNames.CachedAttribute));
     }
 
     private static string Signature(IMethodSymbol method, bool keyOnly)
@@ -609,20 +663,24 @@ internal static partial class CachedMethodParser
         return string.Join(",", names);
     }
 
-    // "Ns.Outer<", "T", ">.Type[Member].Method(int,T)": literal text at even indexes, type parameter names at odd ones.
-    private static EquatableArray<string> Identity(INamedTypeSymbol type, List<string> members, string methodName, string signature)
+    // The signature of a method whose parameters are already read.
+    private static string Signature(ITypeSymbol[] types, ParameterSpec[] parameters, bool keyOnly)
     {
-        var typeIdentity = s_typeIdentities.GetValue(type, static type => IdentityOf(NamespaceOf(type), type));
-        var pieces = new string[typeIdentity.Pieces.Length + 1];
-        typeIdentity.Pieces.CopyTo(pieces, 0);
-        var memberList = members.Count > 0 ? "[" + string.Join(",", members) + "]" : "";
-        pieces[pieces.Length - 1] = typeIdentity.Tail + memberList + "." + methodName + "(" + signature + ")";
-        return new EquatableArray<string>(pieces);
+        var names = new List<string>(types.Length);
+        for (var i = 0; i < types.Length; i++)
+        {
+            if (!keyOnly || parameters[i].Role == ParameterRole.Key)
+                names.Add(parameters[i].IdentityType);
+        }
+
+        return string.Join(",", names);
     }
 
     // A type's part of its methods' identities: the pieces before the last, and the text the last one starts with.
     private static TypeIdentity IdentityOf(string? ns, INamedTypeSymbol type)
     {
+        if (type.ContainingType is null && type.Arity == 0)
+            return new TypeIdentity([], ns is null ? type.Name : ns + "." + type.Name);
         var pieces = new List<string>();
         var text = new StringBuilder();
         if (ns is not null)
@@ -653,7 +711,32 @@ internal static partial class CachedMethodParser
         return new TypeIdentity(pieces.ToArray(), text.ToString());
     }
 
-    private static CachedTypeSpec TypeSpec(INamedTypeSymbol type)
+    // What a type's [Cached] methods share, read once per run: its spec (null when the generator cannot implement methods in
+    // it), and which of its member names are overloaded.
+    private sealed class TypeFacts(CachedTypeSpec? spec, List<string>? overloaded, int rank)
+    {
+        public CachedTypeSpec? Spec { get; } = spec;
+
+        public int Rank { get; } = rank;
+
+        public bool Overloaded(string name) => overloaded?.Contains(name) == true;
+    }
+
+    private static readonly TypeFacts s_unsupported = new(null, null, 0);
+
+    // The facts of the type, or null when the generator cannot implement methods in it.
+    private static (CachedTypeSpec Spec, TypeFacts Facts)? Facts(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    {
+        if (!s_typeFacts.TryGetValue(type, out var facts))
+        {
+            var computed = IsSupportedType(type, cancellationToken) ? FactsOf(type, compilation, cancellationToken) : s_unsupported;
+            facts = s_typeFacts.GetValue(type, _ => computed);
+        }
+
+        return facts.Spec is { } spec ? (spec, facts) : null;
+    }
+
+    private static TypeFacts FactsOf(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
     {
         var access = type.DeclaredAccessibility switch
         {
@@ -664,14 +747,77 @@ internal static partial class CachedMethodParser
             Accessibility.Private when type.ContainingType is not null => "private",
             _ => "internal",
         };
-        return new CachedTypeSpec(
+
+        // The instance key: every [CacheKey] member, or why the instance has none that keys (see Uncached).
+        var members = s_keyMembers.GetValue(type, static t => KeyMembers(t));
+        var names = new string[members.Count];
+        var parts = new List<KeyPartSpec>(members.Count);
+        var uncached = members.Count == 0 ? Uncached.NoInstanceIdentity : Uncached.No;
+        for (var i = 0; i < members.Count; i++)
+        {
+            names[i] = members[i].Name;
+            if (MemberPart(members[i].Name, members[i].Type, compilation, cancellationToken) is { } part)
+                parts.Add(part);
+            else
+                uncached = Uncached.KeyNotEncodable;
+        }
+
+        // A type has few members: a pair scan builds nothing when no name repeats (the common case).
+        var typeMembers = type.GetMembers();
+        List<string>? overloaded = null;
+        for (var i = 1; i < typeMembers.Length; i++)
+        {
+            if (typeMembers[i] is not IMethodSymbol)
+                continue;
+            var name = typeMembers[i].Name;
+            for (var j = 0; j < i; j++)
+            {
+                if (typeMembers[j] is IMethodSymbol && typeMembers[j].Name == name)
+                {
+                    if (overloaded?.Contains(name) != true)
+                        (overloaded ??= []).Add(name);
+                    break;
+                }
+            }
+        }
+
+        var ns = NamespaceOf(type);
+        var identity = IdentityOf(ns, type);
+        var hintPrefix = HintPrefix(type);
+        var spec = new CachedTypeSpec(
             Declaration(type),
             type.Code(),
             type.IsStatic,
             access,
             "I" + type.Name + "Cached",
             type.Name + "CacheKeys",
-            Constraints(type));
+            Constraints(type),
+            ns,
+            Containers(type),
+            hintPrefix,
+            // "cached": no type or namespace of the user's can make it another output's name.
+            hintPrefix + "cached.g.cs",
+            new EquatableArray<string>(identity.Pieces),
+            identity.Tail,
+            new EquatableArray<string>(names),
+            EquatableArray.From(parts),
+            uncached,
+            CacheSource(type, forStatic: true),
+            CacheSource(type, forStatic: false));
+        return new TypeFacts(Latest(spec), overloaded, Rank(type));
+    }
+
+    // The type's spec of the previous run when this run's equals it, so that the comparison of each of its methods' specs
+    // with the previous run's (twice per method: the parse step and the specs step) finds the same object, not a copy to
+    // compare field by field. Values only are kept, one per generated file; an unequal spec replaces the kept one.
+    private static readonly ConcurrentDictionary<string, CachedTypeSpec> s_latestTypeSpecs = new(StringComparer.Ordinal);
+
+    private static CachedTypeSpec Latest(CachedTypeSpec spec)
+    {
+        if (s_latestTypeSpecs.TryGetValue(spec.FileName, out var latest) && latest.Equals(spec))
+            return latest;
+        s_latestTypeSpecs[spec.FileName] = spec;
+        return spec;
     }
 
     private static TypeDeclarationSpec Declaration(INamedTypeSymbol type)
@@ -751,36 +897,26 @@ internal static partial class CachedMethodParser
     // Whether the method can appear on the public surface (interface, key builder) next to the type:
     // every type in its signature is at least as accessible as the type and visible where the surface lives.
     // Public types are visible everywhere; only the others need the compiler's (costly) accessibility check.
-    private static bool OnSurface(Compilation compilation, INamedTypeSymbol type, IMethodSymbol method)
+    // A Task<T> or ValueTask<T> return ranks as its value type (valueType; null for a synchronous method).
+    private static bool OnSurface(Compilation compilation, INamedTypeSymbol type, TypeFacts facts, ITypeSymbol[] types, ITypeSymbol returnType, ITypeSymbol? valueType)
     {
-        var required = Rank(type);
-        var allPublic = true;
-        foreach (var signatureType in SignatureTypes(type, method))
-        {
-            var rank = Rank(signatureType);
-            if (rank < required)
-                return false;
-            allPublic &= rank == PublicRank;
-        }
-
-        if (allPublic)
+        var required = facts.Rank;
+        var least = Math.Min(required, Rank(valueType ?? returnType));
+        foreach (var parameterType in types)
+            least = Math.Min(least, Rank(parameterType));
+        if (least < required)
+            return false;
+        if (least == PublicRank)
             return true;
         var site = (ISymbol?)type.ContainingType ?? compilation.Assembly;
-        foreach (var signatureType in SignatureTypes(type, method))
+        foreach (var parameterType in types)
         {
-            if (Rank(signatureType) < PublicRank && !compilation.IsSymbolAccessibleWithin(signatureType, site))
+            if (Rank(parameterType) < PublicRank && !compilation.IsSymbolAccessibleWithin(parameterType, site))
                 return false;
         }
 
-        return true;
-    }
-
-    private static IEnumerable<ITypeSymbol> SignatureTypes(INamedTypeSymbol type, IMethodSymbol method)
-    {
-        foreach (var parameter in method.Parameters)
-            yield return parameter.Type;
-        yield return method.ReturnType;
-        yield return type;
+        return (Rank(returnType) == PublicRank || compilation.IsSymbolAccessibleWithin(returnType, site))
+            && (required == PublicRank || compilation.IsSymbolAccessibleWithin(type, site));
     }
 
     private const int PublicRank = 4;
@@ -795,8 +931,12 @@ internal static partial class CachedMethodParser
                 var rank = PublicRank;
                 for (var current = named; current is not null; current = current.ContainingType)
                     rank = Math.Min(rank, Rank(current.DeclaredAccessibility));
-                foreach (var argument in named.TypeArguments)
-                    rank = Math.Min(rank, Rank(argument));
+                if (named.IsGenericType)
+                {
+                    foreach (var argument in named.TypeArguments)
+                        rank = Math.Min(rank, Rank(argument));
+                }
+
                 return rank;
             default:
                 return PublicRank;
@@ -812,16 +952,18 @@ internal static partial class CachedMethodParser
         _ => 0,
     };
 
-    private static string? DefaultValue(IParameterSymbol parameter)
+    private static string? DefaultValue(IParameterSymbol parameter) => DefaultValue(parameter, parameter.Type);
+
+    private static string? DefaultValue(IParameterSymbol parameter, ITypeSymbol parameterType)
     {
         if (!parameter.HasExplicitDefaultValue)
             return null;
         var value = parameter.ExplicitDefaultValue;
-        var type = parameter.Type;
+        var type = parameterType;
         if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
             type = nullable.TypeArguments[0];
         if (value is null)
-            return parameter.Type.IsValueType && parameter.Type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T ? "default" : "null";
+            return parameterType.IsValueType && parameterType.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T ? "default" : "null";
         var literal = value switch
         {
             string text => SymbolDisplay.FormatLiteral(text, quote: true),
@@ -860,13 +1002,12 @@ internal static partial class CachedMethodParser
 
     private static string HintName(INamedTypeSymbol type, string method) => HintPrefix(type) + method + ".g.cs";
 
-    // The file of a type's [Cached] methods ("cached": no type or namespace of the user's can make it another output's name).
-    private static string FileName(INamedTypeSymbol type) => s_fileNames.GetValue(type, static type => HintPrefix(type) + "cached.g.cs");
-
     private static string HintPrefix(INamedTypeSymbol type) => s_hintPrefixes.GetValue(type, static type => HintPrefix(NamespaceOf(type), type));
 
     private static string HintPrefix(string? ns, INamedTypeSymbol type)
     {
+        if (type.ContainingType is null && type.Arity == 0)
+            return ns is null ? type.Name + "." : ns + "." + type.Name + ".";
         var chain = new List<string>();
         for (var current = type; current is not null; current = current.ContainingType)
             chain.Insert(0, current.Arity == 0 ? current.Name : current.Name + "_" + current.Arity.ToString(CultureInfo.InvariantCulture));

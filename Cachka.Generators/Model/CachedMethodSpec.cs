@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
 using Cachka.Generators.Helpers;
 
 namespace Cachka.Generators.Model;
@@ -10,13 +13,18 @@ namespace Cachka.Generators.Model;
 /// no symbols, syntax, locations or compilations), so an unchanged method is <c>Cached</c> in the
 /// pipeline and produces no new source.
 /// </remarks>
+/// <remarks>
+/// What a re-run compares is kept small, because <c>ForAttributeWithMetadataName</c> parses every method again on each new
+/// compilation: the type's part is one <see cref="CachedTypeSpec"/> shared by its methods, a key parameter's key form sits
+/// in its <see cref="ParameterSpec"/>, and the names the emitter derives (hint name, key struct, identity) are composed
+/// from these when it writes the file, not stored.
+/// </remarks>
 internal sealed record CachedMethodSpec(
-    string HintName,
-    string FileName,
-    string? Namespace,
-    EquatableArray<TypeDeclarationSpec> ContainingTypes,
     CachedTypeSpec Type,
+    string MethodName,
     string Name,
+    int Ordinal,
+    bool SurfaceClash,
     string Modifiers,
     bool IsStatic,
     ReturnKind ReturnKind,
@@ -25,19 +33,83 @@ internal sealed record CachedMethodSpec(
     string BodyName,
     bool BodyIsStatic,
     EquatableArray<ParameterSpec> Parameters,
-    EquatableArray<KeyPartSpec> KeyParts,
-    EquatableArray<string> Identity,
+    bool KeyReadsMembers,
     EntryOptionsSpec Options,
     EquatableArray<TagSpec> Tags,
     int ContextIndex,
-    string KeyStructName,
-    string SurfaceName,
-    string InvalidationName,
-    string? CacheSource,
+    bool InvalidationDropsAsync,
     bool OnSurface,
     bool NullableOblivious,
     Uncached Uncached)
 {
+    /// <summary>"_2" for the second of several same-named [Cached] overloads, "" when alone.</summary>
+    private string Suffix => Ordinal == 0 ? "" : "_" + Ordinal.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The method's name among the generated files (<c>Ns.Type.Method_2.g.cs</c>); its file's methods are ordered by it.</summary>
+    public string HintName => Type.HintPrefix + MethodName + Suffix + ".g.cs";
+
+    /// <summary>The file of the type's [Cached] methods.</summary>
+    public string FileName => Type.FileName;
+
+    public string? Namespace => Type.Namespace;
+
+    public EquatableArray<TypeDeclarationSpec> ContainingTypes => Type.ContainingTypes;
+
+    public string KeyStructName => "__" + MethodName + Suffix + "CacheKey";
+
+    public string SurfaceName => SurfaceClash ? MethodName + Ordinal.ToString(CultureInfo.InvariantCulture) : MethodName;
+
+    /// <summary>GetUserAsync is invalidated by InvalidateGetUser and InvalidateGetUserAsync, unless a cached GetUser exists too.</summary>
+    public string InvalidationName =>
+        (InvalidationDropsAsync ? MethodName.Substring(0, MethodName.Length - "Async".Length) : MethodName)
+        + (SurfaceClash ? Ordinal.ToString(CultureInfo.InvariantCulture) : "");
+
+    /// <summary>The member or property holding the cache, or null for the default cache.</summary>
+    public string? CacheSource => IsStatic ? Type.StaticCacheSource : Type.InstanceCacheSource;
+
+    /// <summary>The parts of the key: the type's <c>[CacheKey]</c> members (by name), then the key parameters; none when the method does not cache.</summary>
+    public EquatableArray<KeyPartSpec> KeyParts
+    {
+        get
+        {
+            if (Uncached != Uncached.No)
+                return EquatableArray<KeyPartSpec>.Empty;
+            var parts = new List<KeyPartSpec>();
+            if (KeyReadsMembers)
+                parts.AddRange(Type.KeyMembers);
+            foreach (var parameter in Parameters)
+            {
+                if (parameter.Role == ParameterRole.Key)
+                    parts.Add(new KeyPartSpec(parameter.Name, false, parameter.Type, parameter.Encoding, parameter.Equality, parameter.Underlying, parameter.Shape));
+            }
+
+            return EquatableArray.From(parts);
+        }
+    }
+
+    /// <summary>
+    /// The key's identity, "Ns.Outer&lt;", "T", "&gt;.Type[Member].Method(int,T)": literal text at even indexes, type parameter
+    /// names at odd ones.
+    /// </summary>
+    public EquatableArray<string> Identity
+    {
+        get
+        {
+            var text = new StringBuilder(Type.IdentityTail);
+            if (KeyReadsMembers && Uncached == Uncached.No && Type.KeyMemberNames.Count > 0)
+                text.Append('[').Append(string.Join(",", Type.KeyMemberNames)).Append(']');
+            text.Append('.').Append(MethodName).Append('(');
+            for (var i = 0; i < Parameters.Count; i++)
+                text.Append(i == 0 ? "" : ",").Append(Parameters[i].IdentityType);
+            text.Append(')');
+            var pieces = new string[Type.IdentityPieces.Count + 1];
+            for (var i = 0; i < Type.IdentityPieces.Count; i++)
+                pieces[i] = Type.IdentityPieces[i];
+            pieces[pieces.Length - 1] = text.ToString();
+            return new EquatableArray<string>(pieces);
+        }
+    }
+
     /// <summary>Whether some key part can only be checked at run time (a call whose value has no key form then runs uncached).</summary>
     public bool KeyCheckedAtRunTime
     {
@@ -75,19 +147,7 @@ internal sealed record CachedMethodSpec(
     public bool IsAdaptive => BodyTakesContext || HasTagTemplates;
 
     /// <summary>Whether the key reads <c>[CacheKey]</c> members of the instance.</summary>
-    public bool KeyUsesInstance
-    {
-        get
-        {
-            foreach (var part in KeyParts)
-            {
-                if (part.IsMember)
-                    return true;
-            }
-
-            return false;
-        }
-    }
+    public bool KeyUsesInstance => Uncached == Uncached.No && KeyReadsMembers && Type.KeyMembers.Count > 0;
 }
 
 /// <summary>
@@ -161,7 +221,10 @@ internal enum ReturnKind
 /// <summary>One type declaration (a containing type, or the cached type), enough to re-declare it as <c>partial</c>.</summary>
 internal sealed record TypeDeclarationSpec(string Keyword, string Name, string TypeParameters);
 
-/// <summary>The type that declares the method and the names of its generated surface.</summary>
+/// <summary>
+/// The type that declares the method, the names of its generated surface, and what its methods share (read once per run
+/// and referenced by each of their specs): its key members, its caches, its part of their hint names and key identities.
+/// </summary>
 internal sealed record CachedTypeSpec(
     TypeDeclarationSpec Declaration,
     string FullName,
@@ -169,7 +232,18 @@ internal sealed record CachedTypeSpec(
     string SurfaceAccessibility,
     string InterfaceName,
     string KeysClassName,
-    EquatableArray<TypeParameterConstraintSpec> Constraints)
+    EquatableArray<TypeParameterConstraintSpec> Constraints,
+    string? Namespace,
+    EquatableArray<TypeDeclarationSpec> ContainingTypes,
+    string HintPrefix,
+    string FileName,
+    EquatableArray<string> IdentityPieces,
+    string IdentityTail,
+    EquatableArray<string> KeyMemberNames,
+    EquatableArray<KeyPartSpec> KeyMembers,
+    Uncached KeyMembersUncached,
+    string? StaticCacheSource,
+    string? InstanceCacheSource)
 {
     /// <summary>The interface as the cached type's declaration names it (with type parameters).</summary>
     public string InterfaceReference => InterfaceName + Declaration.TypeParameters;
@@ -178,13 +252,21 @@ internal sealed record CachedTypeSpec(
 /// <summary>The constraints of one type parameter of the cached type, in declaration order (e.g. <c>class</c>, a type, <c>new()</c>).</summary>
 internal sealed record TypeParameterConstraintSpec(string Name, EquatableArray<string> Constraints);
 
-/// <summary>A parameter of the cached method (<see cref="Name"/> is a valid identifier, escaped if needed).</summary>
+/// <summary>
+/// A parameter of the cached method (<see cref="Name"/> is a valid identifier, escaped if needed): a key parameter's
+/// type as the key identity names it, and its storage in the key (as <see cref="KeyPartSpec"/> describes them).
+/// </summary>
 internal sealed record ParameterSpec(
     string Name,
     string Type,
     ParameterRole Role,
     bool IsParams,
-    string? DefaultValue);
+    string? DefaultValue,
+    string IdentityType = "",
+    KeyEncoding Encoding = KeyEncoding.Direct,
+    KeyEquality Equality = KeyEquality.Operator,
+    string? Underlying = null,
+    KeyShapeSpec? Shape = null);
 
 /// <summary>What a parameter does for the cache.</summary>
 internal enum ParameterRole

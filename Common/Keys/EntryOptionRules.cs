@@ -15,9 +15,12 @@ internal readonly struct OptionProblem(string property, string value, string adv
 }
 
 /// <summary>The entry options written on a <c>[Cached]</c> attribute (0: the cache's default; <c>Ttl</c> defaults to 300 s).</summary>
-internal sealed class EntryOptionValues
+/// <remarks>A struct: the generator reads one for every method on every run.</remarks>
+internal struct EntryOptionValues
 {
-    public int Ttl { get; private set; } = 300;
+    private EntryOptionValues(int ttl) => Ttl = ttl;
+
+    public int Ttl { get; private set; }
 
     public int FailSafeMaxDuration { get; private set; }
 
@@ -33,7 +36,7 @@ internal sealed class EntryOptionValues
 
     public static EntryOptionValues Read(AttributeData cached)
     {
-        var values = new EntryOptionValues();
+        var values = new EntryOptionValues(300);
         foreach (var argument in cached.NamedArguments)
         {
             if (argument.Value.Kind == TypedConstantKind.Array)
@@ -91,6 +94,13 @@ internal static class EntryOptionRules
         Negative(problems, "Jitter", jitter, Seconds);
         return problems;
     }
+
+    /// <summary>Whether some value other than <c>Ttl</c> is invalid: <see cref="Problems"/> is not empty (without building it).</summary>
+    public static bool HasProblems(EntryOptionValues values) =>
+        values.FailSafeMaxDuration < 0 || values.FailSafeThrottleDuration < 0 || values.FactorySoftTimeoutMs < 0 || values.FactoryHardTimeoutMs < 0
+        || (values.FactorySoftTimeoutMs > 0 && values.FactoryHardTimeoutMs > 0 && values.FactorySoftTimeoutMs >= values.FactoryHardTimeoutMs)
+        || (values.EagerRefreshThreshold != 0 && !(values.EagerRefreshThreshold > 0 && values.EagerRefreshThreshold < 1))
+        || values.Jitter < 0;
 
     /// <summary>Whether <c>Ttl</c> is valid (CACHKA009): a positive number of seconds.</summary>
     public static bool IsValidTtl(int ttl) => ttl > 0;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
 
@@ -29,12 +30,33 @@ internal static class ImplementationLookup
     /// The body methods named <paramref name="name"/> in the containing type. <paramref name="mismatch"/> is
     /// null when one matches; otherwise it describes the difference with the closest candidate. With
     /// <paramref name="allowContext"/> (a [Cached] body), the body may take one extra <c>CacheFactoryContext</c>
-    /// (see <see cref="ContextIndex"/>).
+    /// (its index in the body's parameters comes back from the overload that takes the method's parameters).
     /// </summary>
     public static IMethodSymbol? Find(IMethodSymbol method, string name, out string? mismatch, bool allowContext = true)
     {
+        var parameters = method.Parameters;
+        var types = new ITypeSymbol[parameters.Length];
+        for (var i = 0; i < types.Length; i++)
+        {
+            types[i] = parameters[i].Type;
+        }
+
+        return Find(method, parameters, types, method.ReturnType, name, out mismatch, out _, allowContext);
+    }
+
+    /// <summary>
+    /// <see cref="Find(IMethodSymbol, string, out string?, bool)"/> with the method's parameters, their types and its return
+    /// type as the caller already read them (each read of a symbol's parameters or types builds new objects), and the
+    /// index of the found body's <c>CacheFactoryContext</c> parameter in <paramref name="contextIndex"/> (-1 when none).
+    /// </summary>
+    public static IMethodSymbol? Find(
+        IMethodSymbol method, ImmutableArray<IParameterSymbol> parameters, ITypeSymbol[] types, ITypeSymbol returnType,
+        string name, out string? mismatch, out int contextIndex, bool allowContext = true)
+    {
         mismatch = null;
+        contextIndex = -1;
         IMethodSymbol? closest = null;
+        var closestFits = false;
         foreach (var member in method.ContainingType.GetMembers(name))
         {
             if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } candidate
@@ -44,16 +66,21 @@ internal static class ImplementationLookup
                 continue;
             }
 
-            var difference = Describe(method, candidate, allowContext);
+            var bodyParameters = candidate.Parameters;
+            var context = allowContext ? ContextIndex(parameters, types, bodyParameters) : -1;
+            var difference = Describe(method, parameters, types, returnType, candidate, bodyParameters, context, allowContext);
             if (difference is null)
             {
                 mismatch = null;
+                contextIndex = context;
                 return candidate;
             }
 
-            if (closest is null || (Fits(method, candidate) && !Fits(method, closest)))
+            var fits = bodyParameters.Length == parameters.Length || ContextIndex(parameters, types, bodyParameters) >= 0;
+            if (closest is null || (fits && !closestFits))
             {
                 closest = candidate;
+                closestFits = fits;
                 mismatch = difference;
             }
         }
@@ -65,20 +92,20 @@ internal static class ImplementationLookup
     /// Where an adaptive body takes its <c>CacheFactoryContext</c>, or -1: one extra parameter, last, or just before
     /// the method's trailing <c>CancellationToken</c> (<c>GetAsyncCore(int id, CacheFactoryContext context, CancellationToken ct)</c>).
     /// </summary>
-    public static int ContextIndex(IMethodSymbol method, IMethodSymbol body)
+    private static int ContextIndex(ImmutableArray<IParameterSymbol> parameters, ITypeSymbol[] types, ImmutableArray<IParameterSymbol> bodyParameters)
     {
-        var count = method.Parameters.Length;
-        if (body.Parameters.Length != count + 1)
+        var count = parameters.Length;
+        if (bodyParameters.Length != count + 1)
         {
             return -1;
         }
 
-        if (IsContext(body.Parameters[count]))
+        if (IsContext(bodyParameters[count]))
         {
             return count;
         }
 
-        return count > 0 && IsCancellationToken(method.Parameters[count - 1].Type) && IsContext(body.Parameters[count - 1]) ? count - 1 : -1;
+        return count > 0 && IsCancellationToken(types[count - 1]) && IsContext(bodyParameters[count - 1]) ? count - 1 : -1;
     }
 
     /// <summary>Whether the type is <c>Cachka.CacheFactoryContext</c>.</summary>
@@ -91,10 +118,9 @@ internal static class ImplementationLookup
     public static bool IsCancellationToken(ITypeSymbol type) =>
         type is INamedTypeSymbol { Name: "CancellationToken", ContainingType: null, ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
 
-    private static bool Fits(IMethodSymbol method, IMethodSymbol body) =>
-        body.Parameters.Length == method.Parameters.Length || ContextIndex(method, body) >= 0;
-
-    private static string? Describe(IMethodSymbol method, IMethodSymbol body, bool allowContext)
+    private static string? Describe(
+        IMethodSymbol method, ImmutableArray<IParameterSymbol> parameters, ITypeSymbol[] types, ITypeSymbol returnType,
+        IMethodSymbol body, ImmutableArray<IParameterSymbol> bodyParameters, int context, bool allowContext)
     {
         if (body.IsGenericMethod)
         {
@@ -106,10 +132,9 @@ internal static class ImplementationLookup
             return "it must be static because '" + method.Name + "' is static";
         }
 
-        var context = allowContext ? ContextIndex(method, body) : -1;
-        if (context < 0 && allowContext && body.Parameters.Length == method.Parameters.Length + 1)
+        if (context < 0 && allowContext && bodyParameters.Length == parameters.Length + 1)
         {
-            foreach (var parameter in body.Parameters)
+            foreach (var parameter in bodyParameters)
             {
                 if (IsContextType(parameter.Type))
                 {
@@ -120,7 +145,7 @@ internal static class ImplementationLookup
 
         if (!allowContext)
         {
-            foreach (var parameter in body.Parameters)
+            foreach (var parameter in bodyParameters)
             {
                 if (IsContextType(parameter.Type))
                 {
@@ -129,22 +154,22 @@ internal static class ImplementationLookup
             }
         }
 
-        if (method.Parameters.Length != body.Parameters.Length - (context < 0 ? 0 : 1))
+        if (parameters.Length != bodyParameters.Length - (context < 0 ? 0 : 1))
         {
             return string.Format(
                 CultureInfo.InvariantCulture,
                 "it has {0} parameter{1} but '{2}' has {3}",
-                body.Parameters.Length,
-                body.Parameters.Length == 1 ? string.Empty : "s",
+                bodyParameters.Length,
+                bodyParameters.Length == 1 ? string.Empty : "s",
                 method.Name,
-                method.Parameters.Length);
+                parameters.Length);
         }
 
-        for (var i = 0; i < method.Parameters.Length; i++)
+        for (var i = 0; i < parameters.Length; i++)
         {
-            var expected = method.Parameters[i];
-            var actual = body.Parameters[context >= 0 && i >= context ? i + 1 : i];
-            if (expected.RefKind != actual.RefKind || !SymbolEqualityComparer.Default.Equals(expected.Type, actual.Type))
+            var expected = parameters[i];
+            var actual = bodyParameters[context >= 0 && i >= context ? i + 1 : i];
+            if (expected.RefKind != actual.RefKind || !SymbolEqualityComparer.Default.Equals(types[i], actual.Type))
             {
                 return string.Format(
                     CultureInfo.InvariantCulture,
@@ -158,9 +183,9 @@ internal static class ImplementationLookup
 
         if (method.ReturnsByRef != body.ReturnsByRef
             || method.ReturnsByRefReadonly != body.ReturnsByRefReadonly
-            || !SymbolEqualityComparer.Default.Equals(method.ReturnType, body.ReturnType))
+            || !SymbolEqualityComparer.Default.Equals(returnType, body.ReturnType))
         {
-            return "it returns '" + Display(body.ReturnType) + "' where '" + method.Name + "' returns '" + Display(method.ReturnType) + "'";
+            return "it returns '" + Display(body.ReturnType) + "' where '" + method.Name + "' returns '" + Display(returnType) + "'";
         }
 
         return null;
