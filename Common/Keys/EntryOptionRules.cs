@@ -72,43 +72,49 @@ internal static class EntryOptionRules
     /// <summary>Every invalid value, in property order; empty when all are valid. <c>Ttl</c> is CACHKA009's and not listed.</summary>
     public static List<OptionProblem> Problems(EntryOptionValues values)
     {
-        var (failSafeMax, failSafeThrottle, softTimeoutMs, hardTimeoutMs, eagerRefresh, jitter) = (values.FailSafeMaxDuration,
-            values.FailSafeThrottleDuration, values.FactorySoftTimeoutMs, values.FactoryHardTimeoutMs, values.EagerRefreshThreshold, values.Jitter);
         var problems = new List<OptionProblem>();
-        Negative(problems, "FailSafeMaxDuration", failSafeMax, Seconds);
-        Negative(problems, "FailSafeThrottleDuration", failSafeThrottle, Seconds);
-        Negative(problems, "FactorySoftTimeoutMs", softTimeoutMs, Milliseconds);
-        Negative(problems, "FactoryHardTimeoutMs", hardTimeoutMs, Milliseconds);
+        Check(in values, problems);
+        return problems;
+    }
+
+    /// <summary>Whether some value other than <c>Ttl</c> is invalid: <see cref="Problems"/> is not empty (without building it).</summary>
+    public static bool HasProblems(EntryOptionValues values) => Check(in values, problems: null);
+
+    // The rules, once: whether any value is invalid, each invalid one added to problems when there is a list.
+    private static bool Check(in EntryOptionValues values, List<OptionProblem>? problems)
+    {
+        var (softTimeoutMs, hardTimeoutMs, eagerRefresh) = (values.FactorySoftTimeoutMs, values.FactoryHardTimeoutMs, values.EagerRefreshThreshold);
+        var invalid = Negative(problems, "FailSafeMaxDuration", values.FailSafeMaxDuration, Seconds);
+        invalid |= Negative(problems, "FailSafeThrottleDuration", values.FailSafeThrottleDuration, Seconds);
+        invalid |= Negative(problems, "FactorySoftTimeoutMs", softTimeoutMs, Milliseconds);
+        invalid |= Negative(problems, "FactoryHardTimeoutMs", hardTimeoutMs, Milliseconds);
         if (softTimeoutMs > 0 && hardTimeoutMs > 0 && softTimeoutMs >= hardTimeoutMs)
         {
-            problems.Add(new OptionProblem("FactorySoftTimeoutMs", Text(softTimeoutMs),
+            invalid = true;
+            problems?.Add(new OptionProblem("FactorySoftTimeoutMs", Text(softTimeoutMs),
                 "it must be less than FactoryHardTimeoutMs (" + Text(hardTimeoutMs) + "): the soft timeout returns a stale value while the body goes on, the hard one gives up, so the soft one comes first; lower it or raise FactoryHardTimeoutMs"));
         }
 
         if (eagerRefresh != 0 && !(eagerRefresh > 0 && eagerRefresh < 1))
         {
-            problems.Add(new OptionProblem("EagerRefreshThreshold", eagerRefresh.ToString("R", CultureInfo.InvariantCulture),
+            invalid = true;
+            problems?.Add(new OptionProblem("EagerRefreshThreshold", eagerRefresh.ToString("R", CultureInfo.InvariantCulture),
                 "it is the fraction of the TTL after which a hit refreshes the entry in the background and must be between 0 and 1, exclusive (e.g. 0.8), or 0 for the cache's default"));
         }
 
-        Negative(problems, "Jitter", jitter, Seconds);
-        return problems;
+        invalid |= Negative(problems, "Jitter", values.Jitter, Seconds);
+        return invalid;
     }
-
-    /// <summary>Whether some value other than <c>Ttl</c> is invalid: <see cref="Problems"/> is not empty (without building it).</summary>
-    public static bool HasProblems(EntryOptionValues values) =>
-        values.FailSafeMaxDuration < 0 || values.FailSafeThrottleDuration < 0 || values.FactorySoftTimeoutMs < 0 || values.FactoryHardTimeoutMs < 0
-        || (values.FactorySoftTimeoutMs > 0 && values.FactoryHardTimeoutMs > 0 && values.FactorySoftTimeoutMs >= values.FactoryHardTimeoutMs)
-        || (values.EagerRefreshThreshold != 0 && !(values.EagerRefreshThreshold > 0 && values.EagerRefreshThreshold < 1))
-        || values.Jitter < 0;
 
     /// <summary>Whether <c>Ttl</c> is valid (CACHKA009): a positive number of seconds.</summary>
     public static bool IsValidTtl(int ttl) => ttl > 0;
 
-    private static void Negative(List<OptionProblem> problems, string property, int value, string advice)
+    private static bool Negative(List<OptionProblem>? problems, string property, int value, string advice)
     {
-        if (value < 0)
-            problems.Add(new OptionProblem(property, Text(value), advice));
+        if (value >= 0)
+            return false;
+        problems?.Add(new OptionProblem(property, Text(value), advice));
+        return true;
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
