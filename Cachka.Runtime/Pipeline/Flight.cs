@@ -52,6 +52,7 @@ internal sealed class FlightTable
 
             var created = Flight<T>.Start(key, hash, cancellationToken, holders);
             created.Next = _buckets[bucket];
+            created.InTable = true;
             _buckets[bucket] = created;
             Interlocked.Increment(ref _count);
             leader = true;
@@ -59,9 +60,39 @@ internal sealed class FlightTable
         }
     }
 
-    /// <summary>Removes the flight from the table (nothing when a later caller already replaced it).</summary>
+    /// <summary>
+    /// Lands a flight that nobody but its runner ever found (no waiter joined, no change of the key marked it) in one
+    /// step under its bucket's lock: <paramref name="store"/> runs (the fill's L1 store) and the flight leaves the table.
+    /// A change of the key then either found the flight before (and this returns false) or finds the stored value after
+    /// it. False, having done nothing, when anybody found the flight: land it the long way.
+    /// </summary>
+    public bool TryLandAlone<TState>(Flight flight, TState state, Action<TState> store)
+    {
+        var bucket = flight.Hash & (BucketCount - 1);
+        lock (_locks[bucket & (LockCount - 1)])
+        {
+            if (flight.Shared)
+                return false;
+            Flight? previous = null;
+            for (var existing = _buckets[bucket]; existing is not null; previous = existing, existing = existing.Next)
+            {
+                if (ReferenceEquals(existing, flight))
+                {
+                    store(state);
+                    Unlink(bucket, previous, existing);
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes the flight from the table (nothing when it left already, or a later caller replaced it).</summary>
     public void Land(Flight flight)
     {
+        if (!flight.InTable)
+            return;
         var bucket = flight.Hash & (BucketCount - 1);
         lock (_locks[bucket & (LockCount - 1)])
         {
@@ -138,6 +169,7 @@ internal sealed class FlightTable
         else
             previous.Next = flight.Next;
         flight.Next = null;
+        flight.InTable = false;
         Interlocked.Decrement(ref _count);
     }
 
@@ -159,6 +191,9 @@ internal abstract class Flight : FillState
 
     /// <summary>Set when anybody but the flight's own runner and caller found it: it is never reused then.</summary>
     public bool Shared;
+
+    /// <summary>True from the flight's start until it leaves the table (set under the table's lock; its runner may read it without one).</summary>
+    public bool InTable;
 
     /// <summary>The <see cref="FlightTable.Release"/> calls still awaited before the flight can be reused.</summary>
     public int Holders;
@@ -212,6 +247,7 @@ internal sealed class Flight<T> : Flight
         Hash = 0;
         Next = null;
         Shared = false;
+        InTable = false;
         Holders = 0;
         _blockedWaiters = 0;
         _cancellation = null;

@@ -281,7 +281,7 @@ internal sealed partial class LayeredCache
         try
         {
             // The caller's L1 check is a moment old: a flight that just landed may have filled it.
-            found = _l1.Peek(in typedKey, key, flight.Hash, out value) || ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
+            found = _l1.Peek(in typedKey, key, flight.Hash, out value) || ReadBelowL1(in typedKey, key, out value);
             if (!found)
             {
                 adapt?.Begin(policy.Ttl);
@@ -299,7 +299,7 @@ internal sealed partial class LayeredCache
             throw;
         }
 
-        if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity))
+        if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity, alone: true))
             return value;
         var times = FillTimesFor(in policy);
         if (Land(in typedKey, key, value, found, times, flight, flight, activity))
@@ -348,7 +348,7 @@ internal sealed partial class LayeredCache
                 return;
             }
 
-            if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity))
+            if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity, alone: false))
                 return;
             var times = FillTimesFor(in policy);
             if (Land(in typedKey, key, value, found, times, flight, flight, activity))
@@ -371,6 +371,17 @@ internal sealed partial class LayeredCache
         }
     }
 
+    // The fill's look below L1; with no layer there, the miss is counted and that is all.
+    private bool ReadBelowL1<TKey, T>(in TKey typedKey, string key, out T value)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        if (_below.Length != 0)
+            return ReadThrough<TKey, T>(in typedKey, key).TryGetValue(out value);
+        _metrics.Misses.Increment();
+        value = default!;
+        return false;
+    }
+
     // L1 first, so a caller arriving after the waiters wake finds the value there; then the waiters get it. A value
     // the key changed under (FillGuard) is handed to the waiters but not stored. True when the fill is storing: the
     // caller writes below L1 and then ends the store.
@@ -385,13 +396,17 @@ internal sealed partial class LayeredCache
 
     // A miss that writes nothing below L1 (no layer there, no tags) lands in one lock: the L1 store unless the key
     // changed, and the value to the waiters (Land, and EndStore, in one). False: land the long way. A plain entry's
-    // TTL starts now in L1's own clock: no instants to compute and convert back.
-    private bool TryLandLocal<TKey, T>(in TKey typedKey, string key, T value, bool found, in FillPolicy policy, IReadOnlyList<string>? tags, Flight<T> flight, Activity? activity)
+    // TTL starts now in L1's own clock: no instants to compute and convert back. With alone (a sync leader: its
+    // caller is its runner), a flight nobody else found stores and leaves the table in one lock, the table's: no
+    // waiter to hand the value to, and no change of the key could have marked it (see FlightTable.TryLandAlone).
+    private bool TryLandLocal<TKey, T>(in TKey typedKey, string key, T value, bool found, in FillPolicy policy, IReadOnlyList<string>? tags, Flight<T> flight, Activity? activity, bool alone)
         where TKey : struct, ICacheKey<TKey>
     {
         if (found || _below.Length != 0 || tags is not null)
             return false;
         activity?.SetTag("cache.hit", false);
+        if (policy.IsPlain && alone && _flights.TryLandAlone(flight, (_l1, typedKey, key, flight.Hash, value, policy.Ttl), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, s.Item6)))
+            return true;
         if (policy.IsPlain)
             flight.StoreAndComplete(value, (_l1, typedKey, key, flight.Hash, value, policy.Ttl), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, s.Item6));
         else

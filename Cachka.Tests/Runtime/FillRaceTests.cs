@@ -122,4 +122,39 @@ public sealed class FillRaceTests
         Assert.That(cache.TryGet<int>("k").Value, Is.EqualTo(2), "the cache keeps the newer write");
         Assert.That(BelowL1(cache, "k").Value, Is.EqualTo(2));
     }
+
+    // A memory-only cache lands a fill nobody else touched in one step (FlightTable.TryLandAlone): a change of the key
+    // while the factory runs must still keep the fill's older value out, sync and async, set and delete.
+    [TestCase(false, false)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    [TestCase(true, true)]
+    public async Task On_a_memory_only_cache_a_change_while_the_factory_runs_wins_over_the_factorys_older_result(bool async, bool delete)
+    {
+        using var cache = TestCaches.Memory();
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        int Factory()
+        {
+            started.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+            return 1;
+        }
+
+        var fill = async
+            ? Task.Run(async () => await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(Factory())))
+            : Task.Run(() => cache.GetOrCreate("k", Factory));
+        Assert.That(started.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        if (delete)
+            cache.Delete("k");
+        else
+            cache.Set("k", 2);
+        release.Set();
+        Assert.That(await fill, Is.EqualTo(1), "the caller gets what its own factory made");
+        await Drained(cache);
+
+        var held = cache.TryGet<int>("k");
+        Assert.That((held.HasValue, held.Value), Is.EqualTo(delete ? (false, 0) : (true, 2)), "the cache keeps the newer change");
+        Assert.That(cache.GetOrCreate("k", () => 3), Is.EqualTo(delete ? 3 : 2), "and the next miss fills afresh");
+    }
 }
