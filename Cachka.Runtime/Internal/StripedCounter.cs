@@ -59,59 +59,62 @@ internal sealed class StripedCounter
             return sum;
         }
     }
+}
 
-    /// <summary>Which owned cell (same index in every counter) the current thread writes, or -1 for the shared cells.</summary>
-    private static class CellOwner
+/// <summary>
+/// Which owned cell (same index in every <see cref="StripedCounter"/>, and stripe of every duration histogram) the
+/// current thread writes, or -1 for the shared cells.
+/// </summary>
+internal static class CellOwner
+{
+    // A thread that found no free cell counts this many times on the shared cells before it looks again.
+    private const int RetryAfter = 4096;
+
+    public static readonly int OwnedCells = Math.Clamp(Environment.ProcessorCount * 4, 16, 256);
+
+    private static readonly ConcurrentStack<int> s_released = new();
+    private static int s_next = -1;
+
+    // The owned cell + 1; 0 until the thread first counts (or when it should look for a free cell
+    // again); negative while it uses the shared cells, counting up to the next look.
+    [ThreadStatic]
+    private static int t_cell;
+
+    // Unreachable once the thread has ended: its finalizer hands the cell to the next new thread.
+    [ThreadStatic]
+    private static Lease? t_lease;
+
+    public static int Current
     {
-        // A thread that found no free cell counts this many times on the shared cells before it looks again.
-        private const int RetryAfter = 4096;
-
-        public static readonly int OwnedCells = Math.Clamp(Environment.ProcessorCount * 4, 16, 256);
-
-        private static readonly ConcurrentStack<int> s_released = new();
-        private static int s_next = -1;
-
-        // The owned cell + 1; 0 until the thread first counts (or when it should look for a free cell
-        // again); negative while it uses the shared cells, counting up to the next look.
-        [ThreadStatic]
-        private static int t_cell;
-
-        // Unreachable once the thread has ended: its finalizer hands the cell to the next new thread.
-        [ThreadStatic]
-        private static Lease? t_lease;
-
-        public static int Current
+        get
         {
-            get
-            {
-                var cell = t_cell;
-                if (cell > 0)
-                    return cell - 1;
-                if (cell == 0)
-                    return Assign();
-                t_cell = cell + 1;
-                return -1;
-            }
-        }
-
-        private static int Assign()
-        {
-            if (!s_released.TryPop(out var cell)
-                && (Volatile.Read(ref s_next) >= OwnedCells - 1 || (cell = Interlocked.Increment(ref s_next)) >= OwnedCells))
-            {
-                // Every owned cell belongs to a live thread (or to one whose end the GC has not noticed yet).
-                t_cell = -RetryAfter;
-                return -1;
-            }
-
-            t_lease = new Lease(cell);
+            var cell = t_cell;
+            if (cell > 0)
+                return cell - 1;
+            if (cell == 0)
+                return Assign();
             t_cell = cell + 1;
-            return cell;
+            return -1;
+        }
+    }
+
+    private static int Assign()
+    {
+        if (!s_released.TryPop(out var cell)
+            && (Volatile.Read(ref s_next) >= OwnedCells - 1 || (cell = Interlocked.Increment(ref s_next)) >= OwnedCells))
+        {
+            // Every owned cell belongs to a live thread (or to one whose end the GC has not noticed yet).
+            t_cell = -RetryAfter;
+            return -1;
         }
 
-        private sealed class Lease(int cell)
-        {
-            ~Lease() => s_released.Push(cell);
-        }
+        t_lease = new Lease(cell);
+        t_cell = cell + 1;
+        return cell;
+    }
+
+    private sealed class Lease(int cell)
+    {
+        ~Lease() => s_released.Push(cell);
     }
 }
