@@ -29,9 +29,13 @@ internal sealed class FlightTable
     /// <paramref name="holders"/> is how many <see cref="Release"/> calls a new flight awaits before it can be reused
     /// (a flight is never reused unless they all come).
     /// </summary>
-    public Flight<T>? Join<T>(string key, CancellationToken cancellationToken, out bool leader, int holders = 1)
+    public Flight<T>? Join<T>(string key, CancellationToken cancellationToken, out bool leader, int holders = 1) =>
+        Join<T>(key, KeyHash.Of(key), cancellationToken, out leader, holders);
+
+    /// <inheritdoc cref="Join{T}(string, CancellationToken, out bool, int)"/>
+    /// <remarks>With the key's <see cref="KeyHash"/>, which the caller computed for its L1 lookup.</remarks>
+    public Flight<T>? Join<T>(string key, int hash, CancellationToken cancellationToken, out bool leader, int holders = 1)
     {
-        var hash = KeyHash.Of(key);
         var bucket = hash & (BucketCount - 1);
         lock (_locks[bucket & (LockCount - 1)])
         {

@@ -38,6 +38,22 @@ internal readonly struct L1
         return false;
     }
 
+    /// <summary>The string-keyed lookup, with the key's <see cref="KeyHash"/> (the caller's flight needs it too on a miss); counts a hit or miss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGet<T>(string key, int hash, out MemoryEntry? entry, out T value)
+    {
+        if (_layer is not null)
+        {
+            entry = _layer.Find(key, hash, countMiss: true);
+            if (entry is not null && Values.TryCast(entry.Value, out value))
+                return true;
+        }
+
+        entry = null;
+        value = default!;
+        return false;
+    }
+
     /// <summary>
     /// A second look by a flight's leader (a flight that just landed may have filled L1), counted as a miss only for a typed key;
     /// a hit found by its string key is linked to the typed key, so the next typed lookup needs no string.

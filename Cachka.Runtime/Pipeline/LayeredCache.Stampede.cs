@@ -27,35 +27,38 @@ internal sealed partial class LayeredCache
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        var hash = KeyHash.Of(key);
+        if (_l1.TryGet(key, hash, out var entry, out T value))
         {
             if (entry!.RefreshDue)
                 RefreshSoon(entry, default(StringKey), state, factory, in options);
             return value;
         }
 
-        return GetOrCreateSlow(default(StringKey), key, state, factory, in options);
+        return GetOrCreateSlow(default(StringKey), key, hash, state, factory, in options);
     }
 
     public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        var hash = KeyHash.Of(key);
+        if (_l1.TryGet(key, hash, out var entry, out T value))
         {
             if (entry!.RefreshDue)
                 RefreshSoon(entry, default(StringKey), state, factory, in options);
             return new ValueTask<T>(value);
         }
 
-        return GetOrCreateSlowAsync(default(StringKey), key, state, factory, in options, cancellationToken);
+        return GetOrCreateSlowAsync(default(StringKey), key, hash, state, factory, in options, cancellationToken);
     }
 
     public T GetOrCreate<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, T> factory, CacheEntryOptions options = default)
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        var hash = KeyHash.Of(key);
+        if (_l1.TryGet(key, hash, out var entry, out T value))
         {
             if (entry!.RefreshDue)
                 RefreshAdaptive(entry, default(StringKey), state, factory, in options);
@@ -63,14 +66,15 @@ internal sealed partial class LayeredCache
         }
 
         var context = new CacheFactoryContext(key, options.Tags);
-        return GetOrCreateSlow(default(StringKey), key, (state, factory, context), static s => s.factory(s.state, s.context), in options, context);
+        return GetOrCreateSlow(default(StringKey), key, hash, (state, factory, context), static s => s.factory(s.state, s.context), in options, context);
     }
 
     public ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options = default, CancellationToken cancellationToken = default)
     {
         Guard.Key(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (_l1.TryGet(default(StringKey), key, out var entry, out T value))
+        var hash = KeyHash.Of(key);
+        if (_l1.TryGet(key, hash, out var entry, out T value))
         {
             if (entry!.RefreshDue)
                 RefreshAdaptive(entry, default(StringKey), state, factory, in options);
@@ -78,7 +82,7 @@ internal sealed partial class LayeredCache
         }
 
         var context = new CacheFactoryContext(key, options.Tags);
-        return GetOrCreateSlowAsync(default(StringKey), key, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), in options, cancellationToken, context);
+        return GetOrCreateSlowAsync(default(StringKey), key, hash, (state, factory, context), static (s, ct) => s.factory(s.state, s.context, ct), in options, cancellationToken, context);
     }
 
     public T GetOrCreate<TKey, TState, T>(in TKey key, TState state, Func<TState, T> factory, CacheEntryOptions options = default)
@@ -178,9 +182,14 @@ internal sealed partial class LayeredCache
     }
 
     private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, TState state, Func<TState, T> factory, in CacheEntryOptions options, CacheFactoryContext? adapt = null)
+        where TKey : struct, ICacheKey<TKey> =>
+        GetOrCreateSlow(in typedKey, key, KeyHash.Of(key), state, factory, in options, adapt);
+
+    // hash: the key's KeyHash (a string-keyed caller computed it for its L1 lookup).
+    private T GetOrCreateSlow<TKey, TState, T>(in TKey typedKey, string key, int hash, TState state, Func<TState, T> factory, in CacheEntryOptions options, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
-        var boarding = Board<T>(key, in options, CancellationToken.None, holders: 1, out var flight, out var policy);
+        var boarding = Board<T>(key, hash, in options, CancellationToken.None, holders: 1, out var flight, out var policy);
         if (boarding == Boarding.Waiter)
             return flight!.BlockUntilLanded();
         if (boarding == Boarding.Leader && !policy.IsPlain)
@@ -204,10 +213,15 @@ internal sealed partial class LayeredCache
     }
 
     private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, in CacheEntryOptions options, CancellationToken cancellationToken, CacheFactoryContext? adapt = null)
+        where TKey : struct, ICacheKey<TKey> =>
+        GetOrCreateSlowAsync(typedKey, key, KeyHash.Of(key), state, factory, in options, cancellationToken, adapt);
+
+    /// <inheritdoc cref="GetOrCreateSlow{TKey, TState, T}(in TKey, string, int, TState, Func{TState, T}, in CacheEntryOptions, CacheFactoryContext?)"/>
+    private ValueTask<T> GetOrCreateSlowAsync<TKey, TState, T>(TKey typedKey, string key, int hash, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, in CacheEntryOptions options, CancellationToken cancellationToken, CacheFactoryContext? adapt = null)
         where TKey : struct, ICacheKey<TKey>
     {
         // A plain flight has two holders, its runner and the leader's caller (see FlightTable.Release).
-        switch (Board<T>(key, in options, cancellationToken, holders: 2, out var flight, out var policy))
+        switch (Board<T>(key, hash, in options, cancellationToken, holders: 2, out var flight, out var policy))
         {
             case Boarding.Cancelled:
                 return ValueTask.FromCanceled<T>(cancellationToken);
@@ -241,7 +255,7 @@ internal sealed partial class LayeredCache
 
     // The leader's flight (or the unshared call) is one operation until its value is stored: it stays entered;
     // every other outcome leaves the operation.
-    private Boarding Board<T>(string key, in CacheEntryOptions options, CancellationToken cancellationToken, int holders, out Flight<T>? flight, out FillPolicy policy)
+    private Boarding Board<T>(string key, int hash, in CacheEntryOptions options, CancellationToken cancellationToken, int holders, out Flight<T>? flight, out FillPolicy policy)
     {
         policy = ResolvePolicy(options);
         Enter();
@@ -255,7 +269,7 @@ internal sealed partial class LayeredCache
         bool leader;
         try
         {
-            flight = _flights.Join<T>(key, cancellationToken, out leader, holders);
+            flight = _flights.Join<T>(key, hash, cancellationToken, out leader, holders);
         }
         catch
         {

@@ -42,7 +42,10 @@ internal sealed class EntryIndex
     public int BucketCount => Volatile.Read(ref _buckets).Length;
 
     /// <summary>The shard that owns the entries of <paramref name="hash"/>, whatever the table's size.</summary>
-    public int ShardOf(int hash) => _shardCount == 1 ? 0 : (int)((uint)(hash & _shardMask) % (uint)_shardCount);
+    public int ShardOf(int hash) =>
+        (_shardCount & (_shardCount - 1)) == 0
+            ? hash & (_shardCount - 1) // a power of two (the default 8): the same shard as the remainder below, without a division
+            : (int)((uint)(hash & _shardMask) % (uint)_shardCount);
 
     /// <summary>The key's entry, or null. No lock.</summary>
     public MemoryEntry? Find(string key, int hash)
