@@ -318,6 +318,34 @@ internal sealed class Flight<T> : Flight
         completion?.TrySetResult(value);
     }
 
+    /// <summary>
+    /// The outcome of a flight that landed alone (<see cref="FlightTable.TryLandAlone"/>): nobody else found it, so its
+    /// only reader is its leader's caller, on this thread, after the leader returns. No lock.
+    /// </summary>
+    public void LandedAlone(T value)
+    {
+        _value = value;
+        _done = true;
+    }
+
+    /// <summary>
+    /// For the leader's caller once the leader has returned on the caller's own stack: its outcome, which that run
+    /// set on this thread, read without the lock, and the caller's hold ended (as <see cref="WaitAsync(CancellationToken, bool)"/>
+    /// with release). False when the flight has no outcome yet: wait for it.
+    /// </summary>
+    public bool TryTakeLanded(out ValueTask<T> outcome)
+    {
+        if (!_done)
+        {
+            outcome = default;
+            return false;
+        }
+
+        outcome = _error is null ? new ValueTask<T>(_value) : ValueTask.FromException<T>(_error.SourceException);
+        FlightTable.Release(this);
+        return true;
+    }
+
     // Under the lock: the value for every waiter (blocked ones woken; the async ones' completion to set after the lock).
     private bool TryLandLocked(T value, out TaskCompletionSource<T>? completion)
     {

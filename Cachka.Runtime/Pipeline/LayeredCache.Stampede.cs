@@ -228,8 +228,10 @@ internal sealed partial class LayeredCache
             case Boarding.Unshared:
                 return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, policy, options.Tags, cancellationToken, adapt));
             case Boarding.Leader when policy.IsPlain:
-                _ = FlyAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt);
-                return flight!.WaitAsync(cancellationToken, release: true);
+                // A flight that ran to its landing on this stack has its outcome in place: no wait, no lock.
+                return FlyAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt).IsCompletedSuccessfully && flight!.TryTakeLanded(out var landed)
+                    ? landed
+                    : flight!.WaitAsync(cancellationToken, release: true);
             case Boarding.Leader:
                 _ = FlyResilientAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt);
                 break;
@@ -341,14 +343,26 @@ internal sealed partial class LayeredCache
             T value;
             bool found;
             using var activity = StartFill(key);
+            // True until an await suspends: so far this runs on the leader's caller's stack, which has not begun to
+            // wait, so a flight nobody else found can land alone (as a sync leader's does) and hand its value over
+            // without the flight's lock (see TryLandLocal).
+            var onCallersStack = true;
             try
             {
-                found = _l1.Peek(in typedKey, key, flight.Hash, out value)
-                    || (await ReadThroughAsync<TKey, T>(typedKey, key, flight.Token).ConfigureAwait(false)).TryGetValue(out value);
+                found = _l1.Peek(in typedKey, key, flight.Hash, out value);
+                if (!found)
+                {
+                    var read = ReadThroughAsync<TKey, T>(typedKey, key, flight.Token);
+                    onCallersStack = read.IsCompleted;
+                    found = (await read.ConfigureAwait(false)).TryGetValue(out value);
+                }
+
                 if (!found)
                 {
                     adapt?.Begin(policy.Ttl);
-                    value = await RunFactoryAsync(factory, state, key, flight.Token).ConfigureAwait(false);
+                    var run = RunFactoryAsync(factory, state, key, flight.Token);
+                    onCallersStack &= run.IsCompleted;
+                    value = await run.ConfigureAwait(false);
                     if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
                     {
                         flight.Complete(value);
@@ -362,7 +376,7 @@ internal sealed partial class LayeredCache
                 return;
             }
 
-            if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity, alone: false))
+            if (TryLandLocal(in typedKey, key, value, found, in policy, tags, flight, activity, alone: onCallersStack))
                 return;
             var times = FillTimesFor(in policy);
             if (Land(in typedKey, key, value, found, times, flight, flight, activity))
@@ -410,9 +424,10 @@ internal sealed partial class LayeredCache
 
     // A miss that writes nothing below L1 (no layer there, no tags) lands in one lock: the L1 store unless the key
     // changed, and the value to the waiters (Land, and EndStore, in one). False: land the long way. A plain entry's
-    // TTL starts now in L1's own clock: no instants to compute and convert back. With alone (a sync leader: its
-    // caller is its runner), a flight nobody else found stores and leaves the table in one lock, the table's: no
-    // waiter to hand the value to, and no change of the key could have marked it (see FlightTable.TryLandAlone).
+    // TTL starts now in L1's own clock: no instants to compute and convert back. With alone (the leader runs on its
+    // caller's stack: a sync leader, or an async one none of whose awaits suspended), a flight nobody else found stores
+    // and leaves the table in one lock, the table's: no waiter to hand the value to, no change of the key could have
+    // marked it (see FlightTable.TryLandAlone), and the caller reads the outcome on this thread once the leader returns.
     private bool TryLandLocal<TKey, T>(in TKey typedKey, string key, T value, bool found, in FillPolicy policy, IReadOnlyList<string>? tags, Flight<T> flight, Activity? activity, bool alone)
         where TKey : struct, ICacheKey<TKey>
     {
@@ -420,7 +435,11 @@ internal sealed partial class LayeredCache
             return false;
         activity?.SetTag("cache.hit", false);
         if (policy.IsPlain && alone && _flights.TryLandAlone(flight, (_l1, typedKey, key, flight.Hash, value, policy.Ttl), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, s.Item6)))
+        {
+            flight.LandedAlone(value);
             return true;
+        }
+
         if (policy.IsPlain)
             flight.StoreAndComplete(value, (_l1, typedKey, key, flight.Hash, value, policy.Ttl), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, s.Item6));
         else
