@@ -23,6 +23,29 @@ public sealed class FillRaceTests
         Assert.That(cache.FlightsInProgress, Is.Zero);
     }
 
+    // A fill of "k" whose factory (returning 1; completing at once when async) waits while change runs; the caller
+    // must get its own factory's value, and the fill must end.
+    private static async Task FillWithChangeMeanwhile(LayeredCache cache, bool async, Action change)
+    {
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        int Factory()
+        {
+            started.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+            return 1;
+        }
+
+        var fill = async
+            ? Task.Run(async () => await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(Factory())))
+            : Task.Run(() => cache.GetOrCreate("k", Factory));
+        Assert.That(started.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        change();
+        release.Set();
+        Assert.That(await fill, Is.EqualTo(1), "the caller gets what its own factory made");
+        await Drained(cache);
+    }
+
     // What the cache serves once L1's copy is gone: the layer below must not hold the old value.
     private static CacheResult<int> BelowL1(LayeredCache cache, string key)
     {
@@ -101,23 +124,7 @@ public sealed class FillRaceTests
     {
         var (cache, _) = Cache();
         using var __ = cache;
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        int Factory()
-        {
-            started.Set();
-            release.Wait(TimeSpan.FromSeconds(10));
-            return 1;
-        }
-
-        var fill = async
-            ? Task.Run(async () => await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(Factory())))
-            : Task.Run(() => cache.GetOrCreate("k", Factory));
-        Assert.That(started.Wait(TimeSpan.FromSeconds(10)), Is.True);
-        cache.Set("k", 2);
-        release.Set();
-        Assert.That(await fill, Is.EqualTo(1), "the caller gets what its own factory made");
-        await Drained(cache);
+        await FillWithChangeMeanwhile(cache, async, () => cache.Set("k", 2));
 
         Assert.That(cache.TryGet<int>("k").Value, Is.EqualTo(2), "the cache keeps the newer write");
         Assert.That(BelowL1(cache, "k").Value, Is.EqualTo(2));
@@ -132,26 +139,13 @@ public sealed class FillRaceTests
     public async Task On_a_memory_only_cache_a_change_while_the_factory_runs_wins_over_the_factorys_older_result(bool async, bool delete)
     {
         using var cache = TestCaches.Memory();
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        int Factory()
+        await FillWithChangeMeanwhile(cache, async, () =>
         {
-            started.Set();
-            release.Wait(TimeSpan.FromSeconds(10));
-            return 1;
-        }
-
-        var fill = async
-            ? Task.Run(async () => await cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(Factory())))
-            : Task.Run(() => cache.GetOrCreate("k", Factory));
-        Assert.That(started.Wait(TimeSpan.FromSeconds(10)), Is.True);
-        if (delete)
-            cache.Delete("k");
-        else
-            cache.Set("k", 2);
-        release.Set();
-        Assert.That(await fill, Is.EqualTo(1), "the caller gets what its own factory made");
-        await Drained(cache);
+            if (delete)
+                cache.Delete("k");
+            else
+                cache.Set("k", 2);
+        });
 
         var held = cache.TryGet<int>("k");
         Assert.That((held.HasValue, held.Value), Is.EqualTo(delete ? (false, 0) : (true, 2)), "the cache keeps the newer change");
