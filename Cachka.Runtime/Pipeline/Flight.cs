@@ -22,7 +22,6 @@ internal sealed class FlightTable
 
     private readonly Flight?[] _buckets = new Flight?[BucketCount];
     private readonly Lock[] _locks = CreateLocks();
-    private int _count;
 
     /// <summary>
     /// Joins or starts the key's flight; null when a flight of another value type holds the key (then run unshared).
@@ -58,7 +57,6 @@ internal sealed class FlightTable
             created.Next = _buckets[bucket];
             created.InTable = true;
             _buckets[bucket] = created;
-            Interlocked.Increment(ref _count);
             leader = true;
             return created;
         }
@@ -122,15 +120,35 @@ internal sealed class FlightTable
             flight.Recycle();
     }
 
-    public int Count => Volatile.Read(ref _count);
+    /// <summary>The flights in progress now (for tests and diagnostics: it takes every lock). No counter is kept: a cold miss would pay two interlocked operations for it.</summary>
+    public int Count
+    {
+        get
+        {
+            var count = 0;
+            for (var bucket = 0; bucket < BucketCount; bucket++)
+            {
+                lock (_locks[bucket & (LockCount - 1)])
+                {
+                    for (var existing = _buckets[bucket]; existing is not null; existing = existing.Next)
+                        count++;
+                }
+            }
 
-    /// <summary>The key's flight, if one is in progress (for a change of the key: see <see cref="FillGuard"/>). One counter read when none is.</summary>
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// The key's flight, if one is in progress (for a change of the key: see <see cref="FillGuard"/>). No lock when its
+    /// bucket is empty (the common case): a flight that joins after this read began after the change did.
+    /// </summary>
     public Flight? Find(string key)
     {
-        if (Count == 0)
-            return null;
         var hash = KeyHash.Of(key);
         var bucket = hash & (BucketCount - 1);
+        if (Volatile.Read(ref _buckets[bucket]) is null)
+            return null;
         lock (_locks[bucket & (LockCount - 1)])
         {
             for (var existing = _buckets[bucket]; existing is not null; existing = existing.Next)
@@ -174,7 +192,6 @@ internal sealed class FlightTable
             previous.Next = flight.Next;
         flight.Next = null;
         flight.InTable = false;
-        Interlocked.Decrement(ref _count);
     }
 
     private static Lock[] CreateLocks()
