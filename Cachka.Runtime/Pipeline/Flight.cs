@@ -116,7 +116,8 @@ internal sealed class FlightTable
     /// </summary>
     public static void Release<T>(Flight<T> flight)
     {
-        if (Interlocked.Decrement(ref flight.Holders) == 0 && !Volatile.Read(ref flight.Shared))
+        // A flight that landed alone has its holders on one thread, one after the other: no interlocked operation.
+        if (flight.Alone ? --flight.Holders == 0 : Interlocked.Decrement(ref flight.Holders) == 0 && !Volatile.Read(ref flight.Shared))
             flight.Recycle();
     }
 
@@ -213,6 +214,9 @@ internal abstract class Flight : FillState
     /// <summary>Set when anybody but the flight's own runner and caller found it: it is never reused then.</summary>
     public bool Shared;
 
+    /// <summary>Set when the flight landed alone (<see cref="FlightTable.TryLandAlone"/>): nobody else can ever find it.</summary>
+    public bool Alone;
+
     /// <summary>True from the flight's start until it leaves the table (set under the table's lock; its runner may read it without one).</summary>
     public bool InTable;
 
@@ -269,6 +273,7 @@ internal sealed class Flight<T> : Flight
         Next = null;
         Shared = false;
         InTable = false;
+        Alone = false;
         Holders = 0;
         _blockedWaiters = 0;
         _cancellation = null;
@@ -343,6 +348,7 @@ internal sealed class Flight<T> : Flight
     {
         _value = value;
         _done = true;
+        Alone = true;
     }
 
     /// <summary>
