@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -33,6 +34,19 @@ internal sealed class Declarations
     }
 
     private static readonly ConditionalWeakTable<Compilation, Declarations> s_ofCompilation = new();
+
+    // Whether a type is declared, by metadata name: the compilation's lookup walks namespaces that are new objects in each
+    // compilation, and its answer is the same in every compilation that declares the same.
+    private readonly ConcurrentDictionary<string, bool> _declaresType = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the compilation or its references declare the type (one <c>GetTypeByMetadataName</c> while its declarations stay the same).</summary>
+    public static bool DeclaresType(Compilation compilation, string metadataName, CancellationToken cancellationToken)
+    {
+        var declarations = Of(compilation, cancellationToken);
+        if (declarations._declaresType.TryGetValue(metadataName, out var declared))
+            return declared;
+        return declarations._declaresType[metadataName] = compilation.GetTypeByMetadataName(metadataName) is not null;
+    }
 
     // Each assembly's latest object, which its next compilation (an edit's) is compared with. Weak: the compilations
     // and the syntax nodes parsed under an object keep it. It keeps the trees it was made with (of which an edit leaves
