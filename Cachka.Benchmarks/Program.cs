@@ -47,6 +47,7 @@ if (args is ["redis-loop", var loopCase, var loopSeconds])
 
 // dotnet run -c Release --project Cachka.Benchmarks -- generator-loop 400 rerun   (one GeneratorRunBenchmarks case in a loop, for a profiler)
 // dotnet run -c Release --project Cachka.Benchmarks -- generator-loop 300 allocations   (time, bytes and gen0 collections per run of each case)
+// dotnet run -c Release --project Cachka.Benchmarks -- generator-loop 1 steps   (which steps a re-run after an unrelated edit runs again, by run reason)
 if (args is ["generator-loop", var generatorRuns, .. var generatorMode])
 {
     Cachka.Benchmarks.Generator.GeneratorLoop.Run(int.Parse(generatorRuns, System.Globalization.CultureInfo.InvariantCulture), generatorMode is [var mode] ? mode : "rerun", Console.Out);

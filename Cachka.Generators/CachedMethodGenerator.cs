@@ -81,7 +81,7 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
             .Select(static (names, _) => new JsonContextRegistrationSpec(new EquatableArray<string>(names.Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToArray()!)))
             .WithTrackingName(TrackingNames.JsonContexts);
         var entryPoint = context.CompilationProvider
-            .Select(static (compilation, _) => JsonContextParser.HasRegistrationEntryPoint(compilation))
+            .Select(static (compilation, cancellationToken) => JsonContextParser.HasRegistrationEntryPoint(compilation, cancellationToken))
             .WithTrackingName(TrackingNames.JsonRegistrationEntryPoint);
         context.RegisterSourceOutput(
             jsonContexts.Combine(entryPoint),
@@ -90,7 +90,7 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
         // A compilation that references Cachka.Redis registers the "redis" layer type for appsettings when it
         // loads, so configuration binds it even if no code names a Cachka.Redis type (no reflection scanning).
         var redis = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KnownNames.RedisConfigBinding) is not null)
+            .Select(static (compilation, cancellationToken) => Declarations.DeclaresType(compilation, KnownNames.RedisConfigBinding, cancellationToken))
             .WithTrackingName(TrackingNames.RedisBinding);
         context.RegisterSourceOutput(redis, static (output, referenced) => { if (referenced) LayerRegistrationEmitter.EmitRedis(output); });
     }

@@ -18,7 +18,16 @@ internal static partial class CachedMethodParser
     /// One partial method with invalidation attributes. A method with both kinds is reached once per kind: it is parsed
     /// through <c>[InvalidatesCached]</c> only. A <c>[Cached]</c> method is the other pipeline's (the analyzers report the mix).
     /// </summary>
-    public static ParsedInvalidation ParseInvalidation(GeneratorAttributeSyntaxContext context, bool viaTagAttribute, CancellationToken cancellationToken)
+    public static ParsedInvalidation ParseInvalidation(GeneratorAttributeSyntaxContext context, bool viaTagAttribute, CancellationToken cancellationToken) =>
+        viaTagAttribute
+            ? s_parsedViaTag.Get(context, static (context, cancellationToken) => ParseInvalidationFresh(context, viaTagAttribute: true, cancellationToken), cancellationToken)
+            : s_parsedViaCached.Get(context, static (context, cancellationToken) => ParseInvalidationFresh(context, viaTagAttribute: false, cancellationToken), cancellationToken);
+
+    // One per attribute: a method with both is parsed once through each (see Declarations for when a result is reused).
+    private static readonly ParsedByNode<ParsedInvalidation> s_parsedViaCached = new();
+    private static readonly ParsedByNode<ParsedInvalidation> s_parsedViaTag = new();
+
+    private static ParsedInvalidation ParseInvalidationFresh(GeneratorAttributeSyntaxContext context, bool viaTagAttribute, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
             return ParsedInvalidation.None;

@@ -147,7 +147,13 @@ internal static partial class CachedMethodParser
     private static string? NamespaceOf(INamedTypeSymbol type) =>
         type.ContainingNamespace.IsGlobalNamespace ? null : s_namespaceNames.GetValue(type.ContainingNamespace, static n => n.ToDisplayString());
 
-    public static ParsedMethod Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    // What each method node was parsed into, returned again while the compilation declares the same (see Declarations).
+    private static readonly ParsedByNode<ParsedMethod> s_parsedMethods = new();
+
+    public static ParsedMethod Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        s_parsedMethods.Get(context, static (context, cancellationToken) => ParseFresh(context, cancellationToken), cancellationToken);
+
+    private static ParsedMethod ParseFresh(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
             return ParsedMethod.None;

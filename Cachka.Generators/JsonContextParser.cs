@@ -55,6 +55,6 @@ internal static class JsonContextParser
     }
 
     /// <summary>Whether the compilation references a runtime that accepts registrations.</summary>
-    public static bool HasRegistrationEntryPoint(Compilation compilation) =>
-        compilation.GetTypeByMetadataName(KnownNames.GeneratedCache) is not null;
+    public static bool HasRegistrationEntryPoint(Compilation compilation, CancellationToken cancellationToken) =>
+        Declarations.DeclaresType(compilation, KnownNames.GeneratedCache, cancellationToken);
 }

@@ -12,12 +12,20 @@ internal static class GeneratorLoop
 {
     /// <summary>
     /// <paramref name="runs"/> runs of <paramref name="mode"/>: <c>full</c>, <c>rerun</c>, <c>floor</c>, or
-    /// <c>allocations</c> (each of the three in turn, with time, bytes and gen0 collections per run).
+    /// <c>allocations</c> (each of the three in turn, with time, bytes and gen0 collections per run), or <c>steps</c> (what a
+    /// re-run after an unrelated edit runs again: each tracked step's outputs counted by run reason).
     /// </summary>
     public static void Run(int runs, string mode, TextWriter output)
     {
         var suite = new GeneratorRunBenchmarks();
         suite.Setup();
+        if (mode == "steps")
+        {
+            foreach (var (step, reason, count) in suite.RerunSteps())
+                output.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-28} {1,-10} {2,6}", step, reason, count));
+            return;
+        }
+
         if (mode == "allocations")
         {
             foreach (var each in new[] { "full", "rerun", "floor" })

@@ -114,6 +114,23 @@ public class GeneratorRunBenchmarks
         }
     }
 
+    /// <summary>
+    /// A re-run after an unrelated edit by a driver that tracks its steps: each step's outputs counted by why they are
+    /// there (Cached: the step did not run for it; Unchanged: it ran and its output equals the previous run's).
+    /// </summary>
+    public IEnumerable<(string Step, IncrementalStepRunReason Reason, int Count)> RerunSteps()
+    {
+        GeneratorDriver tracked = CSharpGeneratorDriver.Create([new CachedMethodGenerator().AsSourceGenerator()], parseOptions: s_parseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        tracked = tracked.RunGenerators(_compilation);
+        UnrelatedEdit();
+        var steps = tracked.RunGenerators(_next).GetRunResult().Results[0].TrackedSteps;
+        return steps.SelectMany(step => step.Value.SelectMany(run => run.Outputs).Select(output => (step.Key, output.Reason)))
+            .GroupBy(entry => entry)
+            .OrderBy(group => group.Key.Key, StringComparer.Ordinal).ThenBy(group => group.Key.Reason)
+            .Select(group => (group.Key.Key, group.Key.Reason, group.Count()));
+    }
+
     private static GeneratorDriver NewDriver() =>
         CSharpGeneratorDriver.Create([new CachedMethodGenerator().AsSourceGenerator()], parseOptions: s_parseOptions);
 

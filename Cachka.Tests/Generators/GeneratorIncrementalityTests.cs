@@ -51,6 +51,18 @@ public sealed class GeneratorIncrementalityTests
         }
         """;
 
+    // A method keyed by a type declared elsewhere (another file, another project).
+    private const string PricesByMoney = """
+        using Cachka;
+        namespace Shop;
+
+        public static partial class Prices
+        {
+            [Cached] public static partial int Price(Money money);
+            private static int PriceCore(Money money) => 1;
+        }
+        """;
+
     private static readonly string[] s_steps =
     [
         TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Files, TrackingNames.Stubs,
@@ -144,19 +156,9 @@ public sealed class GeneratorIncrementalityTests
     [Test]
     public void Changing_a_key_type_in_another_file_regenerates_the_method()
     {
-        const string service = """
-            using Cachka;
-            namespace Shop;
-
-            public static partial class Prices
-            {
-                [Cached] public static partial int Price(Money money);
-                private static int PriceCore(Money money) => 1;
-            }
-            """;
         const string plain = "namespace Shop;\npublic sealed class Money { public decimal Amount { get; set; } }\n";
         const string formattable = "namespace Shop;\npublic sealed class Money : Cachka.ICacheKeyFormattable { public decimal Amount { get; set; } public string FormatCacheKey() => \"m\"; }\n";
-        var compilation = GeneratorHarness.Compile(service, plain);
+        var compilation = GeneratorHarness.Compile(PricesByMoney, plain);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
         var moneyTree = compilation.SyntaxTrees.Single(t => t.FilePath == "Input1.cs");
 
@@ -198,6 +200,116 @@ public sealed class GeneratorIncrementalityTests
             Assert.That(second, Does.Contain("Region").And.Contain("Shelf"));
         });
     }
+
+    // The parser's results are kept per method while the compilation declares the same (Declarations): an edit inside a
+    // body elsewhere gets the same objects back without parsing, and each test below edits another file in a way that
+    // changes what a method's spec reads, which must parse it again.
+    [Test]
+    public void A_body_edit_in_another_file_returns_each_parsed_method_as_it_was()
+    {
+        var compilation = GeneratorHarness.Compile(Service, Unrelated);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = ParsedValues(driver.GetRunResult().Results[0]);
+        var unrelated = compilation.SyntaxTrees.Single(t => t.FilePath == "Input1.cs");
+        var edited = compilation.ReplaceSyntaxTree(unrelated, CSharpSyntaxTree.ParseText(Unrelated.Replace("3", "4", StringComparison.Ordinal), GeneratorHarness.ParseOptions, "Input1.cs"));
+
+        var second = ParsedValues(driver.RunGenerators(edited).GetRunResult().Results[0]);
+
+        Assert.That(second, Has.Count.EqualTo(first.Count).And.Count.GreaterThan(0));
+        for (var i = 0; i < first.Count; i++)
+            Assert.That(second[i], Is.SameAs(first[i]), "parsed output " + i);
+    }
+
+    [Test]
+    public void A_body_edit_in_another_file_that_captures_a_primary_constructor_parameter_of_a_key_type_regenerates_the_method()
+    {
+        const string before = "namespace Shop;\npublic sealed class Money(decimal amount) { public decimal Amount { get; } = amount; public decimal Twice() => Amount * 2; }\n";
+        var after = before.Replace("=> Amount * 2", "=> amount * 2", StringComparison.Ordinal);
+
+        var (first, second) = RunEditing(PricesByMoney, before, after);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.EqualTo(Fresh(PricesByMoney, before)));
+            Assert.That(second, Is.Not.EqualTo(first), "the captured parameter is state the key cannot see: the method is no longer cached by Money");
+            Assert.That(second, Is.EqualTo(Fresh(PricesByMoney, after)));
+        });
+    }
+
+    [Test]
+    public void A_constant_changed_in_another_file_regenerates_the_method()
+    {
+        const string service = """
+            using Cachka;
+            namespace Shop;
+
+            public static partial class Prices
+            {
+                [Cached(Ttl = Settings.Ttl)] public static partial int Price(int id);
+                private static int PriceCore(int id) => 1;
+            }
+            """;
+        const string before = "namespace Shop;\npublic static class Settings { public const int Ttl = 60; }\n";
+
+        var (first, second) = RunEditing(service, before, before.Replace("60", "90", StringComparison.Ordinal));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Does.Contain("FromSeconds(60)"));
+            Assert.That(second, Does.Contain("FromSeconds(90)"));
+        });
+    }
+
+    [Test]
+    public void Changing_the_compilation_options_regenerates_the_methods()
+    {
+        var compilation = GeneratorHarness.Compile(Service);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results[0].GeneratedSources.Single(s => s.HintName == "Shop.Users.cached.g.cs").SourceText.ToString();
+
+        var oblivious = compilation.WithOptions(compilation.Options.WithNullableContextOptions(NullableContextOptions.Disable));
+        var second = driver.RunGenerators(oblivious).GetRunResult().Results[0].GeneratedSources.Single(s => s.HintName == "Shop.Users.cached.g.cs").SourceText.ToString();
+
+        Assert.That(second, Is.Not.EqualTo(first));
+        Assert.That(second, Is.EqualTo(GeneratorHarness.Driver().RunGenerators(oblivious).GetRunResult().Results[0].GeneratedSources.Single(s => s.HintName == "Shop.Users.cached.g.cs").SourceText.ToString()));
+    }
+
+    [Test]
+    public void A_key_type_changed_in_a_referenced_project_regenerates_the_method()
+    {
+        const string plain = "namespace Shop;\npublic sealed class Money { public decimal Amount { get; set; } }\n";
+        const string formattable = "namespace Shop;\npublic sealed class Money : Cachka.ICacheKeyFormattable { public decimal Amount { get; set; } public string FormatCacheKey() => \"m\"; }\n";
+        var library = CSharpCompilation.Create("Shop.Money", [CSharpSyntaxTree.ParseText(plain, GeneratorHarness.ParseOptions, "Money.cs")], GeneratorHarness.References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var compilation = GeneratorHarness.Compile(PricesByMoney).AddReferences(library.ToMetadataReference());
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
+
+        var changed = library.ReplaceSyntaxTree(library.SyntaxTrees[0], CSharpSyntaxTree.ParseText(formattable, GeneratorHarness.ParseOptions, "Money.cs"));
+        var edited = compilation.ReplaceReference(compilation.References.Last(), changed.ToMetadataReference());
+        var second = driver.RunGenerators(edited).GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
+
+        Assert.That(second, Is.Not.EqualTo(first));
+    }
+
+    // The generated file of a run on (service, before), then of the same driver's run after the second file becomes after.
+    private static (string First, string Second) RunEditing(string service, string before, string after)
+    {
+        var compilation = GeneratorHarness.Compile(service, before);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
+        var part = compilation.SyntaxTrees.Single(t => t.FilePath == "Input1.cs");
+        var edited = compilation.ReplaceSyntaxTree(part, CSharpSyntaxTree.ParseText(after, GeneratorHarness.ParseOptions, "Input1.cs"));
+        return (first, driver.RunGenerators(edited).GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString());
+    }
+
+    // The single generated file of a first run on sources.
+    private static string Fresh(params string[] sources) =>
+        GeneratorHarness.Driver().RunGenerators(GeneratorHarness.Compile(sources)).GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
+
+    private static List<object> ParsedValues(GeneratorRunResult result) =>
+        [.. new[] { TrackingNames.Parse, TrackingNames.ParseInvalidatesCached, TrackingNames.ParseInvalidatesTag }
+            .SelectMany(step => result.TrackedSteps[step]).SelectMany(run => run.Outputs).Select(o => o.Value)];
 
     [Test]
     public void Pipeline_outputs_hold_no_symbols_syntax_or_compilations()
