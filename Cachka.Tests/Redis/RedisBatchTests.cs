@@ -12,9 +12,9 @@ namespace Cachka.Tests.Redis;
 [NonParallelizable]
 public sealed class RedisBatchTests : RedisServerFixture
 {
-    private LayeredCache RedisOnly(bool encrypted = false) => (LayeredCache)new CacheConfig
+    private LayeredCache RedisOnly(bool encrypted = false, int maxConnections = 50) => (LayeredCache)new CacheConfig
     {
-        Layers = [Server.Layer(prefix: "batch:", backplane: false) with { EnableEncryption = encrypted, EncryptionKey = encrypted ? CacheEncryptionKey.Generate() : null }],
+        Layers = [Server.Layer(prefix: "batch:", backplane: false) with { EnableEncryption = encrypted, EncryptionKey = encrypted ? CacheEncryptionKey.Generate() : null, MaxConnections = maxConnections }],
         VacuumInterval = null,
         CleanupOnStart = false,
     }.CreateCache();
@@ -26,13 +26,14 @@ public sealed class RedisBatchTests : RedisServerFixture
     [Test]
     public async Task Each_caller_in_a_burst_gets_its_own_keys_value_and_a_miss_where_its_entry_is_absent_or_damaged([Values] bool encrypted)
     {
-        await using var cache = RedisOnly(encrypted);
-        var layer = (RedisCacheLayer)cache.Layers[0];
+        // A slot for every batch even if each read went in a batch of its own (see the write burst below).
         const int Keys = 150;
+        await using var cache = RedisOnly(encrypted, maxConnections: Keys + 3 + RedisCacheLayer.BatchFrom);
+        var layer = (RedisCacheLayer)cache.Layers[0];
         for (var i = 0; i < Keys; i++)
         {
             if (i % 10 != 3)
-                cache.Set("k" + i, "value-" + i, TimeSpan.FromMinutes(10));
+                await cache.SetAsync("k" + i, "value-" + i, TimeSpan.FromMinutes(10));
         }
 
         // k9 holds bytes that are no envelope at all; encrypted, k7 holds k8's entry (bound to k8 by its tag).
@@ -99,9 +100,12 @@ public sealed class RedisBatchTests : RedisServerFixture
     [Test]
     public async Task Each_write_in_a_burst_stores_its_own_value_with_its_own_expiry([Values] bool encrypted)
     {
-        await using var cache = RedisOnly(encrypted);
-        var layer = (RedisCacheLayer)cache.Layers[0];
+        // A slot for every batch even if each write went in a batch of its own (under load, batches go out before
+        // they fill and wait long for replies; with the slots all taken a write waits in line and goes alone). Only
+        // async calls here: more slots reserve no threads.
         const int Writes = 150;
+        await using var cache = RedisOnly(encrypted, maxConnections: Writes + RedisCacheLayer.BatchFrom);
+        var layer = (RedisCacheLayer)cache.Layers[0];
 
         var held = HoldUntilReadsBatch(layer);
         // Each key its own TTL; values of several types; no two writes of one key (overlapping writes of one key have no order).
