@@ -21,7 +21,7 @@ internal sealed class FlightTable
     private const int LockCount = 32;
 
     private readonly Flight?[] _buckets = new Flight?[BucketCount];
-    private readonly Lock[] _locks = CreateLocks();
+    private readonly BucketGates _locks = new(LockCount);
 
     /// <summary>
     /// Joins or starts the key's flight; null when a flight of another value type holds the key (then run unshared).
@@ -36,7 +36,7 @@ internal sealed class FlightTable
     public Flight<T>? Join<T>(string key, int hash, CancellationToken cancellationToken, out bool leader, int holders = 1)
     {
         var bucket = hash & (BucketCount - 1);
-        lock (_locks[bucket & (LockCount - 1)])
+        using (_locks.Enter(bucket & (LockCount - 1)))
         {
             Flight? previous = null;
             for (var existing = _buckets[bucket]; existing is not null; previous = existing, existing = existing.Next)
@@ -71,7 +71,7 @@ internal sealed class FlightTable
     public bool TryLandAlone<TState>(Flight flight, TState state, Action<TState> store)
     {
         var bucket = flight.Hash & (BucketCount - 1);
-        lock (_locks[bucket & (LockCount - 1)])
+        using (_locks.Enter(bucket & (LockCount - 1)))
         {
             if (flight.Shared)
                 return false;
@@ -96,7 +96,7 @@ internal sealed class FlightTable
         if (!flight.InTable)
             return;
         var bucket = flight.Hash & (BucketCount - 1);
-        lock (_locks[bucket & (LockCount - 1)])
+        using (_locks.Enter(bucket & (LockCount - 1)))
         {
             Flight? previous = null;
             for (var existing = _buckets[bucket]; existing is not null; previous = existing, existing = existing.Next)
@@ -129,7 +129,7 @@ internal sealed class FlightTable
             var count = 0;
             for (var bucket = 0; bucket < BucketCount; bucket++)
             {
-                lock (_locks[bucket & (LockCount - 1)])
+                using (_locks.Enter(bucket & (LockCount - 1)))
                 {
                     for (var existing = _buckets[bucket]; existing is not null; existing = existing.Next)
                         count++;
@@ -150,7 +150,7 @@ internal sealed class FlightTable
         var bucket = hash & (BucketCount - 1);
         if (Volatile.Read(ref _buckets[bucket]) is null)
             return null;
-        lock (_locks[bucket & (LockCount - 1)])
+        using (_locks.Enter(bucket & (LockCount - 1)))
         {
             for (var existing = _buckets[bucket]; existing is not null; existing = existing.Next)
             {
@@ -171,7 +171,7 @@ internal sealed class FlightTable
         var all = new List<Flight>();
         for (var bucket = 0; bucket < BucketCount; bucket++)
         {
-            lock (_locks[bucket & (LockCount - 1)])
+            using (_locks.Enter(bucket & (LockCount - 1)))
             {
                 for (var existing = _buckets[bucket]; existing is not null; existing = existing.Next)
                 {
@@ -195,13 +195,6 @@ internal sealed class FlightTable
         flight.InTable = false;
     }
 
-    private static Lock[] CreateLocks()
-    {
-        var locks = new Lock[LockCount];
-        for (var i = 0; i < locks.Length; i++)
-            locks[i] = new Lock();
-        return locks;
-    }
 }
 
 /// <summary>A flight is also its key's fill: see <see cref="FillState"/>. Its table fields are guarded by the table's locks.</summary>

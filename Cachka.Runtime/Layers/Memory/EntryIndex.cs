@@ -1,3 +1,4 @@
+using Cachka.Internal;
 using System.Runtime.CompilerServices;
 
 namespace Cachka.Layers.Memory;
@@ -107,7 +108,7 @@ internal sealed class EntryIndex
         try
         {
             for (; taken < shards.Length; taken++)
-                Monitor.Enter(shards[taken]);
+                SpinGate.Take(ref shards[taken].Gate);
             var size = _buckets.Length;
             while (size < entries && size < _maxBuckets)
                 size *= 2;
@@ -135,7 +136,7 @@ internal sealed class EntryIndex
         finally
         {
             while (taken > 0)
-                Monitor.Exit(shards[--taken]);
+                SpinGate.Exit(ref shards[--taken].Gate);
         }
     }
 

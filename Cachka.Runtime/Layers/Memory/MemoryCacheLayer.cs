@@ -155,7 +155,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         if (entry.Link is not null)
             return;
         var shard = ShardFor(entry.Hash);
-        lock (shard)
+        using (SpinGate.Enter(ref shard.Gate))
         {
             if (entry.Link is null && _index.Contains(entry))
                 new TypedLink<TKey>(IndexFor<TKey>(), key).Attach(entry);
@@ -233,7 +233,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         entry.Hash = hash;
         var shard = ShardFor(entry.Hash);
         long count;
-        lock (shard)
+        using (SpinGate.Enter(ref shard.Gate))
         {
             // A new key (a miss's store) goes into the index first, then room is made for it in the shard's list, which
             // it joins last (so eviction never picks it, and the shard never holds more than its share). A key held
@@ -313,7 +313,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     {
         var hash = KeyHash.Of(key);
         var shard = ShardFor(hash);
-        lock (shard)
+        using (SpinGate.Enter(ref shard.Gate))
         {
             if (_index.Find(key, hash) is not { } entry)
                 return false;
@@ -330,7 +330,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         var removed = 0;
         foreach (var shard in _shards)
         {
-            lock (shard)
+            using (SpinGate.Enter(ref shard.Gate))
             {
                 var now = _clock.NowMs;
                 var earliest = long.MaxValue;
@@ -365,7 +365,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     {
         foreach (var shard in _shards)
         {
-            lock (shard)
+            using (SpinGate.Enter(ref shard.Gate))
             {
                 for (var entry = shard.Head; entry is not null;)
                 {
@@ -395,7 +395,7 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
     private void RemoveIfCurrent(MemoryEntry entry)
     {
         var shard = ShardFor(entry.Hash);
-        lock (shard)
+        using (SpinGate.Enter(ref shard.Gate))
         {
             if (_index.Remove(entry))
                 Unlink(shard, entry);

@@ -1,9 +1,12 @@
 namespace Cachka.Layers.Memory;
 
-/// <summary>One LRU list of the memory layer and its share of MaxSize; guarded by its own lock (the instance).</summary>
+/// <summary>One LRU list of the memory layer and its share of MaxSize; guarded by its <see cref="Gate"/>.</summary>
 internal sealed class Shard(int capacity)
 {
     public readonly int Capacity = capacity;
+
+    /// <summary>The shard's lock (<see cref="Internal.SpinGate"/>): held for list and index changes, never while waiting on anything.</summary>
+    public int Gate;
     public int Count;
     public MemoryEntry? Head;
     public MemoryEntry? Tail;
