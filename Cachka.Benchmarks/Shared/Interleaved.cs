@@ -102,6 +102,8 @@ internal static class Interleaved
             var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
             long calls = 0;
             var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var paused = GC.GetTotalPauseDuration();
+            int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             var started = Stopwatch.GetTimestamp();
             while (Stopwatch.GetTimestamp() < until)
             {
@@ -110,8 +112,9 @@ internal static class Interleaved
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started).TotalNanoseconds;
+            var pausedNs = (GC.GetTotalPauseDuration() - paused).TotalNanoseconds;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{caseName}: {elapsed / calls:0.0} ns per call, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)calls:0} B per call ({calls} calls)"));
+                $"{caseName}: {elapsed / calls:0.0} ns per call, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)calls:0} B per call ({calls} calls); GC pauses {pausedNs / calls:0.0} ns per call, collections gen0/1/2 {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]}"));
         }
         finally
         {
