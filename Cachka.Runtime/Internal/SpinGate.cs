@@ -61,5 +61,8 @@ internal sealed class BucketGates(int count)
 
     /// <summary>Takes gate <paramref name="index"/> until the scope is disposed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public SpinGate.Scope Enter(int index) => SpinGate.Enter(ref _gates[index * Stride]);
+    public SpinGate.Scope Enter(int index) => SpinGate.Enter(ref Gate(index));
+
+    /// <summary>Gate <paramref name="index"/> itself, for a section that does not end in the method that begins it (<see cref="SpinGate.Take"/>, <see cref="SpinGate.Exit"/>).</summary>
+    public ref int Gate(int index) => ref _gates[index * Stride];
 }

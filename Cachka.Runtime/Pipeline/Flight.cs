@@ -63,31 +63,36 @@ internal sealed class FlightTable
     }
 
     /// <summary>
-    /// Lands a flight that nobody but its runner ever found (no waiter joined, no change of the key marked it) in one
-    /// step under its bucket's lock: <paramref name="store"/> runs (the fill's L1 store) and the flight leaves the table.
-    /// A change of the key then either found the flight before (and this returns false) or finds the stored value after
-    /// it. False, having done nothing, when anybody found the flight: land it the long way.
+    /// Begins to land a flight that nobody but its runner ever found (no waiter joined, no change of the key marked
+    /// it): true with its bucket's gate held, which <see cref="LeaveAlone"/> releases once the caller has stored the
+    /// fill's value in L1. A change of the key then either found the flight before (and this returns false, having
+    /// held nothing: land it the long way) or finds the stored value after it.
     /// </summary>
-    public bool TryLandAlone<TState>(Flight flight, TState state, Action<TState> store)
+    public bool TryClaimAlone(Flight flight)
+    {
+        ref var gate = ref _locks.Gate(flight.Hash & (BucketCount - 1) & (LockCount - 1));
+        SpinGate.Take(ref gate);
+        if (!flight.Shared)
+            return true;
+        SpinGate.Exit(ref gate);
+        return false;
+    }
+
+    /// <summary>Ends <see cref="TryClaimAlone"/>: the flight leaves the table and its bucket's gate is released (also when the store threw).</summary>
+    public void LeaveAlone(Flight flight)
     {
         var bucket = flight.Hash & (BucketCount - 1);
-        using (_locks.Enter(bucket & (LockCount - 1)))
+        Flight? previous = null;
+        for (var existing = _buckets[bucket]; existing is not null; previous = existing, existing = existing.Next)
         {
-            if (flight.Shared)
-                return false;
-            Flight? previous = null;
-            for (var existing = _buckets[bucket]; existing is not null; previous = existing, existing = existing.Next)
+            if (ReferenceEquals(existing, flight))
             {
-                if (ReferenceEquals(existing, flight))
-                {
-                    store(state);
-                    Unlink(bucket, previous, existing);
-                    return true;
-                }
+                Unlink(bucket, previous, existing);
+                break;
             }
         }
 
-        return false;
+        SpinGate.Exit(ref _locks.Gate(bucket & (LockCount - 1)));
     }
 
     /// <summary>Removes the flight from the table (nothing when it left already, or a later caller replaced it).</summary>
@@ -207,7 +212,7 @@ internal abstract class Flight : FillState
     /// <summary>Set when anybody but the flight's own runner and caller found it: it is never reused then.</summary>
     public bool Shared;
 
-    /// <summary>Set when the flight landed alone (<see cref="FlightTable.TryLandAlone"/>): nobody else can ever find it.</summary>
+    /// <summary>Set when the flight landed alone (<see cref="FlightTable.TryClaimAlone"/>): nobody else can ever find it.</summary>
     public bool Alone;
 
     /// <summary>True from the flight's start until it leaves the table (set under the table's lock; its runner may read it without one).</summary>
@@ -334,7 +339,7 @@ internal sealed class Flight<T> : Flight
     }
 
     /// <summary>
-    /// The outcome of a flight that landed alone (<see cref="FlightTable.TryLandAlone"/>): nobody else found it, so its
+    /// The outcome of a flight that landed alone (<see cref="FlightTable.TryClaimAlone"/>): nobody else found it, so its
     /// only reader is its leader's caller, on this thread, after the leader returns. No lock.
     /// </summary>
     public void LandedAlone(T value)

@@ -427,15 +427,24 @@ internal sealed partial class LayeredCache
     // TTL starts now in L1's own clock: no instants to compute and convert back. With alone (the leader runs on its
     // caller's stack: a sync leader, or an async one none of whose awaits suspended), a flight nobody else found stores
     // and leaves the table in one lock, the table's: no waiter to hand the value to, no change of the key could have
-    // marked it (see FlightTable.TryLandAlone), and the caller reads the outcome on this thread once the leader returns.
+    // marked it (see FlightTable.TryClaimAlone), and the caller reads the outcome on this thread once the leader returns.
     private bool TryLandLocal<TKey, T>(in TKey typedKey, string key, T value, bool found, in FillPolicy policy, IReadOnlyList<string>? tags, Flight<T> flight, Activity? activity, bool alone)
         where TKey : struct, ICacheKey<TKey>
     {
         if (found || _below.Length != 0 || tags is not null)
             return false;
         activity?.SetTag("cache.hit", false);
-        if (policy.IsPlain && alone && _flights.TryLandAlone(flight, (_l1, typedKey, key, flight.Hash, value, policy.Ttl), static s => s.Item1.Store(in s.Item2, s.Item3, s.Item4, s.Item5, s.Item6)))
+        if (policy.IsPlain && alone && _flights.TryClaimAlone(flight))
         {
+            try
+            {
+                _l1.Store(in typedKey, key, flight.Hash, value, policy.Ttl);
+            }
+            finally
+            {
+                _flights.LeaveAlone(flight);
+            }
+
             flight.LandedAlone(value);
             return true;
         }

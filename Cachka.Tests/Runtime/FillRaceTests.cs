@@ -130,7 +130,7 @@ public sealed class FillRaceTests
         Assert.That(BelowL1(cache, "k").Value, Is.EqualTo(2));
     }
 
-    // A memory-only cache lands a fill nobody else touched in one step (FlightTable.TryLandAlone): a change of the key
+    // A memory-only cache lands a fill nobody else touched in one step (FlightTable.TryClaimAlone): a change of the key
     // while the factory runs must still keep the fill's older value out, sync and async, set and delete.
     [TestCase(false, false)]
     [TestCase(true, false)]
