@@ -120,8 +120,54 @@ internal sealed partial class LayeredCache
     }
 
     /// <inheritdoc cref="RunFactory{TState, T}"/>
+    /// <remarks>
+    /// Untraced, a factory that completes at once costs no state machine. Traced, the span is begun and ended inside
+    /// one async method, so the caller's <see cref="Activity.Current"/> is never the factory's span.
+    /// </remarks>
+    internal ValueTask<T> RunFactoryAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> factory, TState state, string key, CancellationToken cancellationToken)
+    {
+        if (Tracing)
+            return RunTracedFactoryAsync(factory, state, key, cancellationToken);
+        var start = Stopwatch.GetTimestamp();
+        ValueTask<T> run;
+        try
+        {
+            run = factory(state, cancellationToken);
+        }
+        catch (Exception) when (EndFactory(start))
+        {
+            throw;
+        }
+
+        if (!run.IsCompletedSuccessfully)
+            return AwaitFactoryAsync(run, start);
+        var value = run.Result;
+        EndFactory(start);
+        return new ValueTask<T>(value);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal async ValueTask<T> RunFactoryAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> factory, TState state, string key, CancellationToken cancellationToken)
+    private async ValueTask<T> AwaitFactoryAsync<T>(ValueTask<T> run, long start)
+    {
+        try
+        {
+            return await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            EndFactory(start);
+        }
+    }
+
+    // Records a factory's duration; false, for an exception filter (the exception goes on uncaught).
+    private bool EndFactory(long start)
+    {
+        _metrics.Duration(CacheOperation.Factory, start);
+        return false;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> RunTracedFactoryAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> factory, TState state, string key, CancellationToken cancellationToken)
     {
         using var activity = StartSpan("cachka.factory", key);
         var start = Stopwatch.GetTimestamp();
