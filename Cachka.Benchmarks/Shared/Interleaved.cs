@@ -99,6 +99,11 @@ internal static class Interleaved
         try
         {
             var run = Batch(suite, suiteType.GetMethod(caseName) ?? throw new ArgumentException($"{suiteName} has no case {caseName}.", nameof(caseName)));
+            // Half a second unmeasured first: the tiered JIT's background compilation settles (a case's first calls run
+            // unoptimized code for about 100 ms after the last new method).
+            var warm = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
+            while (Stopwatch.GetTimestamp() < warm)
+                run(10_000);
             var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
             long calls = 0;
             var allocated = GC.GetAllocatedBytesForCurrentThread();
