@@ -19,6 +19,7 @@ internal readonly struct FillPolicy
         SoftTimeout = softTimeout;
         HardTimeout = hardTimeout;
         Refresh = refresh;
+        IsPlain = failSafe == TimeSpan.Zero && softTimeout is null && hardTimeout is null && refresh == 0;
     }
 
     public TimeSpan Ttl { get; }
@@ -35,7 +36,8 @@ internal readonly struct FillPolicy
     /// <summary>The fraction of the TTL after which a hit refreshes (zero: off).</summary>
     public float Refresh { get; }
 
-    public bool IsPlain => FailSafe == TimeSpan.Zero && SoftTimeout is null && HardTimeout is null && Refresh == 0;
+    /// <summary>None of fail-safe, timeouts or eager refresh (kept, not computed: every fill asks, some more than once).</summary>
+    public bool IsPlain { get; }
 
     public bool IsFailSafe => FailSafe > TimeSpan.Zero;
 

@@ -271,12 +271,15 @@ internal sealed class MemoryCacheLayer : ICacheLayer, ILayerCounters
         return found;
     }
 
+    /// <summary>A completed task of a typed hit's value, made once per entry (kept on its typed link: a typed lookup found it).</summary>
     internal static Task<T> CompletedTask<T>(MemoryEntry entry, T value)
     {
-        if (entry.CompletedTask is Task<T> task)
+        var link = entry.Link;
+        if (link?.CompletedTask is Task<T> task)
             return task;
         task = Task.FromResult(value);
-        entry.CompletedTask = task;
+        if (link is not null)
+            link.CompletedTask = task;
         return task;
     }
 

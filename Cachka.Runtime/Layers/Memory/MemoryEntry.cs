@@ -24,10 +24,8 @@ internal class MemoryEntry(string key, object? value, long expiresMs)
     // Guarded by the shard lock.
     public MemoryEntry? Prev;
     public MemoryEntry? Next;
+    // Set for an entry its typed key finds (the typed index's back link; it also keeps the entry's completed task).
     public TypedLink? Link;
-
-    // A completed Task<T> of Value, reused by Task-returning callers so a hit allocates nothing.
-    public object? CompletedTask;
 
     /// <summary>When the entry's TTL ends.</summary>
     public long FreshUntilMs => this is TimedMemoryEntry timed ? timed.FreshMs : ExpiresMs;

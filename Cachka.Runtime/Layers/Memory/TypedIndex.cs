@@ -21,9 +21,16 @@ internal sealed class TypedIndex<TKey>
     public readonly ConcurrentDictionary<TKey, MemoryEntry> Map = new();
 }
 
-/// <summary>Ties a string-keyed entry to its typed key, so removing the entry also removes the typed alias.</summary>
+/// <summary>
+/// Ties a string-keyed entry to its typed key, so removing the entry also removes the typed alias. One link per entry,
+/// made for it and never moved to another: it also holds what only typed callers need, so an entry that no typed key
+/// finds does not carry it.
+/// </summary>
 internal abstract class TypedLink
 {
+    // A completed Task<T> of the entry's value, reused by Task-returning callers so a hit allocates nothing.
+    public object? CompletedTask;
+
     public abstract void Attach(MemoryEntry entry);
 
     public abstract void Detach(MemoryEntry entry);
