@@ -11,37 +11,46 @@ internal readonly struct FillPolicy
 {
     public static readonly TimeSpan DefaultThrottle = TimeSpan.FromSeconds(30);
 
+    // The resilience options, or null for a plain fill: the policy is a TTL and a reference, so the plain path (every
+    // cold miss) copies 16 bytes and tests one reference, and only a resilient fill allocates for its options.
+    private readonly Resilience? _resilience;
+
     public FillPolicy(TimeSpan ttl, TimeSpan failSafe, TimeSpan throttle, TimeSpan? softTimeout, TimeSpan? hardTimeout, float refresh)
+        : this(ttl, failSafe == TimeSpan.Zero && softTimeout is null && hardTimeout is null && refresh == 0
+            ? null
+            : new Resilience(failSafe, throttle, softTimeout, hardTimeout, refresh))
+    {
+    }
+
+    private FillPolicy(TimeSpan ttl, Resilience? resilience)
     {
         Ttl = ttl;
-        FailSafe = failSafe;
-        Throttle = throttle;
-        SoftTimeout = softTimeout;
-        HardTimeout = hardTimeout;
-        Refresh = refresh;
-        IsPlain = failSafe == TimeSpan.Zero && softTimeout is null && hardTimeout is null && refresh == 0;
+        _resilience = resilience;
     }
+
+    /// <summary>A plain fill's policy: its TTL and nothing else.</summary>
+    public static FillPolicy Plain(TimeSpan ttl) => new(ttl, resilience: null);
 
     public TimeSpan Ttl { get; }
 
     /// <summary>How long an entry is kept past its TTL (zero: fail-safe off).</summary>
-    public TimeSpan FailSafe { get; }
+    public TimeSpan FailSafe => _resilience?.FailSafe ?? TimeSpan.Zero;
 
-    public TimeSpan Throttle { get; }
+    public TimeSpan Throttle => _resilience?.Throttle ?? DefaultThrottle;
 
-    public TimeSpan? SoftTimeout { get; }
+    public TimeSpan? SoftTimeout => _resilience?.SoftTimeout;
 
-    public TimeSpan? HardTimeout { get; }
+    public TimeSpan? HardTimeout => _resilience?.HardTimeout;
 
     /// <summary>The fraction of the TTL after which a hit refreshes (zero: off).</summary>
-    public float Refresh { get; }
+    public float Refresh => _resilience?.Refresh ?? 0;
 
-    /// <summary>None of fail-safe, timeouts or eager refresh (kept, not computed: every fill asks, some more than once).</summary>
-    public bool IsPlain { get; }
+    /// <summary>None of fail-safe, timeouts or eager refresh.</summary>
+    public bool IsPlain => _resilience is null;
 
     public bool IsFailSafe => FailSafe > TimeSpan.Zero;
 
-    public FillPolicy WithTtl(TimeSpan ttl) => new(ttl, FailSafe, Throttle, SoftTimeout, HardTimeout, Refresh);
+    public FillPolicy WithTtl(TimeSpan ttl) => new(ttl, _resilience);
 
     /// <summary>The instants of an entry written now.</summary>
     public EntryTimes TimesFrom(DateTimeOffset now)
@@ -78,7 +87,7 @@ internal readonly struct FillPolicy
         var hard = options.FactoryHardTimeout ?? defaults.FactoryHardTimeout;
         var refresh = options.EagerRefreshThreshold ?? defaults.EagerRefreshThreshold;
         if (failSafe is null && soft is null && hard is null && refresh is null)
-            return new FillPolicy(ttl, TimeSpan.Zero, DefaultThrottle, null, null, 0);
+            return Plain(ttl);
 
         Check(options, "CacheEntryOptions");
         return new FillPolicy(
@@ -108,4 +117,6 @@ internal readonly struct FillPolicy
         if (options.EagerRefreshThreshold is { } refresh && !(refresh > 0 && refresh < 1))
             throw new ArgumentOutOfRangeException(prefix + ".EagerRefreshThreshold", refresh, $"{prefix}.EagerRefreshThreshold must be between 0 and 1, exclusive (got {refresh}): the fraction of the TTL after which a hit refreshes the entry, for example 0.8. Use null to turn eager refresh off.");
     }
+
+    private sealed record Resilience(TimeSpan FailSafe, TimeSpan Throttle, TimeSpan? SoftTimeout, TimeSpan? HardTimeout, float Refresh);
 }

@@ -220,6 +220,12 @@ internal abstract class Flight : FillState
 
     /// <summary>The <see cref="FlightTable.Release"/> calls still awaited before the flight can be reused.</summary>
     public int Holders;
+
+    // A flight nobody else held, kept by the thread that landed it for its next cold miss (of the same value type: a
+    // thread that alternates types makes a new flight now and then, which dies young). One slot of the base type, not
+    // one per value type: a generic type's thread static costs a runtime lookup on every access, this one an inline read.
+    [ThreadStatic]
+    protected static Flight? t_spare;
 }
 
 internal sealed class Flight<T> : Flight
@@ -237,15 +243,20 @@ internal sealed class Flight<T> : Flight
     private T _value = default!;
     private ExceptionDispatchInfo? _error;
 
-    // A flight nobody else held, kept by the thread that landed it for its next cold miss of this value type.
-    [ThreadStatic]
-    private static Flight<T>? t_spare;
-
-    /// <summary>A new flight of the key, led by the caller (a reused one when this thread has one).</summary>
+    /// <summary>A new flight of the key, led by the caller (a reused one when this thread's spare is of this value type).</summary>
     public static Flight<T> Start(string key, int hash, CancellationToken cancellationToken, int holders)
     {
-        var flight = t_spare ?? new Flight<T>();
-        t_spare = null;
+        Flight<T> flight;
+        if (t_spare is Flight<T> spare)
+        {
+            flight = spare;
+            t_spare = null;
+        }
+        else
+        {
+            flight = new Flight<T>();
+        }
+
         flight.Key = key;
         flight.Hash = hash;
         flight.Holders = holders;
