@@ -80,6 +80,9 @@ internal readonly struct L1
         return false;
     }
 
+    /// <summary>A miss of L1 is about to run its factory and then store: the memory layer readies what the store will touch.</summary>
+    public void PrepareStore(int hash) => _layer?.PrepareStore(hash);
+
     /// <summary>Stores a value (capped by the layer's TTL); a typed key is indexed too. Nothing when there is no L1.</summary>
     public void Store<TKey, T>(in TKey typedKey, string key, T value, DateTimeOffset expiresAt)
         where TKey : struct, ICacheKey<TKey>

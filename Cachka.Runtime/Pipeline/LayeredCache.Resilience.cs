@@ -37,6 +37,7 @@ internal sealed partial class LayeredCache
             }
 
             var stale = StaleOf(key, in policy, in staleBelow);
+            _l1.PrepareStore(flight.Hash);
             adapt?.Begin(policy.Ttl);
             Exception? error;
             if (policy.WaitFor(stale.Found) is { } wait)
@@ -123,6 +124,7 @@ internal sealed partial class LayeredCache
             }
 
             var stale = StaleOf(key, in policy, in staleBelow);
+            _l1.PrepareStore(flight.Hash);
             adapt?.Begin(policy.Ttl);
             Exception? error;
             if (policy.WaitFor(stale.Found) is { } wait)

@@ -300,6 +300,7 @@ internal sealed partial class LayeredCache
             found = _l1.Peek(in typedKey, key, flight.Hash, out value) || ReadBelowL1(in typedKey, key, out value);
             if (!found)
             {
+                _l1.PrepareStore(flight.Hash);
                 adapt?.Begin(policy.Ttl);
                 value = RunFactory(factory, state, key);
                 if (adapt is not null && !Adapt(adapt, ref policy, ref tags))
@@ -359,6 +360,7 @@ internal sealed partial class LayeredCache
 
                 if (!found)
                 {
+                    _l1.PrepareStore(flight.Hash);
                     adapt?.Begin(policy.Ttl);
                     var run = RunFactoryAsync(factory, state, key, flight.Token);
                     onCallersStack &= run.IsCompleted;

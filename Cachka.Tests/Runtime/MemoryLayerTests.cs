@@ -1,3 +1,5 @@
+using Cachka.Internal;
+
 namespace Cachka.Tests.Runtime;
 
 public class MemoryLayerTests
@@ -150,6 +152,29 @@ public class MemoryLayerTests
             Assert.That(layer.Get<int>("d").Found, Is.True);
             Assert.That(layer.Evictions.Value, Is.EqualTo(1));
         });
+    }
+
+    [Test]
+    public void Readying_a_store_changes_nothing_on_an_empty_a_full_or_a_cleared_layer()
+    {
+        var clock = TestCaches.Clock();
+        using var layer = new MemoryCacheLayer(new MemoryCacheConfig { MaxSize = 2, Shards = 1 }.Settings, clock);
+        var expiry = clock.GetUtcNow().AddHours(1);
+        layer.PrepareStore(KeyHash.Of("a"));
+        layer.Set("a", 1, expiry);
+        layer.Set("b", 2, expiry);
+
+        layer.PrepareStore(KeyHash.Of("c")); // full: the store of c would evict a
+        Assert.Multiple(() =>
+        {
+            Assert.That(layer.Count, Is.EqualTo(2));
+            Assert.That(layer.Get<int>("a").Value, Is.EqualTo(1));
+            Assert.That(layer.Evictions.Value, Is.Zero);
+        });
+
+        layer.Clear();
+        layer.PrepareStore(KeyHash.Of("c"));
+        Assert.That(layer.Count, Is.Zero);
     }
 
     [Test]

@@ -68,6 +68,13 @@ internal sealed class EntryIndex
         }
     }
 
+    /// <summary>A hint that the hash's bucket is about to be read (see <see cref="MemoryCacheLayer.PrepareStore"/>).</summary>
+    public unsafe void PrefetchBucket(int hash)
+    {
+        var buckets = Volatile.Read(ref _buckets);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref buckets[hash & (buckets.Length - 1)]));
+    }
+
     /// <summary>Whether the entry is its key's current one.</summary>
     public bool Contains(MemoryEntry entry) => ReferenceEquals(Find(entry.Key, entry.Hash), entry);
 
