@@ -109,6 +109,7 @@ internal static class Interleaved
             var allocated = GC.GetAllocatedBytesForCurrentThread();
             var paused = GC.GetTotalPauseDuration();
             int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+            var cpu = ThreadCpu.Nanoseconds();
             var started = Stopwatch.GetTimestamp();
             while (Stopwatch.GetTimestamp() < until)
             {
@@ -117,9 +118,10 @@ internal static class Interleaved
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started).TotalNanoseconds;
+            var cpuNs = ThreadCpu.Nanoseconds() - cpu;
             var pausedNs = (GC.GetTotalPauseDuration() - paused).TotalNanoseconds;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{caseName}: {elapsed / calls:0.0} ns per call, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)calls:0} B per call ({calls} calls); GC pauses {pausedNs / calls:0.0} ns per call, collections gen0/1/2 {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]}"));
+                $"{caseName}: {elapsed / calls:0.0} ns per call, thread CPU {(ThreadCpu.Available ? (cpuNs / calls).ToString("0.0", CultureInfo.InvariantCulture) : "-")} ns per call, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)calls:0} B per call ({calls} calls); GC pauses {pausedNs / calls:0.0} ns per call, collections gen0/1/2 {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]}"));
         }
         finally
         {

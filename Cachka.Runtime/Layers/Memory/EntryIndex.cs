@@ -11,7 +11,7 @@ namespace Cachka.Layers.Memory;
 /// </summary>
 /// <remarks>
 /// <para>A reader walks a chain while writers change it, so the chain is only ever changed in ways a walker survives:
-/// an entry joins at the head, a replacement takes its predecessor's place (a reader sees the old entry or the new,
+/// an entry joins at the end, a replacement takes its predecessor's place (a reader sees the old entry or the new,
 /// never neither), and a removed entry keeps its link to the rest of the chain (it is never reused: a write makes a
 /// new entry). A walker may miss an entry added or replaced during its walk; that is a concurrent change.</para>
 /// <para>Growing the table relinks every entry, which a walker does not survive: a walk that finds nothing looks again
@@ -78,12 +78,18 @@ internal sealed class EntryIndex
     /// <summary>Whether the entry is its key's current one.</summary>
     public bool Contains(MemoryEntry entry) => ReferenceEquals(Find(entry.Key, entry.Hash), entry);
 
-    /// <summary>Adds an entry whose key the index does not hold. Under the lock of the entry's shard.</summary>
+    /// <summary>
+    /// Adds an entry whose key the index does not hold, at the end of its bucket's chain (which the caller's look for
+    /// the key has just walked), so a chain runs oldest first: eviction, which takes old entries, finds its victim at
+    /// or near the bucket instead of past every newer entry of the chain. Under the lock of the entry's shard.
+    /// </summary>
     public void Add(MemoryEntry entry)
     {
-        ref var head = ref _buckets[entry.Hash & (_buckets.Length - 1)];
-        entry.NextInIndex = head;
-        Volatile.Write(ref head, entry);
+        entry.NextInIndex = null;
+        ref var link = ref _buckets[entry.Hash & (_buckets.Length - 1)];
+        while (link is not null)
+            link = ref link.NextInIndex;
+        Volatile.Write(ref link, entry);
     }
 
     /// <summary>Puts <paramref name="replacement"/> (same key) where <paramref name="current"/> is. Under the lock of their shard.</summary>
@@ -125,14 +131,19 @@ internal sealed class EntryIndex
             Interlocked.Increment(ref _resizes); // odd: walks that find nothing look again
             var old = _buckets;
             var grown = new MemoryEntry?[size];
+            var ends = new MemoryEntry?[size]; // each new chain's last entry: chains keep their oldest-first order
             for (var i = 0; i < old.Length; i++)
             {
                 for (var entry = old[i]; entry is not null;)
                 {
                     var next = entry.NextInIndex;
-                    ref var head = ref grown[entry.Hash & (size - 1)];
-                    entry.NextInIndex = head;
-                    head = entry;
+                    var bucket = entry.Hash & (size - 1);
+                    entry.NextInIndex = null;
+                    if (ends[bucket] is { } end)
+                        end.NextInIndex = entry;
+                    else
+                        grown[bucket] = entry;
+                    ends[bucket] = entry;
                     entry = next;
                 }
             }
