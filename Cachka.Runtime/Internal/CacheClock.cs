@@ -47,6 +47,7 @@ internal sealed class CacheClock(TimeProvider time)
         origin == default ? ToClockMs(expiresAt) : nowMs + RemainingMs(expiresAt - origin);
 
     /// <summary>A span in whole milliseconds, rounded up (zero for none or less).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static long RemainingMs(TimeSpan remaining) => remaining <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(remaining.TotalMilliseconds);
 
     public DateTimeOffset ToUtc(long clockMs) => UtcNow.AddMilliseconds(clockMs - NowMs);

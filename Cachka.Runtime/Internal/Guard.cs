@@ -1,11 +1,14 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Cachka.Internal;
 
+// Checks on every call's input: the check inlines at the call site, the message is built only in a throw helper.
 internal static class Guard
 {
     public static void Positive(TimeSpan value, string setting, string? hint = null)
     {
         if (value <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(setting, value, $"{setting} must be greater than zero (got {value}).{hint}");
+            NotPositive(value, setting, hint);
     }
 
     public static TimeSpan Ttl(TimeSpan? ttl, TimeSpan fallback)
@@ -13,15 +16,27 @@ internal static class Guard
         if (ttl is not { } value)
             return fallback;
         if (value <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(ttl), value, $"The TTL must be greater than zero (got {value}); to remove an entry, call Delete.");
+            TtlNotPositive(value);
         return value;
     }
 
     public static void Key(string key)
     {
-        if (key is null)
-            throw new ArgumentNullException(nameof(key), "A cache key must not be null.");
-        if (key.Length == 0)
-            throw new ArgumentException("A cache key must not be empty.", nameof(key));
+        if (string.IsNullOrEmpty(key))
+            BadKey(key);
     }
+
+    [DoesNotReturn]
+    private static void NotPositive(TimeSpan value, string setting, string? hint) =>
+        throw new ArgumentOutOfRangeException(setting, value, $"{setting} must be greater than zero (got {value}).{hint}");
+
+    [DoesNotReturn]
+    private static void TtlNotPositive(TimeSpan value) =>
+        throw new ArgumentOutOfRangeException("ttl", value, $"The TTL must be greater than zero (got {value}); to remove an entry, call Delete.");
+
+    [DoesNotReturn]
+    private static void BadKey(string? key) =>
+        throw (key is null
+            ? new ArgumentNullException(nameof(key), "A cache key must not be null.")
+            : new ArgumentException("A cache key must not be empty.", nameof(key)));
 }
