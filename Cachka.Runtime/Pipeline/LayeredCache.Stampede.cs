@@ -227,6 +227,8 @@ internal sealed partial class LayeredCache
                 return ValueTask.FromCanceled<T>(cancellationToken);
             case Boarding.Unshared:
                 return ExitAfter(CreateUnsharedAsync(typedKey, key, state, factory, policy, options.Tags, cancellationToken, adapt));
+            case Boarding.Leader when policy.IsPlain && _below.Length == 0 && options.Tags is null && adapt is null && !Tracing:
+                return FlyLocalAsync(flight!, typedKey, key, state, factory, policy, cancellationToken);
             case Boarding.Leader when policy.IsPlain:
                 // A flight that ran to its landing on this stack has its outcome in place: no wait, no lock.
                 return FlyAsync(flight!, typedKey, key, state, factory, policy, options.Tags, adapt).IsCompletedSuccessfully && flight!.TryTakeLanded(out var landed)
@@ -395,10 +397,93 @@ internal sealed partial class LayeredCache
         }
         finally
         {
-            _flights.Land(flight);
-            FlightTable.Release(flight);
-            Exit();
+            EndFlight(flight);
         }
+    }
+
+    /// <summary>
+    /// <see cref="FlyAsync"/> for the commonest async miss: a plain fill, nothing below L1, no tags, no adaptive
+    /// factory, nobody tracing. A factory that completes at once is landed here, on the caller's stack, as the sync
+    /// leader lands (<see cref="Fly"/>), with no state machine; one still running is awaited by
+    /// <see cref="LandLocalAsync"/>, detached from the caller, whose cancellation stops only its own wait.
+    /// </summary>
+    private ValueTask<T> FlyLocalAsync<TKey, TState, T>(Flight<T> flight, TKey typedKey, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, FillPolicy policy, CancellationToken cancellationToken)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        ValueTask<T> run = default;
+        var landed = true;
+        try
+        {
+            // The caller's L1 check is a moment old: a flight that just landed may have filled it.
+            if (_l1.Peek(in typedKey, key, flight.Hash, out T found))
+            {
+                flight.Complete(found);
+            }
+            else
+            {
+                ReadBelowL1(in typedKey, key, out found); // counts the miss: there is nothing below
+                _l1.PrepareStore(flight.Hash);
+                run = RunFactoryAsync(factory, state, key, flight.Token);
+                landed = false;
+            }
+        }
+        catch (Exception error)
+        {
+            Crash(flight, activity: null, error);
+        }
+
+        if (landed)
+        {
+            EndFlight(flight);
+            return flight.WaitAsync(cancellationToken, release: true);
+        }
+
+        if (!run.IsCompletedSuccessfully)
+        {
+            _ = LandLocalAsync(flight, typedKey, key, run, policy);
+            return flight.WaitAsync(cancellationToken, release: true);
+        }
+
+        try
+        {
+            TryLandLocal(in typedKey, key, run.Result, found: false, in policy, tags: null, flight, activity: null, alone: true);
+        }
+        catch (Exception error)
+        {
+            Crash(flight, activity: null, error);
+        }
+        finally
+        {
+            EndFlight(flight);
+        }
+
+        return flight.TryTakeLanded(out var outcome) ? outcome : flight.WaitAsync(cancellationToken, release: true);
+    }
+
+    // FlyLocalAsync's factory still running: its outcome lands when it arrives. Never throws.
+    private async Task LandLocalAsync<TKey, T>(Flight<T> flight, TKey typedKey, string key, ValueTask<T> run, FillPolicy policy)
+        where TKey : struct, ICacheKey<TKey>
+    {
+        try
+        {
+            TryLandLocal(in typedKey, key, await run.ConfigureAwait(false), found: false, in policy, tags: null, flight, activity: null, alone: false);
+        }
+        catch (Exception error)
+        {
+            Crash(flight, activity: null, error);
+        }
+        finally
+        {
+            EndFlight(flight);
+        }
+    }
+
+    // The runner is done with its flight: it leaves the table, the runner's hold ends, and so does the operation its caller entered.
+    private void EndFlight<T>(Flight<T> flight)
+    {
+        _flights.Land(flight);
+        FlightTable.Release(flight);
+        Exit();
     }
 
     // The fill's look below L1; with no layer there, the miss is counted and that is all.
