@@ -203,12 +203,9 @@ internal sealed partial class LayeredCache
         finally
         {
             if (boarding == Boarding.Leader)
-            {
-                _flights.Land(flight!);
-                FlightTable.Release(flight!);
-            }
-
-            Exit();
+                EndFlight(flight!);
+            else
+                Exit();
         }
     }
 
@@ -446,6 +443,7 @@ internal sealed partial class LayeredCache
 
         try
         {
+            // Completed successfully (checked above): reading its result does not wait.
             TryLandLocal(in typedKey, key, run.Result, found: false, in policy, tags: null, flight, activity: null, alone: true);
         }
         catch (Exception error)
