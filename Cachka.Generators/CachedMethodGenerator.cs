@@ -15,11 +15,14 @@ public sealed class CachedMethodGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // One item per method, no Collect(): an edit regenerates only the methods it changes.
+        // One item per method, no Collect(): an edit regenerates only the methods it changes. Not ForAttributeWithMetadataName:
+        // it binds each method's symbol and attributes on every new compilation before its transform can look anything up,
+        // while this transform first looks the node up (CachedMethodParser.Parse) and binds only what it has not read under
+        // the compilation's declarations. The predicate is syntax only: a partial method without a body that has attributes
+        // (an alias of [Cached] is a name the syntax cannot resolve, so the transform's binding decides).
         var parsed = context.SyntaxProvider
-            .ForAttributeWithMetadataName(
-                KnownNames.CachedAttribute,
-                static (node, _) => node is MethodDeclarationSyntax,
+            .CreateSyntaxProvider(
+                static (node, _) => CachedMethodParser.IsCandidate(node),
                 static (syntax, cancellationToken) => CachedMethodParser.Parse(syntax, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 

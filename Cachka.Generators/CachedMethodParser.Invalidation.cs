@@ -20,8 +20,8 @@ internal static partial class CachedMethodParser
     /// </summary>
     public static ParsedInvalidation ParseInvalidation(GeneratorAttributeSyntaxContext context, bool viaTagAttribute, CancellationToken cancellationToken) =>
         viaTagAttribute
-            ? s_parsedViaTag.Get(context, static (context, cancellationToken) => ParseInvalidationFresh(context, viaTagAttribute: true, cancellationToken), cancellationToken)
-            : s_parsedViaCached.Get(context, static (context, cancellationToken) => ParseInvalidationFresh(context, viaTagAttribute: false, cancellationToken), cancellationToken);
+            ? s_parsedViaTag.Get(context, context.TargetNode, context.SemanticModel, static (context, cancellationToken) => ParseInvalidationFresh(context, viaTagAttribute: true, cancellationToken), cancellationToken)
+            : s_parsedViaCached.Get(context, context.TargetNode, context.SemanticModel, static (context, cancellationToken) => ParseInvalidationFresh(context, viaTagAttribute: false, cancellationToken), cancellationToken);
 
     // One per attribute: a method with both is parsed once through each (see Declarations for when a result is reused).
     private static readonly ParsedByNode<ParsedInvalidation> s_parsedViaCached = new();

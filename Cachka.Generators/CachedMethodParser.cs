@@ -32,8 +32,8 @@ internal static partial class CachedMethodParser
         genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
-    // A run parses every method again (ForAttributeWithMetadataName calls the transform for each one on every new
-    // compilation), and its methods share a few containing and parameter types: what is read from a type is kept per
+    // A run that changes a declaration parses every method again (the syntax provider calls the transform for each one on
+    // every new compilation; see Declarations), and its methods share a few containing and parameter types: what is read from a type is kept per
     // symbol object, so once per run. Symbols belong to one compilation, so nothing outlives it or crosses runs.
     private static readonly ConditionalWeakTable<INamedTypeSymbol, List<(string Name, ITypeSymbol Type)>> s_keyMembers = new();
     private static readonly ConditionalWeakTable<INamedTypeSymbol, TypeFacts> s_typeFacts = new();
@@ -150,16 +150,23 @@ internal static partial class CachedMethodParser
     // What each method node was parsed into, returned again while the compilation declares the same (see Declarations).
     private static readonly ParsedByNode<ParsedMethod> s_parsedMethods = new();
 
-    public static ParsedMethod Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-        s_parsedMethods.Get(context, static (context, cancellationToken) => ParseFresh(context, cancellationToken), cancellationToken);
+    /// <summary>A node the <c>[Cached]</c> pipeline reads: a partial method declaration without a body, with attributes.</summary>
+    public static bool IsCandidate(SyntaxNode node) =>
+        node is MethodDeclarationSyntax { AttributeLists.Count: > 0, Body: null, ExpressionBody: null } method
+        && method.Modifiers.Any(SyntaxKind.PartialKeyword);
 
-    private static ParsedMethod ParseFresh(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParsedMethod Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken) =>
+        s_parsedMethods.Get(context, context.Node, context.SemanticModel, static (context, cancellationToken) => ParseFresh(context, cancellationToken), cancellationToken);
+
+    private static ParsedMethod ParseFresh(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+        if (context.Node is not MethodDeclarationSyntax syntax
+            || context.SemanticModel.GetDeclaredSymbol(syntax, cancellationToken) is not { } method
+            || FirstAttribute(method, KnownNames.CachedAttribute) is not { } attribute)
             return ParsedMethod.None;
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (ParseMethod(context.Attributes[0], context.SemanticModel.Compilation, context.SemanticModel, method, syntax, cancellationToken) is { } spec)
+        if (ParseMethod(attribute, context.SemanticModel.Compilation, context.SemanticModel, method, syntax, cancellationToken) is { } spec)
             return new ParsedMethod(spec, null);
         return Stub(method, syntax, cancellationToken) is { } stub ? new ParsedMethod(null, stub) : ParsedMethod.None;
     }
@@ -1020,15 +1027,17 @@ internal static partial class CachedMethodParser
         return (ns is null ? "" : ns + ".") + string.Join(".", chain) + ".";
     }
 
-    private static bool HasAttribute(ISymbol symbol, string metadataName)
+    private static bool HasAttribute(ISymbol symbol, string metadataName) => FirstAttribute(symbol, metadataName) is not null;
+
+    private static AttributeData? FirstAttribute(ISymbol symbol, string metadataName)
     {
         foreach (var attribute in symbol.GetAttributes())
         {
             if (IsCachkaType(attribute.AttributeClass, metadataName))
-                return true;
+                return attribute;
         }
 
-        return false;
+        return null;
     }
 
     // "Cachka.X" without building display strings (this runs for every member the parser looks at).

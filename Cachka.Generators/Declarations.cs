@@ -17,8 +17,10 @@ namespace Cachka.Generators;
 /// IDE). The parser reads declarations only, so what it made of a method under one object holds under it.
 /// </summary>
 /// <remarks>
-/// ForAttributeWithMetadataName runs every transform again on each new compilation (it combines each tree's nodes with
-/// the compilation), so without this a keystroke anywhere parses every <c>[Cached]</c> method again.
+/// The syntax providers run every transform again on each new compilation (they combine each tree's nodes with the
+/// compilation), so without this a keystroke anywhere parses every <c>[Cached]</c> method again. The <c>[Cached]</c>
+/// pipeline's transform looks its node up before it binds anything; ForAttributeWithMetadataName (the invalidation
+/// pipelines) binds each node's symbol and attributes before its transform runs.
 /// </remarks>
 internal sealed class Declarations
 {
@@ -172,10 +174,10 @@ internal sealed class ParsedByNode<T>
 
     private readonly ConditionalWeakTable<SyntaxNode, StrongBox<Parsed?>> _latest = new();
 
-    public T Get(GeneratorAttributeSyntaxContext context, Func<GeneratorAttributeSyntaxContext, CancellationToken, T> parse, CancellationToken cancellationToken)
+    public T Get<TContext>(TContext context, SyntaxNode node, SemanticModel model, Func<TContext, CancellationToken, T> parse, CancellationToken cancellationToken)
     {
-        var declarations = Declarations.Of(context.SemanticModel.Compilation, cancellationToken);
-        var latest = _latest.GetValue(context.TargetNode, static _ => new StrongBox<Parsed?>());
+        var declarations = Declarations.Of(model.Compilation, cancellationToken);
+        var latest = _latest.GetValue(node, static _ => new StrongBox<Parsed?>());
         if (latest.Value is { } parsed && parsed.Declarations == declarations)
             return parsed.Value;
         var value = parse(context, cancellationToken);
