@@ -36,6 +36,7 @@ public static class DiagnosticDescriptors
     public const string InvalidationNotPartialId = "CACHKA025";
     public const string InvalidationBodyId = "CACHKA026";
     public const string InvalidationUnsupportedId = "CACHKA027";
+    public const string CapturingFactoryId = "CACHKA028";
 
     /// <summary>CACHKA024: the type of the target's key parameter, as its declaration writes it (for the code fix that declares the parameter so).</summary>
     public const string ParameterTypeProperty = "ParameterType";
@@ -233,6 +234,13 @@ public static class DiagnosticDescriptors
         "Invalidating method the generator cannot implement",
         "'{0}' cannot invalidate after its body because it {1}",
         "An invalidating method is an ordinary, non-generic partial method of a class, struct or record that returns void, a value, Task, Task<T>, ValueTask or ValueTask<T> and takes its parameters by value; it is not [Cached] itself.");
+
+    public static readonly DiagnosticDescriptor CapturingFactory = Create(
+        CapturingFactoryId,
+        DiagnosticSeverity.Info,
+        "Factory lambda that captures allocates on every call, hits included",
+        "The factory passed to '{0}' captures {1}: every call allocates a closure and a delegate, a cache hit too; pass {2} as the state argument of the overload that takes one, with a static lambda",
+        "A lambda that captures variables is a new closure and a new delegate each time the call runs, before the cache is even read. The GetOrCreate and GetOrCreateAsync overloads that take a state argument pass it to the factory, so a static lambda (which the compiler creates once) does the same work and a hit allocates nothing.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description,

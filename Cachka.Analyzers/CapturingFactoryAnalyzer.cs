@@ -1,0 +1,146 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Cachka.Analyzers;
+
+/// <summary>
+/// CACHKA028: <c>cache.GetOrCreate(key, () =&gt; Load(id))</c> allocates a closure and a delegate on every call, a hit
+/// too; the overload with a state argument and a static lambda allocates nothing. Reported where the lambda captures
+/// only what it reads (a variable it assigns could not become state).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.CapturingFactory);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(static start =>
+        {
+            if (StatelessFactoryMethods(start.Compilation) is not { Length: > 0 } methods)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(operation => Analyze(operation, methods), OperationKind.Invocation);
+        });
+    }
+
+    /// <summary>
+    /// <c>ICache.GetOrCreate&lt;T&gt;(string, Func&lt;T&gt;, TimeSpan?)</c> and
+    /// <c>GetOrCreateAsync&lt;T&gt;(string, Func&lt;CancellationToken, ValueTask&lt;T&gt;&gt;, TimeSpan?, CancellationToken)</c>:
+    /// the overloads whose factory takes no state. Empty when the compilation does not reference Cachka.
+    /// </summary>
+    internal static ImmutableArray<IMethodSymbol> StatelessFactoryMethods(Compilation compilation)
+    {
+        if (compilation.GetTypeByMetadataName(KnownSymbols.CacheName) is not { } cache)
+        {
+            return ImmutableArray<IMethodSymbol>.Empty;
+        }
+
+        return cache.GetMembers()
+            .OfType<IMethodSymbol>()
+            .Where(static m => m.TypeParameters.Length == 1
+                && m.Parameters.Length > 1
+                && m.Parameters[0].Type.SpecialType == SpecialType.System_String
+                && m.Parameters[1].Type is INamedTypeSymbol { Name: "Func", DelegateInvokeMethod: { } invoke }
+                && (m.Name, invoke.Parameters.Length) is ("GetOrCreate", 0) or ("GetOrCreateAsync", 1))
+            .ToImmutableArray();
+    }
+
+    /// <summary>The stateless overload a call binds to (through <c>ICache</c> or a type that implements it), or null.</summary>
+    internal static IMethodSymbol? StatelessFactoryMethod(IMethodSymbol called, ImmutableArray<IMethodSymbol> methods)
+    {
+        var definition = called.OriginalDefinition;
+        foreach (var method in methods)
+        {
+            if (SymbolEqualityComparer.Default.Equals(definition, method)
+                || (definition.Name == method.Name
+                    && SymbolEqualityComparer.Default.Equals(definition.ContainingType.FindImplementationForInterfaceMember(method), definition)))
+            {
+                return method;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The variables a non-static lambda captures, in the order it first reads them, when it captures something and
+    /// assigns none of it; otherwise null. <c>this</c> appears as the method's this parameter.
+    /// </summary>
+    internal static List<ISymbol>? Captured(IAnonymousFunctionOperation lambda, SemanticModel model)
+    {
+        if (lambda.Symbol.IsStatic || lambda.Syntax is null)
+        {
+            return null;
+        }
+
+        var flow = model.AnalyzeDataFlow(lambda.Syntax);
+        if (flow is not { Succeeded: true })
+        {
+            return null;
+        }
+
+        var span = lambda.Syntax.Span;
+        var captured = new List<ISymbol>();
+        foreach (var symbol in flow.CapturedInside)
+        {
+            if (!symbol.DeclaringSyntaxReferences.Any(reference => reference.SyntaxTree == lambda.Syntax.SyntaxTree && span.Contains(reference.Span)))
+            {
+                if (flow.WrittenInside.Contains(symbol, SymbolEqualityComparer.Default))
+                {
+                    return null;
+                }
+
+                captured.Add(symbol);
+            }
+        }
+
+        return captured.Count == 0 ? null : captured;
+    }
+
+    /// <summary>The factory argument of a call to a stateless overload, as the lambda it is, or null.</summary>
+    internal static IAnonymousFunctionOperation? FactoryLambda(IInvocationOperation invocation)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Ordinal == 1)
+            {
+                var value = argument.Value;
+                while (value is IConversionOperation conversion)
+                {
+                    value = conversion.Operand;
+                }
+
+                return value is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } ? lambda : null;
+            }
+        }
+
+        return null;
+    }
+
+    private static void Analyze(OperationAnalysisContext context, ImmutableArray<IMethodSymbol> methods)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (StatelessFactoryMethod(invocation.TargetMethod, methods) is null
+            || FactoryLambda(invocation) is not { } lambda
+            || invocation.SemanticModel is not { } model
+            || Captured(lambda, model) is not { } captured)
+        {
+            return;
+        }
+
+        var names = captured.Select(static symbol => symbol is IParameterSymbol { IsThis: true } ? "this" : symbol.Name).ToList();
+        var list = string.Join(", ", names.Select(static name => "'" + name + "'"));
+        var state = names.Count == 1 ? list : "(" + string.Join(", ", names) + ")";
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.CapturingFactory, lambda.Syntax.GetLocation(), invocation.TargetMethod.Name, list, state));
+    }
+}
