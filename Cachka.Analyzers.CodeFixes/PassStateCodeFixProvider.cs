@@ -76,6 +76,7 @@ public sealed class PassStateCodeFixProvider : CodeFixProvider
             || CapturingFactoryAnalyzer.Captured(factory, model) is not { } captured
             || captured.Count > MaxTupleElements
             || captured.Any(static s => s is IParameterSymbol { IsThis: true })
+            || (captured.Count > 1 && captured.Any(static s => !IsTupleElementName(s.Name)))
             || (lambda is ParenthesizedLambdaExpressionSyntax parenthesized && parenthesized.ParameterList.Parameters.Any(static p => p.Type is not null)))
         {
             return null;
@@ -206,6 +207,12 @@ public sealed class PassStateCodeFixProvider : CodeFixProvider
 
         return candidate;
     }
+
+    // A tuple element takes its variable's name unless the name is one of the tuple's own members (Item2, Rest, ToString...),
+    // which state.name could not then read.
+    private static bool IsTupleElementName(string name) =>
+        name is not ("Rest" or "ToString" or "GetHashCode" or "Equals" or "GetType" or "CompareTo" or "Deconstruct")
+        && !(name.StartsWith("Item", System.StringComparison.Ordinal) && name.Length > 4 && name.Substring(4).All(char.IsDigit));
 
     private static IdentifierNameSyntax Identifier(string name) => SyntaxFactory.IdentifierName(Escaped(name));
 

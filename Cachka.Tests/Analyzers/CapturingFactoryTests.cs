@@ -80,6 +80,11 @@ public sealed class CapturingFactoryTests
         "public User Get(int id, string name) => _cache.GetOrCreate<(int id, string name), User>(\"u\", (id, name), static state => Load(state.id, state.name));");
 
     [Test]
+    public Task No_fix_when_a_variable_has_a_name_a_tuple_element_cannot_take() => VerifyFixAsync(
+        "public User Get(int Rest, string name) => _cache.GetOrCreate(\"u\", {|CACHKA028:() => Load(Rest, name)|});",
+        "public User Get(int Rest, string name) => _cache.GetOrCreate(\"u\", {|CACHKA028:() => Load(Rest, name)|});");
+
+    [Test]
     public Task No_fix_when_the_lambda_captures_this() => VerifyFixAsync(
         "public User Get(int id) => _cache.GetOrCreate(\"u\", {|CACHKA028:() => Load(id + _tenant)|});",
         "public User Get(int id) => _cache.GetOrCreate(\"u\", {|CACHKA028:() => Load(id + _tenant)|});");
