@@ -292,6 +292,27 @@ public sealed class GeneratorIncrementalityTests
         Assert.That(second, Is.Not.EqualTo(first));
     }
 
+    [Test]
+    public void Retargeting_a_global_alias_in_another_file_regenerates_what_it_names()
+    {
+        // The [Cached] pipeline's predicate cannot resolve an alias: the transform's binding does, once per declarations.
+        const string service = "namespace Shop;\npublic static partial class Prices\n{\n    [Memo] public static partial int Price(int id);\n    private static int PriceCore(int id) => 1;\n}\n";
+        const string elsewhere = "global using Memo = System.ObsoleteAttribute;\n";
+        var compilation = GeneratorHarness.Compile(service, elsewhere);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var part = compilation.SyntaxTrees.Single(t => t.FilePath == "Input1.cs");
+        var cached = compilation.ReplaceSyntaxTree(part, CSharpSyntaxTree.ParseText("global using Memo = Cachka.CachedAttribute;\n", GeneratorHarness.ParseOptions, "Input1.cs"));
+        driver = driver.RunGenerators(cached);
+        var named = driver.GetRunResult().Results[0].GeneratedSources;
+        var back = driver.RunGenerators(compilation).GetRunResult().Results[0].GeneratedSources;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(named.Select(s => s.HintName), Is.EqualTo(new[] { "Shop.Prices.cached.g.cs" }));
+            Assert.That(back, Is.Empty);
+        });
+    }
+
     // The generated file of a run on (service, before), then of the same driver's run after the second file becomes after.
     private static (string First, string Second) RunEditing(string service, string before, string after)
     {
