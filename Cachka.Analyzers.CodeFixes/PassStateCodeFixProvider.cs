@@ -16,7 +16,7 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace Cachka.Analyzers.CodeFixes;
 
 /// <summary>
-/// CACHKA028: rewrites <c>cache.GetOrCreate(key, () =&gt; Load(id), ttl)</c> as
+/// CACHKA028 and CACHKA029: rewrites <c>cache.GetOrCreate(key, () =&gt; Load(id), ttl)</c> as
 /// <c>cache.GetOrCreate(key, id, static id =&gt; Load(id), new CacheEntryOptions(ttl))</c> (several captured variables
 /// travel as a tuple, read as <c>state.name</c>). Not offered when the lambda captures <c>this</c> or declares its
 /// parameters' types.
@@ -26,7 +26,7 @@ public sealed class PassStateCodeFixProvider : CodeFixProvider
 {
     private const int MaxTupleElements = 7;
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.CapturingFactoryId);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.CapturingFactoryId, DiagnosticDescriptors.FactoryReadsChangingVariableId);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 

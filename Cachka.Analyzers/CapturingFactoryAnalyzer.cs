@@ -1,7 +1,10 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -10,12 +13,14 @@ namespace Cachka.Analyzers;
 /// <summary>
 /// CACHKA028: <c>cache.GetOrCreate(key, () =&gt; Load(id))</c> allocates a closure and a delegate on every call, a hit
 /// too; the overload with a state argument and a static lambda allocates nothing. Reported where the lambda captures
-/// only what it reads (a variable it assigns could not become state).
+/// only what it reads (a variable it assigns could not become state). CACHKA029 instead when a captured variable changes
+/// after the call: a factory run after its call has returned would read the later value.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
 {
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.CapturingFactory);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.CapturingFactory, DiagnosticDescriptors.FactoryReadsChangingVariable);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -138,9 +143,70 @@ public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
         }
 
         var names = captured.Select(static symbol => symbol is IParameterSymbol { IsThis: true } ? "this" : symbol.Name).ToList();
-        var list = string.Join(", ", names.Select(static name => "'" + name + "'"));
-        var state = names.Count == 1 ? list : "(" + string.Join(", ", names) + ")";
+        var state = names.Count == 1 ? "'" + names[0] + "'" : "(" + string.Join(", ", names) + ")";
+        var changing = captured.Where(symbol => ChangesAfter(symbol, invocation.Syntax, lambda.Syntax, model, context.CancellationToken)).ToList();
+        var descriptor = changing.Count > 0 ? DiagnosticDescriptors.FactoryReadsChangingVariable : DiagnosticDescriptors.CapturingFactory;
+        var listed = changing.Count > 0 ? changing.Select(static symbol => symbol.Name) : names;
         context.ReportDiagnostic(Diagnostic.Create(
-            DiagnosticDescriptors.CapturingFactory, lambda.Syntax.GetLocation(), invocation.TargetMethod.Name, list, state));
+            descriptor, lambda.Syntax.GetLocation(), invocation.TargetMethod.Name, string.Join(", ", listed.Select(static name => "'" + name + "'")), state));
     }
+
+    /// <summary>
+    /// Whether the code assigns the local or parameter after the call: at a later place in its method, or anywhere in a
+    /// loop around the call that the variable outlives (a for loop's variable is one for every iteration).
+    /// </summary>
+    internal static bool ChangesAfter(ISymbol symbol, SyntaxNode invocation, SyntaxNode lambda, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (symbol is not (ILocalSymbol or IParameterSymbol { IsThis: false })
+            || symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not { } declaration
+            || symbol.ContainingSymbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not { } scope
+            || scope.SyntaxTree != invocation.SyntaxTree)
+        {
+            return false;
+        }
+
+        foreach (var identifier in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (identifier.Identifier.ValueText != symbol.Name
+                || lambda.Span.Contains(identifier.Span)
+                || !IsWritten(identifier)
+                || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, symbol))
+            {
+                continue;
+            }
+
+            if (identifier.SpanStart >= invocation.Span.End)
+            {
+                return true;
+            }
+
+            foreach (var loop in invocation.Ancestors())
+            {
+                if (LoopBody(loop) is { } body && loop.Span.Contains(identifier.Span) && !body.Span.Contains(declaration.Span))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsWritten(IdentifierNameSyntax identifier) => identifier.Parent switch
+    {
+        AssignmentExpressionSyntax assignment => assignment.Left == identifier,
+        PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } => true,
+        ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword),
+        _ => false,
+    };
+
+    // The statement a loop repeats; a variable declared in it is a new one in each iteration.
+    private static SyntaxNode? LoopBody(SyntaxNode node) => node switch
+    {
+        ForStatementSyntax loop => loop.Statement,
+        CommonForEachStatementSyntax loop => loop.Statement,
+        WhileStatementSyntax loop => loop.Statement,
+        DoStatementSyntax loop => loop.Statement,
+        _ => null,
+    };
 }

@@ -5,7 +5,9 @@ namespace Cachka.Tests.Analyzers;
 
 /// <summary>
 /// CACHKA028: a factory lambda that captures allocates a closure and a delegate on every call, hits included; the state
-/// overloads with a static lambda allocate nothing. The code fix rewrites the call and the result must compile.
+/// overloads with a static lambda allocate nothing. CACHKA029 instead when a captured variable changes after the call (a
+/// factory run after its call has returned would read the later value). The code fix rewrites the call and the result
+/// must compile.
 /// </summary>
 public sealed class CapturingFactoryTests
 {
@@ -48,6 +50,23 @@ public sealed class CapturingFactoryTests
     [TestCase("public User Get(int id) { Func<User> f = () => Load(id); return _cache.GetOrCreate(\"u\", f); }", TestName = "A delegate made elsewhere")]
     [TestCase("public User Get(int id) => _cache.GetOrCreate(\"u\", id, (s, ctx) => Load(s + _tenant));", TestName = "A state overload's lambda that captures")]
     public Task Nothing_else_is_CACHKA028(string members) => VerifyAsync(members);
+
+    [TestCase("public void Warm() { for (var id = 0; id < 10; id++) _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); }", TestName = "A for loop's variable")]
+    [TestCase("public void Warm() { var id = 0; while (id < 10) { _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); id++; } }", TestName = "A while loop's counter")]
+    [TestCase("public void Warm(int[] ids) { int id; foreach (var each in ids) { id = each; _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); } }", TestName = "Assigned in a loop, declared outside it")]
+    [TestCase("public User Get(int id) { var user = _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); id = 0; return user; }", TestName = "A parameter assigned after the call")]
+    [TestCase("public User Get(int id, string name) { var user = _cache.GetOrCreate(\"u\", {|CACHKA029:() => Load(id, name)|}); Bump(ref id); return user; }\n    private static void Bump(ref int value) => value++;", TestName = "Passed by reference after the call")]
+    public Task Changes_after_the_call_are_CACHKA029(string members) => VerifyAsync(members);
+
+    [TestCase("public void Warm(int[] ids) { foreach (var id in ids) _cache.GetOrCreate(\"user:\" + id, {|CACHKA028:() => Load(id)|}); }", TestName = "A foreach variable (one per iteration)")]
+    [TestCase("public void Warm() { for (var i = 0; i < 10; i++) { var id = i; _cache.GetOrCreate(\"user:\" + id, {|CACHKA028:() => Load(id)|}); } }", TestName = "A copy declared in the loop's body")]
+    [TestCase("public User Get(int id) { id = Math.Abs(id); return _cache.GetOrCreate(\"user:\" + id, {|CACHKA028:() => Load(id)|}); }", TestName = "Assigned before the call only")]
+    public Task Variables_that_do_not_change_after_the_call_stay_CACHKA028(string members) => VerifyAsync(members);
+
+    [Test]
+    public Task A_for_loops_variable_becomes_state() => VerifyFixAsync(
+        "public void Warm() { for (var id = 0; id < 10; id++) _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); }",
+        "public void Warm() { for (var id = 0; id < 10; id++) _cache.GetOrCreate(\"user:\" + id, id, static id => Load(id)); }");
 
     [Test]
     public Task One_captured_variable_becomes_the_state_and_the_static_lambdas_parameter() => VerifyFixAsync(
