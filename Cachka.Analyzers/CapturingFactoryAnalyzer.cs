@@ -77,7 +77,7 @@ public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// The variables a non-static lambda captures, in the order it first reads them, when it captures something and
+    /// The variables a non-static lambda captures, in the order data flow analysis lists them, when it captures something and
     /// assigns none of it; otherwise null. <c>this</c> appears as the method's this parameter.
     /// </summary>
     internal static List<ISymbol>? Captured(IAnonymousFunctionOperation lambda, SemanticModel model)

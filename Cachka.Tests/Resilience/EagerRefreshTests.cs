@@ -59,6 +59,47 @@ internal sealed class EagerRefreshTests(bool async, bool withSqlite) : Resilienc
         Assert.That(cache.GetMetricsText(), Does.Contain("cache_background_runs_total{cache=\"default\",kind=\"eager_refresh\"} 1"));
     }
 
+    // Why CACHKA029 warns: a refresh runs the factory that the hit passed, after the hit has returned. A closure reads its
+    // variables then (a for loop's one variable has moved on, so each key gets another call's value); state was read at
+    // the call.
+    [Test]
+    public async Task A_refresh_reads_a_closures_variables_when_it_runs_and_state_as_it_was_at_the_call()
+    {
+        using var cache = Cache(Eager);
+        for (var id = 0; id < 2; id++)
+        {
+            cache.GetOrCreate("closure:" + id, id * 10, static value => value, Eager);
+            cache.GetOrCreate("state:" + id, id * 10, static value => value, Eager);
+        }
+
+        Clock.Advance(TimeSpan.FromMinutes(9));
+        using var open = new ManualResetEventSlim();
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+#pragma warning disable CACHKA029 // the closure over the loop's variable is what this test shows
+        for (var id = 0; id < 2; id++)
+        {
+            var hit = Async
+                ? await cache.GetOrCreateAsync("closure:" + id, async ct => { await opened.Task.WaitAsync(ct); return id * 10 + 1; })
+                : cache.GetOrCreate("closure:" + id, () => { open.Wait(); return id * 10 + 1; });
+            Assert.That(hit, Is.EqualTo(id * 10), "the hit returns the cached value at once");
+        }
+#pragma warning restore CACHKA029
+
+        for (var id = 0; id < 2; id++)
+        {
+            var hit = Async
+                ? await cache.GetOrCreateAsync("state:" + id, (id, opened), static async (s, ct) => { await s.opened.Task.WaitAsync(ct); return s.id * 10 + 1; })
+                : cache.GetOrCreate("state:" + id, (id, open), static s => { s.open.Wait(); return s.id * 10 + 1; });
+            Assert.That(hit, Is.EqualTo(id * 10), "the hit returns the cached value at once");
+        }
+
+        opened.SetResult();
+        open.Set();
+        await Eventually(() => cache.TryGet<int>("state:0").Value == 1 && cache.TryGet<int>("state:1").Value == 11, "each refresh computed its own call's value");
+        await Eventually(() => cache.TryGet<int>("closure:0").Value == 21 && cache.TryGet<int>("closure:1").Value == 21, "both refreshes read id after the loop");
+        Assert.That(cache.TryGet<int>("closure:0").Value, Is.EqualTo(21), "closure:0 holds the value of a call for id 2: the user's closure, not the key, decided it");
+    }
+
     [Test]
     public async Task An_unused_key_still_expires()
     {
