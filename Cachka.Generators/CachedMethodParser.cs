@@ -32,9 +32,10 @@ internal static partial class CachedMethodParser
         genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
-    // A run that changes a declaration parses every method again (the syntax provider calls the transform for each one on
-    // every new compilation; see Declarations), and its methods share a few containing and parameter types: what is read from a type is kept per
-    // symbol object, so once per run. Symbols belong to one compilation, so nothing outlives it or crosses runs.
+    // A run that changes a declaration parses every method again (the syntax provider calls the transform for each one
+    // on every new compilation; see Declarations), and its methods share a few containing and parameter types: what is
+    // read from a type is kept per symbol object, so once per run. Symbols belong to one compilation, so nothing
+    // outlives it or crosses runs.
     private static readonly ConditionalWeakTable<INamedTypeSymbol, List<(string Name, ITypeSymbol Type)>> s_keyMembers = new();
     private static readonly ConditionalWeakTable<INamedTypeSymbol, TypeFacts> s_typeFacts = new();
     private static readonly ConditionalWeakTable<ISymbol, string> s_codeNames = new();

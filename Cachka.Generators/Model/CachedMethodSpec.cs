@@ -15,9 +15,10 @@ namespace Cachka.Generators.Model;
 /// </remarks>
 /// <remarks>
 /// What a re-run compares is kept small, because the syntax provider runs its transform for every method on each new
-/// compilation (a run that changes a declaration parses them all again): the type's part is one <see cref="CachedTypeSpec"/> shared by its methods, a key parameter's key form sits
-/// in its <see cref="ParameterSpec"/>, and the names the emitter derives (hint name, key struct, identity) are composed
-/// from these when it writes the file, not stored.
+/// compilation (a run that changes a declaration parses them all again): the type's part is one
+/// <see cref="CachedTypeSpec"/> shared by its methods, a key parameter's key form sits in its <see cref="ParameterSpec"/>,
+/// and the names the emitter derives (hint name, key struct, identity) are composed from these when it writes the
+/// file, not stored.
 /// </remarks>
 internal sealed record CachedMethodSpec(
     CachedTypeSpec Type,
