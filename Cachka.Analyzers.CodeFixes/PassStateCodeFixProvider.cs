@@ -18,8 +18,8 @@ namespace Cachka.Analyzers.CodeFixes;
 /// <summary>
 /// CACHKA028 and CACHKA029: rewrites <c>cache.GetOrCreate(key, () =&gt; Load(id), ttl)</c> as
 /// <c>cache.GetOrCreate(key, id, static id =&gt; Load(id), new CacheEntryOptions(ttl))</c> (several captured variables
-/// travel as a tuple, read as <c>state.name</c>). Not offered when the lambda captures <c>this</c> or declares its
-/// parameters' types.
+/// travel as a tuple, read as <c>state.name</c>). Not offered on a state overload, or when the lambda captures
+/// <c>this</c> or declares its parameters' types.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PassStateCodeFixProvider)), Shared]
 public sealed class PassStateCodeFixProvider : CodeFixProvider
@@ -70,7 +70,8 @@ public sealed class PassStateCodeFixProvider : CodeFixProvider
     {
         if (lambda.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
             || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation
-            || CapturingFactoryAnalyzer.StatelessFactoryMethod(operation.TargetMethod, CapturingFactoryAnalyzer.StatelessFactoryMethods(model.Compilation)) is null
+            || CapturingFactoryAnalyzer.FactoryMethod(operation.TargetMethod, CapturingFactoryAnalyzer.FactoryMethods(model.Compilation)) is not { } method
+            || !CapturingFactoryAnalyzer.IsStateless(method)
             || CapturingFactoryAnalyzer.FactoryLambda(operation) is not { } factory
             || factory.Syntax != lambda
             || CapturingFactoryAnalyzer.Captured(factory, model) is not { } captured

@@ -12,7 +12,8 @@ namespace Cachka.Analyzers;
 
 /// <summary>
 /// CACHKA028: <c>cache.GetOrCreate(key, () =&gt; Load(id))</c> allocates a closure and a delegate on every call, a hit
-/// too; the overload with a state argument and a static lambda allocates nothing. Reported where the lambda captures
+/// too; the overload with a state argument and a static lambda allocates nothing (a state overload's lambda that still
+/// captures, often <c>this</c>, is reported too). Reported where the lambda captures
 /// only what it reads (a variable it assigns could not become state). CACHKA029 instead when a captured variable changes
 /// after the call: a factory run after its call has returned would read the later value.
 /// </summary>
@@ -28,7 +29,7 @@ public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            if (StatelessFactoryMethods(start.Compilation) is not { Length: > 0 } methods)
+            if (FactoryMethods(start.Compilation) is not { Length: > 0 } methods)
             {
                 return;
             }
@@ -38,11 +39,12 @@ public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// <c>ICache.GetOrCreate&lt;T&gt;(string, Func&lt;T&gt;, TimeSpan?)</c> and
-    /// <c>GetOrCreateAsync&lt;T&gt;(string, Func&lt;CancellationToken, ValueTask&lt;T&gt;&gt;, TimeSpan?, CancellationToken)</c>:
-    /// the overloads whose factory takes no state. Empty when the compilation does not reference Cachka.
+    /// The <c>ICache.GetOrCreate</c> and <c>GetOrCreateAsync</c> overloads that take a factory delegate: the stateless
+    /// ones (<c>GetOrCreate&lt;T&gt;(string, Func&lt;T&gt;, TimeSpan?)</c>, <c>GetOrCreateAsync&lt;T&gt;(string,
+    /// Func&lt;CancellationToken, ValueTask&lt;T&gt;&gt;, TimeSpan?, CancellationToken)</c>) and those with a state argument.
+    /// Empty when the compilation does not reference Cachka.
     /// </summary>
-    internal static ImmutableArray<IMethodSymbol> StatelessFactoryMethods(Compilation compilation)
+    internal static ImmutableArray<IMethodSymbol> FactoryMethods(Compilation compilation)
     {
         if (compilation.GetTypeByMetadataName(KnownSymbols.CacheName) is not { } cache)
         {
@@ -51,16 +53,18 @@ public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
 
         return cache.GetMembers()
             .OfType<IMethodSymbol>()
-            .Where(static m => m.TypeParameters.Length == 1
-                && m.Parameters.Length > 1
-                && m.Parameters[0].Type.SpecialType == SpecialType.System_String
-                && m.Parameters[1].Type is INamedTypeSymbol { Name: "Func", DelegateInvokeMethod: { } invoke }
-                && (m.Name, invoke.Parameters.Length) is ("GetOrCreate", 0) or ("GetOrCreateAsync", 1))
+            .Where(static m => m.Name is "GetOrCreate" or "GetOrCreateAsync" or "GetOrCreateTaskAsync"
+                && m.Parameters.Any(static p => p.Name == FactoryParameter && p.Type.TypeKind == TypeKind.Delegate))
             .ToImmutableArray();
     }
 
-    /// <summary>The stateless overload a call binds to (through <c>ICache</c> or a type that implements it), or null.</summary>
-    internal static IMethodSymbol? StatelessFactoryMethod(IMethodSymbol called, ImmutableArray<IMethodSymbol> methods)
+    private const string FactoryParameter = "factory";
+
+    /// <summary>Whether the overload's factory takes no state (the one the code fix rewrites into a state overload).</summary>
+    internal static bool IsStateless(IMethodSymbol method) => method.TypeParameters.Length == 1;
+
+    /// <summary>The overload a call binds to (through <c>ICache</c> or a type that implements it), or null.</summary>
+    internal static IMethodSymbol? FactoryMethod(IMethodSymbol called, ImmutableArray<IMethodSymbol> methods)
     {
         var definition = called.OriginalDefinition;
         foreach (var method in methods)
@@ -111,12 +115,12 @@ public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
         return captured.Count == 0 ? null : captured;
     }
 
-    /// <summary>The factory argument of a call to a stateless overload, as the lambda it is, or null.</summary>
+    /// <summary>The factory argument of a call, as the lambda it is, or null.</summary>
     internal static IAnonymousFunctionOperation? FactoryLambda(IInvocationOperation invocation)
     {
         foreach (var argument in invocation.Arguments)
         {
-            if (argument.Parameter?.Ordinal == 1)
+            if (argument.Parameter?.Name == FactoryParameter)
             {
                 var value = argument.Value;
                 while (value is IConversionOperation conversion)
@@ -134,7 +138,7 @@ public sealed class CapturingFactoryAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, ImmutableArray<IMethodSymbol> methods)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (StatelessFactoryMethod(invocation.TargetMethod, methods) is null
+        if (FactoryMethod(invocation.TargetMethod, methods) is null
             || FactoryLambda(invocation) is not { } lambda
             || invocation.SemanticModel is not { } model
             || Captured(lambda, model) is not { } captured)

@@ -240,14 +240,14 @@ public static class DiagnosticDescriptors
         CapturingFactoryId,
         DiagnosticSeverity.Info,
         "Factory lambda that captures allocates on every call, hits included",
-        "The factory passed to '{0}' captures {1}: every call allocates a closure and a delegate, a cache hit too; pass {2} as the state argument of the overload that takes one, with a static lambda",
+        "The factory passed to '{0}' captures {1}: every call allocates a closure and a delegate, a cache hit too; pass {2} as state (the overloads with a state argument hand it to the factory), with a static lambda",
         "A lambda that captures variables is a new closure and a new delegate each time the call runs, before the cache is even read. The GetOrCreate and GetOrCreateAsync overloads that take a state argument pass it to the factory, so a static lambda (which the compiler creates once) does the same work and a hit allocates nothing.");
 
     public static readonly DiagnosticDescriptor FactoryReadsChangingVariable = Create(
         FactoryReadsChangingVariableId,
         DiagnosticSeverity.Warning,
         "Factory lambda reads a variable that changes after the call",
-        "The factory passed to '{0}' reads {1}, which the code changes after the call: a run of the factory after the call has returned (eager refresh, a soft timeout's background completion) reads the later value and stores its result under this call's key; pass {2} as the state argument of the overload that takes one, with a static lambda",
+        "The factory passed to '{0}' reads {1}, which the code changes after the call: a run of the factory after the call has returned (eager refresh, a soft timeout's background completion) reads the later value and stores its result under this call's key; pass {2} as state (the overloads with a state argument hand it to the factory), with a static lambda",
         "A lambda reads a captured variable when it runs, not when it is created. Cachka may run a factory after its call has returned: an eager refresh on a hit late in the TTL, or the background completion of a factory past its soft timeout. If the variable has changed by then (a for loop's variable, one variable for every iteration; a local assigned later), the factory computes another call's value and it is stored under this call's key. State is read when the call is made.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>

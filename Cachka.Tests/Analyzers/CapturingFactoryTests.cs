@@ -40,6 +40,8 @@ public sealed class CapturingFactoryTests
     [TestCase("public User Get(int id) => _cache.GetOrCreate(\"u\", {|CACHKA028:() => Load(_tenant)|});", TestName = "Captured this (an instance field)")]
     [TestCase("public ValueTask<User> GetAsync(int id, CancellationToken ct) => _cache.GetOrCreateAsync(\"u\", {|CACHKA028:c => LoadAsync(id, c)|}, null, ct);", TestName = "The async overload")]
     [TestCase("public User Get(int id, string name) => _cache.GetOrCreate(\"u\", {|CACHKA028:delegate { return Load(id, name); }|});", TestName = "An anonymous method")]
+    [TestCase("public User Get(int id) => _cache.GetOrCreate(\"u\", id, {|CACHKA028:(s, ctx) => Load(s + _tenant)|});", TestName = "A state overload's lambda that captures this")]
+    [TestCase("public ValueTask<User> GetAsync(int id, string name) => _cache.GetOrCreateAsync(\"u\", id, {|CACHKA028:(s, ct) => LoadAsync(s + name.Length, ct)|});", TestName = "A state overload's lambda that captures a parameter")]
     public Task A_capturing_factory_is_CACHKA028(string members) => VerifyAsync(members);
 
     [TestCase("public User Get(int id) => _cache.GetOrCreate(\"u\", static () => Load(1));", TestName = "A static lambda")]
@@ -48,7 +50,6 @@ public sealed class CapturingFactoryTests
     [TestCase("public User Get(int id) => _cache.GetOrCreate(\"u\", Make);\n    private static User Make() => Load(1);", TestName = "A method group")]
     [TestCase("public User Get(int id) { var runs = 0; return _cache.GetOrCreate(\"u\", () => { runs++; return Load(id); }); }", TestName = "A lambda that assigns what it captures")]
     [TestCase("public User Get(int id) { Func<User> f = () => Load(id); return _cache.GetOrCreate(\"u\", f); }", TestName = "A delegate made elsewhere")]
-    [TestCase("public User Get(int id) => _cache.GetOrCreate(\"u\", id, (s, ctx) => Load(s + _tenant));", TestName = "A state overload's lambda that captures")]
     public Task Nothing_else_is_CACHKA028(string members) => VerifyAsync(members);
 
     [TestCase("public void Warm() { for (var id = 0; id < 10; id++) _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); }", TestName = "A for loop's variable")]
@@ -56,6 +57,7 @@ public sealed class CapturingFactoryTests
     [TestCase("public void Warm(int[] ids) { int id; foreach (var each in ids) { id = each; _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); } }", TestName = "Assigned in a loop, declared outside it")]
     [TestCase("public User Get(int id) { var user = _cache.GetOrCreate(\"user:\" + id, {|CACHKA029:() => Load(id)|}); id = 0; return user; }", TestName = "A parameter assigned after the call")]
     [TestCase("public User Get(int id, string name) { var user = _cache.GetOrCreate(\"u\", {|CACHKA029:() => Load(id, name)|}); Bump(ref id); return user; }\n    private static void Bump(ref int value) => value++;", TestName = "Passed by reference after the call")]
+    [TestCase("public void Warm() { for (var i = 0; i < 10; i++) _cache.GetOrCreate(\"user:\" + i, 0, {|CACHKA029:s => Load(i)|}); }", TestName = "A state overload's lambda over a for loop's variable")]
     public Task Changes_after_the_call_are_CACHKA029(string members) => VerifyAsync(members);
 
     [TestCase("public void Warm(int[] ids) { foreach (var id in ids) _cache.GetOrCreate(\"user:\" + id, {|CACHKA028:() => Load(id)|}); }", TestName = "A foreach variable (one per iteration)")]
@@ -102,6 +104,11 @@ public sealed class CapturingFactoryTests
     public Task No_fix_when_a_variable_has_a_name_a_tuple_element_cannot_take() => VerifyFixAsync(
         "public User Get(int Rest, string name) => _cache.GetOrCreate(\"u\", {|CACHKA028:() => Load(Rest, name)|});",
         "public User Get(int Rest, string name) => _cache.GetOrCreate(\"u\", {|CACHKA028:() => Load(Rest, name)|});");
+
+    [Test]
+    public Task No_fix_on_a_state_overload() => VerifyFixAsync(
+        "public User Get(int id, string name) => _cache.GetOrCreate(\"u\", id, {|CACHKA028:s => Load(s, name)|});",
+        "public User Get(int id, string name) => _cache.GetOrCreate(\"u\", id, {|CACHKA028:s => Load(s, name)|});");
 
     [Test]
     public Task No_fix_when_the_lambda_captures_this() => VerifyFixAsync(
